@@ -1,0 +1,22 @@
+// Jest runs TypeScript through ts-jest without type-checking (isolatedModules): the
+// typecheck is its own CI step. Run through `npm test`, which adds
+// --experimental-vm-modules: PGlite's CommonJS build does `await import("fs")`.
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  transform: {
+    '^.+\\.(t|j)s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', isolatedModules: true }],
+  },
+  // ESM-only packages (cockatiel 4, content-disposition 3) are transformed to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cockatiel)/)'],
+  moduleNameMapper: {
+    '^@app/domain(|/.*)$': '<rootDir>/libs/domain/src$1',
+    '^@app/providers(|/.*)$': '<rootDir>/libs/providers/src$1',
+    '^@app/persistence(|/.*)$': '<rootDir>/libs/persistence/src$1',
+    '^@app/sandbox(|/.*)$': '<rootDir>/apps/sandbox/src$1',
+  },
+  testTimeout: 60000,
+};
