@@ -1,0 +1,4 @@
+export * from './sub-user';
+export * from './errors';
+export * from './units';
+export * from './capabilities';
