@@ -1,0 +1,99 @@
+import { FastifyInstance, FastifyReply } from 'fastify';
+import { ConfigPatch } from './config';
+import { ResetOptions, SandboxControl, SandboxControlError, SeedSpec } from './control';
+import { FaultSpec } from './faults';
+import { MalformedJsonBody, UnsupportedMediaBody } from './request-body';
+
+export const ADMIN_PREFIX = '/__sandbox';
+
+/** The admin/fault API (no auth): the same operations as RunningSandbox.control. */
+export function registerAdminRoutes(app: FastifyInstance, control: SandboxControl): void {
+  const handle =
+    <T>(
+      run: (body: T, query: Record<string, string | undefined>, params: Record<string, string>) => unknown,
+      status = 200,
+    ) =>
+    async (request: { body: unknown; query: unknown; params: unknown }, reply: FastifyReply) => {
+      const body = request.body;
+      if (body instanceof MalformedJsonBody || body instanceof UnsupportedMediaBody) {
+        return reply.code(400).send({ error: 'body must be JSON' });
+      }
+      try {
+        const result = run(
+          (body ?? {}) as T,
+          request.query as Record<string, string | undefined>,
+          request.params as Record<string, string>,
+        );
+        return reply.code(status).send(result ?? { ok: true });
+      } catch (error) {
+        if (error instanceof SandboxControlError) return reply.code(400).send({ error: error.message });
+        throw error;
+      }
+    };
+
+  app.get(
+    `${ADMIN_PREFIX}/health`,
+    handle(() => ({ status: 'ok' })),
+  );
+  app.post(
+    `${ADMIN_PREFIX}/reset`,
+    handle<ResetOptions>((body) => {
+      control.reset(body);
+      return { reset: true };
+    }),
+  );
+  app.post(
+    `${ADMIN_PREFIX}/seed`,
+    handle<SeedSpec>((body) => control.seed(body)),
+  );
+  app.get(
+    `${ADMIN_PREFIX}/config`,
+    handle(() => control.config()),
+  );
+  app.patch(
+    `${ADMIN_PREFIX}/config`,
+    handle<ConfigPatch>((body) => control.configure(body)),
+  );
+  app.get(
+    `${ADMIN_PREFIX}/faults`,
+    handle(() => control.faults()),
+  );
+  app.post(
+    `${ADMIN_PREFIX}/faults`,
+    handle<FaultSpec>((body) => ({ id: control.addFault(body) })),
+  );
+  app.delete(
+    `${ADMIN_PREFIX}/faults`,
+    handle(() => {
+      control.clearFaults();
+      return { cleared: true };
+    }),
+  );
+  app.delete(`${ADMIN_PREFIX}/faults/:id`, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return control.removeFault(id)
+      ? reply.send({ removed: id })
+      : reply.code(404).send({ error: `no active fault '${id}'` });
+  });
+  app.get(
+    `${ADMIN_PREFIX}/calls`,
+    handle(() => control.calls()),
+  );
+  app.delete(
+    `${ADMIN_PREFIX}/calls`,
+    handle(() => {
+      control.resetCalls();
+      return { reset: true };
+    }),
+  );
+  app.get(
+    `${ADMIN_PREFIX}/state`,
+    handle((_body, query) => {
+      const provider = query.provider;
+      if (provider !== 'webshare' && provider !== 'proxyhat') {
+        throw new SandboxControlError("query parameter provider must be 'webshare' or 'proxyhat'");
+      }
+      return control.state(provider, query.key || undefined);
+    }),
+  );
+}

@@ -1,0 +1,306 @@
+import { deterministicString, randomLowercase, randomString } from '../random-ids';
+import { addOneMonth, webshareDateTime } from '../time-format';
+import {
+  WebshareAggregateStats,
+  WebshareProxyCredentials,
+  WebshareSubuser,
+  WebshareSubuserInput,
+} from './types';
+
+interface StoredSubuser {
+  subuser: WebshareSubuser;
+  credentials: WebshareProxyCredentials;
+}
+
+/** One plan's sub-users: a Map for O(1) lookups, an id-ordered array for page slicing. */
+interface PlanSubusers {
+  byId: Map<number, StoredSubuser>;
+  ordered: WebshareSubuser[];
+}
+
+interface Account {
+  /** Ids are per account, increasing and never reused (also across plans). */
+  nextId: number;
+  seedCounter: number;
+  plans: Map<string, PlanSubusers>;
+  credentials: WebshareProxyCredentials;
+}
+
+export interface WebshareStateEntry extends WebshareSubuser {
+  plan_id: number | null;
+  proxy_credentials: WebshareProxyCredentials;
+}
+
+export const DEFAULT_MAX_THREAD_COUNT = 500;
+const DEFAULT_PLAN = 'default';
+
+function planKey(planId: number | null): string {
+  return planId === null ? DEFAULT_PLAN : String(planId);
+}
+
+export function emptyAggregateStats(): WebshareAggregateStats {
+  return {
+    bandwidth_projected: 0,
+    bandwidth_total: 0,
+    bandwidth_average: 0,
+    requests_total: 0,
+    requests_successful: 0,
+    requests_failed: 0,
+    error_reasons: [],
+    countries_used: {},
+    number_of_proxies_used: 0,
+    protocols_used: {},
+    average_concurrency: 0,
+    average_rps: 0,
+    last_request_sent_at: null,
+  };
+}
+
+/** In-memory Webshare accounts, one per API key. */
+export class WebshareStore {
+  private accounts = new Map<string, Account>();
+  private microsCounter = 0;
+
+  constructor(private readonly keys: readonly string[]) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.accounts = new Map(
+      this.keys.map((key) => [
+        key,
+        {
+          nextId: 1,
+          seedCounter: 0,
+          plans: new Map(),
+          credentials: {
+            username: deterministicString(`webshare-account-user:${key}`, 8).replace(/\d/g, 'x'),
+            password: deterministicString(`webshare-account-pass:${key}`, 12),
+            proxy_list_download_token: deterministicString(`webshare-account-token:${key}`, 40),
+          },
+        },
+      ]),
+    );
+  }
+
+  hasAccount(key: string): boolean {
+    return this.accounts.has(key);
+  }
+
+  /** The plan's sub-users ordered by id (do not mutate). */
+  list(key: string, planId: number | null): readonly WebshareSubuser[] {
+    return this.plan(key, planId)?.ordered ?? [];
+  }
+
+  get(key: string, planId: number | null, id: number): WebshareSubuser | undefined {
+    return this.plan(key, planId)?.byId.get(id)?.subuser;
+  }
+
+  credentialsOf(key: string, planId: number | null, id: number): WebshareProxyCredentials | undefined {
+    return this.plan(key, planId)?.byId.get(id)?.credentials;
+  }
+
+  accountCredentials(key: string): WebshareProxyCredentials | undefined {
+    return this.accounts.get(key)?.credentials;
+  }
+
+  create(key: string, planId: number | null, input: WebshareSubuserInput, now = Date.now()): WebshareSubuser {
+    const account = this.requireAccount(key);
+    const stamp = webshareDateTime(now, this.nextMicros());
+    const start = input.bandwidth_use_start ?? { ms: now, micros: this.nextMicros() };
+    const subuser: WebshareSubuser = {
+      id: account.nextId++,
+      label: input.label ?? '',
+      proxy_countries: input.proxy_countries ?? null,
+      proxy_limit: input.proxy_limit ?? 0,
+      max_thread_count: input.max_thread_count ?? DEFAULT_MAX_THREAD_COUNT,
+      aggregate_stats: emptyAggregateStats(),
+      created_at: stamp,
+      updated_at: stamp,
+      bandwidth_use_start_date: webshareDateTime(start.ms, start.micros),
+      bandwidth_use_end_date: webshareDateTime(addOneMonth(start.ms), start.micros),
+    };
+    this.insert(account, planId, {
+      subuser,
+      credentials: {
+        username: randomLowercase(8),
+        password: randomString(12),
+        proxy_list_download_token: randomString(40),
+      },
+    });
+    return subuser;
+  }
+
+  update(
+    key: string,
+    planId: number | null,
+    id: number,
+    input: WebshareSubuserInput,
+    now = Date.now(),
+  ): WebshareSubuser | undefined {
+    const subuser = this.get(key, planId, id);
+    if (subuser === undefined) return undefined;
+    if (input.label !== undefined) subuser.label = input.label;
+    if (input.proxy_limit !== undefined) subuser.proxy_limit = input.proxy_limit;
+    if (input.max_thread_count !== undefined) subuser.max_thread_count = input.max_thread_count;
+    if (input.proxy_countries !== undefined) subuser.proxy_countries = input.proxy_countries;
+    if (input.bandwidth_use_start !== undefined) {
+      const { ms, micros } = input.bandwidth_use_start;
+      subuser.bandwidth_use_start_date = webshareDateTime(ms, micros);
+      subuser.bandwidth_use_end_date = webshareDateTime(addOneMonth(ms), micros);
+    }
+    subuser.updated_at = webshareDateTime(now, this.nextMicros());
+    return subuser;
+  }
+
+  /** Marks the proxy list as replaced; only the timestamp is visible. */
+  refresh(key: string, planId: number | null, id: number, now = Date.now()): WebshareSubuser | undefined {
+    const subuser = this.get(key, planId, id);
+    if (subuser !== undefined) subuser.updated_at = webshareDateTime(now, this.nextMicros());
+    return subuser;
+  }
+
+  delete(key: string, planId: number | null, id: number): boolean {
+    const plan = this.plan(key, planId);
+    if (plan === undefined || !plan.byId.delete(id)) return false;
+    // Ids are ascending in `ordered`, so binary search finds the slot.
+    let low = 0;
+    let high = plan.ordered.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const middleId = plan.ordered[middle].id;
+      if (middleId === id) {
+        plan.ordered.splice(middle, 1);
+        break;
+      }
+      if (middleId < id) low = middle + 1;
+      else high = middle - 1;
+    }
+    return true;
+  }
+
+  /** Adds `count` deterministic, varied sub-users; returns how many were created. */
+  seed(key: string, count: number, labelPrefix = 'seed-user-', planId: number | null = null): number {
+    const account = this.requireAccount(key);
+    const base = Date.UTC(2025, 0, 1, 9, 0, 0);
+    for (let n = 0; n < count; n++) {
+      const index = account.seedCounter++;
+      const createdMs = base + index * 3_600_000;
+      const stamp = webshareDateTime(createdMs, index % 1000);
+      const startMs = Date.UTC(2026, index % 12, 1 + (index % 28));
+      const subuser: WebshareSubuser = {
+        id: account.nextId++,
+        label: `${labelPrefix}${index + 1}`,
+        proxy_countries: SEED_COUNTRIES[index % SEED_COUNTRIES.length],
+        proxy_limit: SEED_PROXY_LIMITS[index % SEED_PROXY_LIMITS.length],
+        max_thread_count: SEED_THREAD_COUNTS[index % SEED_THREAD_COUNTS.length],
+        aggregate_stats: seededStats(index),
+        created_at: stamp,
+        updated_at: stamp,
+        bandwidth_use_start_date: webshareDateTime(startMs),
+        bandwidth_use_end_date: webshareDateTime(addOneMonth(startMs)),
+      };
+      const seedKey = `${key}:${subuser.id}`;
+      this.insert(account, planId, {
+        subuser,
+        credentials: {
+          username: deterministicString(`user:${seedKey}`, 8).replace(/\d/g, 'q'),
+          password: deterministicString(`pass:${seedKey}`, 12),
+          proxy_list_download_token: deterministicString(`token:${seedKey}`, 40),
+        },
+      });
+    }
+    return count;
+  }
+
+  /** Raw state for test assertions, including each sub-user's proxy credentials. */
+  state(key?: string): WebshareStateEntry[] {
+    const entries: WebshareStateEntry[] = [];
+    for (const [accountKey, account] of this.accounts) {
+      if (key !== undefined && key !== accountKey) continue;
+      for (const [plan, subusers] of account.plans) {
+        for (const stored of subusers.byId.values()) {
+          entries.push({
+            ...stored.subuser,
+            plan_id: plan === DEFAULT_PLAN ? null : Number(plan),
+            proxy_credentials: { ...stored.credentials },
+          });
+        }
+      }
+    }
+    return entries;
+  }
+
+  private insert(account: Account, planId: number | null, stored: StoredSubuser): void {
+    const name = planKey(planId);
+    let plan = account.plans.get(name);
+    if (plan === undefined) {
+      plan = { byId: new Map(), ordered: [] };
+      account.plans.set(name, plan);
+    }
+    plan.byId.set(stored.subuser.id, stored);
+    plan.ordered.push(stored.subuser);
+  }
+
+  private plan(key: string, planId: number | null): PlanSubusers | undefined {
+    return this.accounts.get(key)?.plans.get(planKey(planId));
+  }
+
+  private requireAccount(key: string): Account {
+    const account = this.accounts.get(key);
+    if (account === undefined) throw new Error(`unknown Webshare key '${key}'`);
+    return account;
+  }
+
+  /** Varies the microsecond digits the way real timestamps do, without a clock call. */
+  private nextMicros(): number {
+    this.microsCounter = (this.microsCounter + 137) % 1000;
+    return this.microsCounter;
+  }
+}
+
+const SEED_COUNTRIES: (Record<string, number> | null)[] = [
+  null,
+  { ZZ: 1000 },
+  { US: 10, GB: 5 },
+  null,
+  { DE: 20 },
+  { US: 50, FR: 10, ZZ: 5 },
+];
+const SEED_PROXY_LIMITS = [0, 1, 5, 10, 2.5, 50, 0.5];
+const SEED_THREAD_COUNTS = [500, 100, 50, 1000, 250];
+
+function seededStats(index: number): WebshareAggregateStats {
+  if (index % 3 === 0) return emptyAggregateStats();
+  const requests = 5 + ((index * 7919) % 20_000);
+  const failed = Math.floor(requests / 20);
+  const bandwidthTotal = requests * 4096 + ((index * 104729) % 1_000_000);
+  const errorReasons =
+    failed > 0
+      ? [
+          {
+            reason: 'client_connect_forbidden_host',
+            type: 'configuration',
+            how_to_fix: 'The target website you are connecting cannot be accessed via Webshare Proxy.',
+            http_status: 403,
+            count: failed,
+          },
+        ]
+      : [];
+  const gb = Math.floor(requests / 3);
+  return {
+    bandwidth_projected: bandwidthTotal * 3,
+    bandwidth_total: bandwidthTotal,
+    bandwidth_average: Math.round(bandwidthTotal / requests),
+    requests_total: requests,
+    requests_successful: requests - failed,
+    requests_failed: failed,
+    error_reasons: errorReasons,
+    countries_used: { GB: gb, FR: requests - gb },
+    number_of_proxies_used: 1 + (index % 40),
+    protocols_used: { http: requests - (index % 5), socks5: index % 5 },
+    average_concurrency: requests / 3_600_000,
+    average_rps: requests / 1_800_000,
+    last_request_sent_at: webshareDateTime(Date.UTC(2026, 0, 1) + index * 60_000, (index * 7) % 1000),
+  };
+}
