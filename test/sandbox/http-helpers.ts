@@ -66,8 +66,11 @@ export function jsonType(value: unknown): string {
 
 /** Objects whose keys are data (country codes, protocols), not field names. */
 const DICTIONARY_FIELDS = new Set(['proxy_countries', 'countries_used', 'protocols_used']);
-/** Documented with a value, but null until it applies (a sub-user that never sent a request). */
-const NULL_UNTIL_USED_FIELDS = new Set(['last_request_sent_at']);
+/**
+ * Documented with a value but nullable: last_request_sent_at of a sub-user that never sent a
+ * request, and ProxyHat's name/notes ("string or null" in the provider notes).
+ */
+const NULLABLE_FIELDS = new Set(['last_request_sent_at', 'name', 'notes']);
 
 /**
  * Asserts `actual` has every field of the documented example with the same JSON type,
@@ -91,7 +94,7 @@ export function expectDocumentedShape(actual: unknown, documented: unknown, path
     }
     return;
   }
-  if (actualType === 'null' && NULL_UNTIL_USED_FIELDS.has(field)) return;
+  if (actualType === 'null' && NULLABLE_FIELDS.has(field)) return;
   if (actualType !== expectedType) throw new Error(`${path}: expected ${expectedType}, got ${actualType}`);
   if (expectedType === 'array') {
     const documentedItems = documented as unknown[];
