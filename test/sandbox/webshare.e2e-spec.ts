@@ -119,6 +119,8 @@ describe('Webshare simulator (sub-user API v2)', () => {
         proxy_countries: { US: 3 },
       });
       expect(res.body.created_at).toBe(created.body.created_at);
+      const listed = await http('GET', subusers, { headers: wsAuth() });
+      expect(listed.body.results[0]).toEqual(res.body);
     });
 
     it('DELETE answers 204 with an empty body, then the id is 404', async () => {

@@ -1,7 +1,8 @@
 import { FastifyInstance, FastifyRequest } from 'fastify';
 import { PipelineContext, ProviderCall, providerRoute, queryValue, SandboxReply } from '../provider-pipeline';
 import { drfError, drfNotFound, webshareProtocol } from './protocol';
-import { webshareJson } from './serialize';
+import { pageJson, subuserJson, webshareJson } from './serialize';
+import { WebshareSubuser } from './types';
 import { WebshareStore } from './store';
 import { validateSubuserBody } from './validation';
 
@@ -33,7 +34,7 @@ export function registerWebshareRoutes(
       withPlan(call, (planId) => {
         const validation = validateSubuserBody(call.body);
         if ('errors' in validation) return { status: 400, body: webshareJson(validation.errors) };
-        return { status: 201, body: webshareJson(store.create(call.key, planId, validation.input)) };
+        return { status: 201, body: subuserJson(store.create(call.key, planId, validation.input)) };
       }),
     ),
   );
@@ -96,8 +97,8 @@ export function registerWebshareRoutes(
   );
 }
 
-function found(value: unknown): SandboxReply {
-  return value === undefined ? drfNotFound() : { status: 200, body: webshareJson(value) };
+function found(subuser: WebshareSubuser | undefined): SandboxReply {
+  return subuser === undefined ? drfNotFound() : { status: 200, body: subuserJson(subuser) };
 }
 
 /** `?plan_id=` selects the plan (absent = the account's default plan). */
@@ -155,7 +156,7 @@ function proxyConfig(
  * values fall back to the default), absolute next/previous links that keep the other query
  * parameters (sorted, as DRF's replace_query_param does; page 1 drops `page`).
  */
-function listPage(request: FastifyRequest, all: readonly unknown[]): SandboxReply {
+function listPage(request: FastifyRequest, all: readonly WebshareSubuser[]): SandboxReply {
   const query = request.query as Record<string, string | string[] | undefined>;
   const requestedSize = Number(queryValue(query.page_size));
   const pageSize =
@@ -170,12 +171,12 @@ function listPage(request: FastifyRequest, all: readonly unknown[]): SandboxRepl
   const start = (page - 1) * pageSize;
   return {
     status: 200,
-    body: webshareJson({
-      count: all.length,
-      next: page < pageCount ? pageUrl(request, page + 1) : null,
-      previous: page > 1 ? pageUrl(request, page - 1) : null,
-      results: all.slice(start, start + pageSize),
-    }),
+    body: pageJson(
+      all.length,
+      page < pageCount ? pageUrl(request, page + 1) : null,
+      page > 1 ? pageUrl(request, page - 1) : null,
+      all.slice(start, start + pageSize),
+    ),
   };
 }
 

@@ -17,3 +17,32 @@ export function webshareJson(value: unknown): string {
   const json = JSON.stringify(value, markIntegralFloats);
   return json.includes('\\u0001float:') ? json.replace(FLOAT_MARK_PATTERN, '$1') : json;
 }
+
+/**
+ * Each sub-user's JSON is cached until the store changes it: list pages are then string joins,
+ * which keeps deep-page listing cheap under benchmark load.
+ */
+const subuserJsonCache = new WeakMap<object, string>();
+
+export function subuserJson(subuser: object): string {
+  let json = subuserJsonCache.get(subuser);
+  if (json === undefined) {
+    json = webshareJson(subuser);
+    subuserJsonCache.set(subuser, json);
+  }
+  return json;
+}
+
+/** Must be called whenever a stored sub-user object is mutated. */
+export function forgetSubuserJson(subuser: object): void {
+  subuserJsonCache.delete(subuser);
+}
+
+export function pageJson(
+  count: number,
+  next: string | null,
+  previous: string | null,
+  results: object[],
+): string {
+  return `{"count":${count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[${results.map(subuserJson).join(',')}]}`;
+}

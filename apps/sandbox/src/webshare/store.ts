@@ -1,5 +1,6 @@
 import { deterministicString, randomLowercase, randomString } from '../random-ids';
 import { addOneMonth, webshareDateTime } from '../time-format';
+import { forgetSubuserJson } from './serialize';
 import {
   WebshareAggregateStats,
   WebshareProxyCredentials,
@@ -140,6 +141,7 @@ export class WebshareStore {
   ): WebshareSubuser | undefined {
     const subuser = this.get(key, planId, id);
     if (subuser === undefined) return undefined;
+    forgetSubuserJson(subuser);
     if (input.label !== undefined) subuser.label = input.label;
     if (input.proxy_limit !== undefined) subuser.proxy_limit = input.proxy_limit;
     if (input.max_thread_count !== undefined) subuser.max_thread_count = input.max_thread_count;
@@ -156,7 +158,9 @@ export class WebshareStore {
   /** Marks the proxy list as replaced; only the timestamp is visible. */
   refresh(key: string, planId: number | null, id: number, now = Date.now()): WebshareSubuser | undefined {
     const subuser = this.get(key, planId, id);
-    if (subuser !== undefined) subuser.updated_at = webshareDateTime(now, this.nextMicros());
+    if (subuser === undefined) return undefined;
+    forgetSubuserJson(subuser);
+    subuser.updated_at = webshareDateTime(now, this.nextMicros());
     return subuser;
   }
 
