@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { PersistenceModule } from '@app/persistence';
+import { GatewayConfigModule } from './config/config.module';
+import { GatewayConfig } from './config/gateway-config';
+import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
+import { HealthModule } from './health/health.module';
+import { loggerOptions } from './common/logging';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        GatewayConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config)),
+        PersistenceModule.forRoot({ target: config.database.target, poolSize: config.database.poolSize }),
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    };
+  }
+}

@@ -1,0 +1,130 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, GatewayError, ProviderError } from '@app/domain';
+import { PROBLEM_CONTENT_TYPE, ProblemDetails, buildProblem } from './problem-details';
+
+const STATUS_TO_CODE: Record<number, ErrorCode> = {
+  400: 'MALFORMED_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'NOT_FOUND',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'MALFORMED_REQUEST',
+  415: 'MALFORMED_REQUEST',
+  422: 'VALIDATION_FAILED',
+  429: 'RATE_LIMITED',
+};
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+}
+
+/**
+ * Turns every error into RFC 9457 problem+json with a stable code: the gateway's own errors,
+ * Nest's HTTP exceptions, Fastify's body-parser errors (which Nest lets through raw) and
+ * anything unexpected, which becomes 500 INTERNAL with an error id that is also logged.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const request = context.getRequest<FastifyRequest>();
+    const reply = context.getResponse<FastifyReply>();
+    const problem = this.toProblem(exception, String(request.id));
+    const retryAfter = exception instanceof ProviderError ? exception.retryAfterSeconds : undefined;
+    const retryAfterExtra =
+      exception instanceof GatewayError ? exception.extras?.retryAfterSeconds : undefined;
+    const seconds = retryAfter ?? (typeof retryAfterExtra === 'number' ? retryAfterExtra : undefined);
+    if (seconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(seconds))));
+    if (exception instanceof HttpException) {
+      const headers = (exception.getResponse() as { headers?: Record<string, string> }).headers;
+      for (const [name, value] of Object.entries(headers ?? {})) reply.header(name, value);
+    }
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  private toProblem(exception: unknown, requestId: string): ProblemDetails {
+    if (exception instanceof GatewayError) {
+      const extras: Partial<ProblemDetails> = {};
+      if (exception.fieldErrors?.length) extras.errors = exception.fieldErrors;
+      if (exception instanceof ProviderError) {
+        extras.provider = exception.provider;
+        if (exception.providerStatus !== undefined) extras.providerStatus = exception.providerStatus;
+        if (exception.providerRequestId !== undefined) extras.providerRequestId = exception.providerRequestId;
+      }
+      for (const [key, value] of Object.entries(exception.extras ?? {})) {
+        if (key !== 'retryAfterSeconds') extras[key] = value;
+      }
+      const problem = buildProblem(exception.code, exception.detail, requestId, extras);
+      if (exception.code === 'INTERNAL') return this.internal(exception, requestId);
+      return problem;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = STATUS_TO_CODE[status];
+      if (!code) return this.internal(exception, requestId);
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+      const detail = Array.isArray(message) ? message.join('; ') : String(message);
+      return buildProblem(code, detail, requestId);
+    }
+    const fastifyError = exception as FastifyLikeError;
+    if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
+      const status = fastifyError.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        return buildProblem('MALFORMED_REQUEST', describeFastifyError(fastifyError), requestId);
+      }
+    }
+    // A JSON syntax error from the body parser carries statusCode 400 but no FST_ code.
+    if (exception instanceof SyntaxError && fastifyError.statusCode === 400) {
+      return buildProblem('MALFORMED_REQUEST', 'Body is not valid JSON', requestId);
+    }
+    return this.internal(exception, requestId);
+  }
+
+  private internal(exception: unknown, requestId: string): ProblemDetails {
+    const errorId = `err_${randomBytes(6).toString('hex')}`;
+    this.logger.error(
+      {
+        errorId,
+        requestId,
+        err:
+          exception instanceof Error
+            ? { name: exception.name, message: exception.message, stack: exception.stack }
+            : String(exception),
+      },
+      `Unexpected error ${errorId}`,
+    );
+    return buildProblem(
+      'INTERNAL',
+      `Unexpected error; quote error id ${errorId} when reporting it`,
+      requestId,
+      {
+        errorId,
+      },
+    );
+  }
+}
+
+function describeFastifyError(error: FastifyLikeError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type: send application/json';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is too large';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Body cannot be empty when content-type is application/json';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'Body is not valid JSON';
+    default:
+      return error.message ?? 'Malformed request';
+  }
+}

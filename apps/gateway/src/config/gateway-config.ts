@@ -1,0 +1,177 @@
+import { DatabaseTarget, resolveDatabaseTarget } from '@app/persistence/database-target';
+
+/**
+ * The gateway's configuration, read once from the environment at start and validated.
+ * Split by area; every variable is documented in .env.example and the README.
+ */
+export interface GatewayConfig {
+  env: 'development' | 'production' | 'test';
+  /** Demo conveniences (generated secrets, pretty logs) are allowed only outside production. */
+  demo: boolean;
+  http: { host: string; port: number; bodyLimitBytes: number; shutdownTimeoutMs: number };
+  database: { url: string | undefined; target: DatabaseTarget; poolSize: number };
+  security: {
+    adminKey: string | undefined;
+    /** AES-256-GCM keys by id; `activeKeyId` seals new secrets, every key can open old ones. */
+    encryptionKeys: Map<string, Buffer>;
+    activeKeyId: string | undefined;
+    metricsToken: string | undefined;
+    inboundRateLimitPerMinute: number;
+  };
+  sandbox: { enabled: boolean; port: number };
+  providers: { defaultProvider: 'webshare' | 'proxyhat' | undefined; upstreamTimeoutMs: number };
+  jobs: { syncIntervalSeconds: number };
+  logging: { level: LogLevel; format: 'json' | 'pretty' };
+  redisUrl: string | undefined;
+  dataDir: string;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A bad or missing value: the message names the variable and what is wrong with it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function oneOf<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+  fallback: T | undefined,
+): T | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+/** `ENCRYPTION_KEYS=id1:<base64 of 32 bytes>,id2:...`; the first key seals, all keys open. */
+export function parseEncryptionKeys(raw: string | undefined): {
+  keys: Map<string, Buffer>;
+  activeKeyId?: string;
+} {
+  const keys = new Map<string, Buffer>();
+  if (!raw) return { keys };
+  let activeKeyId: string | undefined;
+  for (const entry of raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const separator = entry.indexOf(':');
+    const id = entry.slice(0, separator);
+    const key = Buffer.from(entry.slice(separator + 1), 'base64');
+    if (separator < 1 || !/^[A-Za-z0-9_.-]{1,32}$/.test(id)) {
+      throw new ConfigError('ENCRYPTION_KEYS', 'must be a comma-separated list of <id>:<base64 key>');
+    }
+    if (key.length !== 32) {
+      throw new ConfigError(
+        'ENCRYPTION_KEYS',
+        `key "${id}" must be 32 bytes, base64-encoded (got ${key.length} bytes)`,
+      );
+    }
+    if (keys.has(id)) throw new ConfigError('ENCRYPTION_KEYS', `key id "${id}" appears twice`);
+    keys.set(id, key);
+    activeKeyId ??= id;
+  }
+  return { keys, activeKeyId };
+}
+
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development')!;
+  const production = nodeEnv === 'production';
+
+  let target: DatabaseTarget;
+  const databaseUrl = text(env, 'DATABASE_URL');
+  try {
+    target = resolveDatabaseTarget(databaseUrl);
+  } catch (error) {
+    throw new ConfigError('DATABASE_URL', (error as Error).message);
+  }
+
+  const adminKey = text(env, 'GATEWAY_ADMIN_KEY');
+  if (adminKey !== undefined && adminKey.length < 24) {
+    throw new ConfigError('GATEWAY_ADMIN_KEY', 'must be at least 24 characters long');
+  }
+  const { keys, activeKeyId } = parseEncryptionKeys(text(env, 'ENCRYPTION_KEYS'));
+
+  const redisUrl = text(env, 'REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  }
+
+  const config: GatewayConfig = {
+    env: nodeEnv,
+    demo: !production,
+    http: {
+      host: text(env, 'HOST') ?? '0.0.0.0',
+      port: integer(env, 'PORT', 3000, 0, 65535),
+      bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+      shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    },
+    database: { url: databaseUrl, target, poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200) },
+    security: {
+      adminKey,
+      encryptionKeys: keys,
+      activeKeyId,
+      metricsToken: text(env, 'METRICS_TOKEN'),
+      inboundRateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
+    },
+    sandbox: {
+      enabled: boolean(env, 'SANDBOX', false),
+      port: integer(env, 'SANDBOX_PORT', 4010, 0, 65535),
+    },
+    providers: {
+      defaultProvider: oneOf(env, 'DEFAULT_PROVIDER', ['webshare', 'proxyhat'] as const, undefined),
+      upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 100, 300_000),
+    },
+    jobs: { syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400) },
+    logging: {
+      level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')!,
+      format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty')!,
+    },
+    redisUrl,
+    dataDir: text(env, 'DATA_DIR') ?? './data',
+  };
+
+  if (production) {
+    // The embedded database and generated secrets are for one process on one machine.
+    if (target.kind !== 'postgres') {
+      throw new ConfigError('DATABASE_URL', 'is required in production and must be a postgresql:// URL');
+    }
+    if (!adminKey) throw new ConfigError('GATEWAY_ADMIN_KEY', 'is required in production');
+    if (!activeKeyId) throw new ConfigError('ENCRYPTION_KEYS', 'is required in production');
+  }
+  return config;
+}

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, GatewayConfig, loadGatewayConfig } from './config/gateway-config';
+import { ensureDemoSecrets } from './config/demo-secrets';
+import { createGatewayApp } from './app.factory';
+
+function readConfig(): GatewayConfig {
+  try {
+    return loadGatewayConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      // One line that names the variable and what is wrong, then exit 1.
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = readConfig();
+  const { generatedAdminKey } = ensureDemoSecrets(config);
+  const app = await createGatewayApp(config);
+  await app.listen(config.http.port, config.http.host);
+  const url = (await app.getUrl())
+    .replace('[::1]', 'localhost')
+    .replace('127.0.0.1', 'localhost')
+    .replace('0.0.0.0', 'localhost');
+  const logger = new Logger('Gateway');
+  logger.log(`Sub-user gateway listening on ${url} — Swagger UI at ${url}/docs`);
+  if (generatedAdminKey) {
+    // Printed once, on the start that generated it; it stays in the data folder (mode 0600).
+    process.stdout.write(
+      `\n  DEMO CONVENIENCE — admin API key generated for this machine (kept in ${config.dataDir}/admin-key):\n  ${generatedAdminKey}\n  Production refuses to start without GATEWAY_ADMIN_KEY.\n\n`,
+    );
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `Gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { Client, Pool } from 'pg';
+import { PrismaClient } from './generated/prisma/client';
+import { DatabaseTarget } from './database-target';
+import { MigrationConnection, applyMigrations } from './migrations/migration-runner';
+import { MigrationFile } from './migrations/migration-files';
+
+// Any constant works; it only has to be the same for every replica of the gateway.
+const MIGRATION_LOCK_ID = 724_311_901;
+
+/** One open database: the Prisma client, the way to migrate it, and the way to close it. */
+export interface Database {
+  readonly target: DatabaseTarget;
+  readonly prisma: PrismaClient;
+  migrate(migrations?: MigrationFile[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Connection pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
+  if (target.kind === 'pglite') return openEmbedded(target.dataDir);
+  return openPostgres(target.url, options.poolSize ?? 10);
+}
+
+async function openEmbedded(dataDir: string | null): Promise<Database> {
+  // PGlite does not create missing parent folders.
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await pglite.waitReady;
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const connection: MigrationConnection = {
+    query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
+    exec: async (script) => {
+      await pglite.exec(script);
+    },
+    // One process owns an embedded database: there is nobody to race with.
+    withLock: (work) => work(),
+  };
+  return {
+    target: { kind: 'pglite', dataDir },
+    prisma,
+    migrate: (migrations) => applyMigrations(connection, migrations),
+    close: async () => {
+      await prisma.$disconnect();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    target: { kind: 'postgres', url },
+    prisma,
+    migrate: async (migrations) => {
+      // A dedicated connection: the advisory lock belongs to the session that took it.
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      const connection: MigrationConnection = {
+        query: async <Row>(sql: string, params?: unknown[]) =>
+          (await client.query(sql, params)).rows as Row[],
+        exec: async (script) => {
+          await client.query(script);
+        },
+        withLock: async (work) => {
+          await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+          try {
+            return await work();
+          } finally {
+            await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+          }
+        },
+      };
+      try {
+        return await applyMigrations(connection, migrations);
+      } finally {
+        await client.end();
+      }
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// Lets the small dev scripts (db:migrate, db:diff) run TypeScript sources without a build:
+// each .ts file is transpiled on load with the project's own TypeScript (no type-check here;
+// `npm run typecheck` does that). The @app/* aliases are resolved to their lib folders.
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+const ts = require('typescript');
+
+const root = path.resolve(__dirname, '..');
+const aliases = {
+  '@app/domain': 'libs/domain/src',
+  '@app/providers': 'libs/providers/src',
+  '@app/persistence': 'libs/persistence/src',
+  '@app/sandbox': 'apps/sandbox/src',
+};
+
+const originalResolve = Module._resolveFilename;
+Module._resolveFilename = function resolveAlias(request, parent, ...rest) {
+  for (const [alias, target] of Object.entries(aliases)) {
+    if (request === alias || request.startsWith(alias + '/')) {
+      request = path.join(root, target, request.slice(alias.length));
+      break;
+    }
+  }
+  return originalResolve.call(this, request, parent, ...rest);
+};
+
+require.extensions['.ts'] = function compileTypeScript(module, filename) {
+  const source = fs.readFileSync(filename, 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    fileName: filename,
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+    },
+  });
+  module._compile(outputText, filename);
+};
