@@ -1,0 +1,13 @@
+export * from './provider-driver';
+export * from './driver-runtime';
+export * from './registry';
+export * from './providers.module';
+export * from './bulk-delete';
+export * from './field-support';
+export * from './resilience/resilience.types';
+export { ResilientHttpClient } from './resilience/resilient-http-client';
+export type { UpstreamRequest, UpstreamResponse, ErrorTranslator } from './resilience/resilient-http-client';
+export { UpstreamFailure, parseRetryAfter } from './resilience/upstream-failure';
+export type { UpstreamLimiter } from './resilience/rate-limiter';
+export * from './webshare';
+export * from './proxyhat';

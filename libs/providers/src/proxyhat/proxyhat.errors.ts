@@ -1,0 +1,44 @@
+import type { FieldError, ProviderError } from '@app/domain';
+import type { UpstreamFailure } from '../resilience/upstream-failure';
+import { type ProviderErrorBody, cleanMessage, isPlainObject, toProviderError } from '../upstream-errors';
+
+/** ProxyHat field → normalized input field. Unknown fields keep their name. */
+const FIELD_NAMES: Record<string, string> = {
+  traffic_limit: 'trafficLimitBytes',
+  is_traffic_limited: 'trafficLimitBytes',
+  sub_user_group_id: 'groupId',
+  proxy_password: 'proxyPassword',
+  name: 'name',
+  notes: 'notes',
+};
+
+/**
+ * Validation (422): `{"success": false, "errors": {"field": ["message"]}, "description": "Validation failed"}`;
+ * 401/429 and others: a bare `{"message": "..."}`; 404: the envelope or a bare message.
+ */
+export function readProxyhatErrorBody(body: unknown): ProviderErrorBody {
+  if (!isPlainObject(body)) return { message: cleanMessage(body) };
+  const fieldErrors: FieldError[] = [];
+  const generalMessages: string[] = [];
+  const { errors } = body;
+  if (isPlainObject(errors)) {
+    for (const [key, value] of Object.entries(errors)) {
+      const messages = (Array.isArray(value) ? value : [value]).map(cleanMessage);
+      for (const message of messages)
+        if (message) fieldErrors.push({ field: FIELD_NAMES[key] ?? key, message });
+    }
+  } else if (Array.isArray(errors)) {
+    for (const item of errors) {
+      const message = cleanMessage(isPlainObject(item) ? item.message : item);
+      if (message) generalMessages.push(message);
+    }
+  }
+  const summary = cleanMessage(body.message) ?? cleanMessage(body.description) ?? generalMessages[0];
+  const details = fieldErrors.map((error) => `${error.field}: ${error.message}`).join('; ');
+  const message = summary && details ? `${summary} (${details})` : (summary ?? (details || undefined));
+  return { message, fieldErrors };
+}
+
+export function toProxyhatError(failure: UpstreamFailure): ProviderError {
+  return toProviderError('proxyhat', failure, readProxyhatErrorBody);
+}

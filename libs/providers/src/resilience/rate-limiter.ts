@@ -1,0 +1,106 @@
+import Bottleneck from 'bottleneck';
+import IORedis from 'ioredis';
+import type { CallPriority } from '../provider-driver';
+
+/** Bottleneck priorities: lower runs first. */
+const PRIORITY: Record<CallPriority, number> = { user: 2, background: 7 };
+
+/** Redis keys expire after this much inactivity, so stopped accounts leave nothing behind. */
+const REDIS_KEY_TTL_MS = 10 * 60_000;
+
+export interface UpstreamLimiter {
+  /** Runs `task` when the account's rate and concurrency allow; resolves with its result. */
+  schedule<T>(priority: CallPriority, task: () => Promise<T>): Promise<T>;
+  close(options?: { clearSharedState?: boolean }): Promise<void>;
+}
+
+export interface LimiterSettings {
+  /** Unique per account (and per provider), e.g. `webshare:acc-1`. */
+  id: string;
+  perMinute: number;
+  maxConcurrent: number;
+  /** Set for a limit shared by every replica; its keys are `b_<keyPrefix>:<id>_*`. */
+  redis?: { connection: SharedRedisConnection; keyPrefix: string };
+}
+
+/** A token bucket: up to ~10 s worth of calls at once, then the published rate. */
+export function bucketSettings(perMinute: number): Bottleneck.ConstructorOptions {
+  const burst = Math.max(1, Math.ceil(perMinute / 6));
+  const intervalMs = Math.max(250, Math.floor(60_000 / perMinute));
+  const amount = Math.max(1, Math.round((perMinute * intervalMs) / 60_000));
+  return {
+    reservoir: burst,
+    reservoirIncreaseInterval: intervalMs,
+    reservoirIncreaseAmount: amount,
+    reservoirIncreaseMaximum: burst,
+  };
+}
+
+export function createLimiter(settings: LimiterSettings): UpstreamLimiter {
+  const common: Bottleneck.ConstructorOptions = {
+    maxConcurrent: settings.maxConcurrent,
+    ...bucketSettings(settings.perMinute),
+  };
+  const bottleneck = settings.redis
+    ? new Bottleneck({
+        ...common,
+        id: `${settings.redis.keyPrefix}:${settings.id}`,
+        datastore: 'ioredis',
+        connection: settings.redis.connection.bottleneckConnection(),
+        clearDatastore: false,
+        timeout: REDIS_KEY_TTL_MS,
+      })
+    : new Bottleneck(common);
+  // Without a listener, Bottleneck reports errors (e.g. Redis trouble) through unhandled events.
+  bottleneck.on('error', () => undefined);
+
+  return {
+    schedule: (priority, task) => bottleneck.schedule({ priority: PRIORITY[priority] }, task),
+    async close(options = {}) {
+      if (settings.redis && options.clearSharedState) {
+        await settings.redis.connection.deleteKeys(`b_${settings.redis.keyPrefix}:${settings.id}_*`);
+      }
+      if (!settings.redis) await bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
+      // With a shared connection, disconnecting the limiter would close the connection for all.
+      else await bottleneck.disconnect(false).catch(() => undefined);
+    },
+  };
+}
+
+/** A limiter that lets everything through (rate limiting switched off). */
+export function createPassThroughLimiter(): UpstreamLimiter {
+  return { schedule: (_priority, task) => task(), close: async () => undefined };
+}
+
+/** One Redis connection pair shared by all limiters of a registry. */
+export class SharedRedisConnection {
+  private readonly client: IORedis;
+  private connection?: Bottleneck.IORedisConnection;
+
+  constructor(redisUrl: string) {
+    this.client = new IORedis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    this.client.on('error', () => undefined);
+  }
+
+  bottleneckConnection(): Bottleneck.IORedisConnection {
+    if (!this.connection) {
+      this.connection = new Bottleneck.IORedisConnection({ client: this.client, Redis: IORedis });
+      this.connection.on('error', () => undefined);
+    }
+    return this.connection;
+  }
+
+  async deleteKeys(pattern: string): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+      if (keys.length > 0) await this.client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  async close(): Promise<void> {
+    if (this.connection) await this.connection.disconnect(false).catch(() => undefined);
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,95 @@
+import { DEFAULT_DRIVER_OPTIONS, resolveDriverOptions } from './resilience.types';
+import { createLimiter } from './rate-limiter';
+import { retryDelayMs } from './resilient-http-client';
+import { UpstreamFailure, parseRetryAfter } from './upstream-failure';
+
+describe('retry delays', () => {
+  const retry = {
+    ...DEFAULT_DRIVER_OPTIONS.retry,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    retryAfterCapMs: 5000,
+  };
+  const serverError = new UpstreamFailure('http', 'get', { status: 503, reason: 'HTTP 503' });
+
+  it('grows exponentially with half jitter and is capped', () => {
+    expect(retryDelayMs(serverError, 1, retry, () => 0)).toBe(50);
+    expect(retryDelayMs(serverError, 1, retry, () => 1)).toBe(100);
+    expect(retryDelayMs(serverError, 3, retry, () => 1)).toBe(400);
+    expect(retryDelayMs(serverError, 10, retry, () => 1)).toBe(1000);
+  });
+
+  it('honours Retry-After, capped', () => {
+    const throttled = (seconds: number) =>
+      new UpstreamFailure('http', 'get', { status: 429, retryAfterSeconds: seconds, reason: 'HTTP 429' });
+    expect(retryDelayMs(throttled(2), 1, retry)).toBe(2000);
+    expect(retryDelayMs(throttled(60), 1, retry)).toBe(5000);
+  });
+
+  it('parses Retry-After in seconds or as a date', () => {
+    expect(parseRetryAfter('30')).toBe(30);
+    expect(parseRetryAfter(' 1.2 ')).toBe(2);
+    expect(parseRetryAfter(new Date(Date.now() + 10_000).toUTCString())).toBeGreaterThanOrEqual(9);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('driver options', () => {
+  it('merges partial options over the defaults', () => {
+    const options = resolveDriverOptions(
+      { timeoutMs: 500, retry: { maxAttempts: 5 } },
+      { circuit: { threshold: 2 } },
+    );
+    expect(options.timeoutMs).toBe(500);
+    expect(options.retry).toEqual({ ...DEFAULT_DRIVER_OPTIONS.retry, maxAttempts: 5 });
+    expect(options.circuit).toEqual({ ...DEFAULT_DRIVER_OPTIONS.circuit, threshold: 2 });
+    expect(DEFAULT_DRIVER_OPTIONS.timeoutMs).toBe(10_000);
+  });
+});
+
+describe('in-memory limiter', () => {
+  it('runs user calls ahead of queued background calls', async () => {
+    const limiter = createLimiter({ id: 'test', perMinute: 6000, maxConcurrent: 1 });
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    let blockerStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (blockerStarted = resolve));
+    const blocker = limiter.schedule(
+      'background',
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+          blockerStarted();
+        }),
+    );
+    await started;
+    const queued = [
+      limiter.schedule('background', async () => void order.push('background-1')),
+      limiter.schedule('background', async () => void order.push('background-2')),
+      limiter.schedule('user', async () => void order.push('user-1')),
+      limiter.schedule('user', async () => void order.push('user-2')),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await Promise.all([blocker, ...queued]);
+    expect(order).toEqual(['user-1', 'user-2', 'background-1', 'background-2']);
+    await limiter.close();
+  });
+
+  it('holds to the rate: a burst of about 10 s worth, then the published pace', async () => {
+    const limiter = createLimiter({ id: 'rate', perMinute: 240, maxConcurrent: 100 });
+    const started: number[] = [];
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: 42 }, () =>
+        limiter.schedule('user', async () => void started.push(Date.now() - t0)),
+      ),
+    );
+    // 40 without waiting for tokens (240/min over 10 s), then one token every 250 ms.
+    started.sort((a, b) => a - b);
+    expect(started[39]).toBeLessThan(250);
+    expect(started[41]).toBeGreaterThanOrEqual(450);
+    await limiter.close();
+  });
+});

@@ -1,0 +1,285 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import {
+  BrokenCircuitError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  TimeoutPolicy,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+} from 'cockatiel';
+import http from 'node:http';
+import https from 'node:https';
+import { type ProviderError, type ProviderName } from '@app/domain';
+import type { CallPriority } from '../provider-driver';
+import type { UpstreamLimiter } from './rate-limiter';
+import type { CircuitStateName, DriverOptions, HttpMethod, ResilienceHooks } from './resilience.types';
+import { UpstreamFailure, classifyFailure, requestIdFrom } from './upstream-failure';
+
+export interface UpstreamRequest {
+  /** A name for logs and metrics: `list`, `get`, `create`... */
+  operation: string;
+  method: HttpMethod;
+  /** Relative to the account's base URL. */
+  path: string;
+  params?: Record<string, string | number>;
+  data?: unknown;
+  headers?: Record<string, string>;
+  priority?: CallPriority;
+}
+
+export interface UpstreamResponse<T> {
+  status: number;
+  data: T;
+  requestId?: string;
+}
+
+/** Turns a classified failure into the provider's typed error (each driver folder has one). */
+export type ErrorTranslator = (failure: UpstreamFailure) => ProviderError;
+
+export interface ResilientHttpClientConfig {
+  provider: ProviderName;
+  accountId: string;
+  baseUrl: string;
+  /** Sent on every call (authentication). Never logged, never put in an error. */
+  defaultHeaders: Record<string, string>;
+  options: DriverOptions;
+  limiter: UpstreamLimiter;
+  translateError: ErrorTranslator;
+}
+
+const CIRCUIT_STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/** Methods the provider may safely receive twice. */
+const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * One provider account's HTTP: keep-alive axios, and per attempt a rate/concurrency slot, a
+ * circuit-breaker check and a timeout; retries around all of it. Non-idempotent calls (POST)
+ * are resent only when the provider certainly did not process them (429, connection refused).
+ */
+export class ResilientHttpClient {
+  private readonly http: AxiosInstance;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly circuit: CircuitBreakerPolicy;
+  private readonly timeoutPolicy: TimeoutPolicy;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly hooks: ResilienceHooks;
+  private closed = false;
+
+  constructor(private readonly config: ResilientHttpClientConfig) {
+    const { options } = config;
+    this.hooks = options.hooks ?? {};
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.http = axios.create({
+      baseURL: config.baseUrl.replace(/\/+$/, ''),
+      headers: { Accept: 'application/json', ...config.defaultHeaders },
+      // The cockatiel timeout below fires first; axios' own is a backstop for a stuck socket.
+      timeout: options.timeoutMs + 1_000,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      maxRedirects: 0,
+      // Absolute `next` links or redirects must never carry the key to another host.
+      proxy: false,
+    });
+    this.timeoutPolicy = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+    this.circuit = circuitBreaker(handleWhen(countsAgainstCircuit), {
+      halfOpenAfter: options.circuit.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.circuit.threshold),
+    });
+    this.circuit.onStateChange((state) =>
+      this.emit('onCircuitStateChange', {
+        provider: config.provider,
+        accountId: config.accountId,
+        state: CIRCUIT_STATE_NAMES[state],
+      }),
+    );
+  }
+
+  circuitState(): CircuitStateName {
+    return CIRCUIT_STATE_NAMES[this.circuit.state];
+  }
+
+  async request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    if (this.closed) throw new Error(`driver for account ${this.config.accountId} is closed`);
+    const call = this.execute<T>(request);
+    this.inFlight.add(call);
+    try {
+      return await call;
+    } finally {
+      this.inFlight.delete(call);
+    }
+  }
+
+  /** Waits up to one timeout for calls in flight, then frees the sockets. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.config.options.timeoutMs);
+      });
+      await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+      clearTimeout(timer);
+    }
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private async execute<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const { provider, accountId, options } = this.config;
+    const context = { provider, accountId, operation: request.operation };
+    const startedAt = performance.now();
+    const resendable = IDEMPOTENT_METHODS.has(request.method);
+    let attempts = 0;
+    let waitedMs = 0;
+    let nextDelayMs = 0;
+
+    // Built per call: the wait budget belongs to this call. The breaker and timeout are shared.
+    const retryPolicy = retry(
+      handleWhen((error) => {
+        if (!(error instanceof UpstreamFailure) || !isRetryable(error, resendable)) return false;
+        const delayMs = retryDelayMs(error, attempts, options.retry);
+        if (waitedMs + delayMs > options.retry.maxTotalWaitMs) return false;
+        nextDelayMs = delayMs;
+        return true;
+      }),
+      {
+        maxAttempts: Math.max(0, options.retry.maxAttempts - 1),
+        backoff: new DelegateBackoff(() => nextDelayMs),
+      },
+    );
+    retryPolicy.onRetry(({ delay, attempt, ...reason }) => {
+      waitedMs += delay;
+      const failure = 'error' in reason ? reason.error : undefined;
+      this.emit('onRetry', {
+        ...context,
+        attempt,
+        delayMs: delay,
+        reason: failure instanceof UpstreamFailure ? failure.details.reason : 'unknown',
+      });
+    });
+
+    let lastStatus: number | undefined;
+    try {
+      const response = await retryPolicy.execute(() =>
+        this.circuit.execute(() => {
+          const queuedAt = performance.now();
+          return this.config.limiter.schedule(request.priority ?? 'user', async () => {
+            const waited = performance.now() - queuedAt;
+            if (waited >= 5) this.emit('onRateLimitWait', { ...context, waitedMs: Math.round(waited) });
+            attempts += 1;
+            try {
+              return await this.timeoutPolicy.execute(({ signal }) => this.send<T>(request, signal));
+            } catch (error) {
+              const failure = classifyFailure(error, request.operation);
+              lastStatus = failure.status;
+              throw failure;
+            }
+          });
+        }),
+      );
+      this.emitCall(request, 'ok', response.status, attempts, startedAt);
+      return { status: response.status, data: response.data, requestId: requestIdFrom(response.headers) };
+    } catch (error) {
+      const failure =
+        error instanceof BrokenCircuitError
+          ? new UpstreamFailure('circuit-open', request.operation, { reason: 'circuit open' })
+          : error instanceof UpstreamFailure
+            ? error
+            : undefined;
+      if (!failure) throw error;
+      const translated = this.config.translateError(failure);
+      this.emitCall(request, translated.code, lastStatus, attempts, startedAt);
+      throw translated;
+    }
+  }
+
+  private send<T>(request: UpstreamRequest, signal: AbortSignal): Promise<AxiosResponse<T>> {
+    return this.http.request<T>({
+      method: request.method,
+      url: request.path,
+      params: request.params,
+      data: request.data,
+      headers: request.headers,
+      signal,
+    });
+  }
+
+  private emitCall(
+    request: UpstreamRequest,
+    outcome: 'ok' | ProviderError['code'],
+    status: number | undefined,
+    attempts: number,
+    startedAt: number,
+  ): void {
+    this.emit('onCall', {
+      provider: this.config.provider,
+      accountId: this.config.accountId,
+      operation: request.operation,
+      method: request.method,
+      outcome,
+      ...(status !== undefined ? { status } : {}),
+      attempts,
+      durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+    });
+  }
+
+  private emit<K extends keyof ResilienceHooks>(
+    hook: K,
+    event: Parameters<NonNullable<ResilienceHooks[K]>>[0],
+  ): void {
+    const handler = this.hooks[hook] as ((event: unknown) => void) | undefined;
+    if (!handler) return;
+    try {
+      handler(event);
+    } catch {
+      // A metrics or logging hook must never break a provider call.
+    }
+  }
+}
+
+/** 5xx answers and failures to get any answer count; 4xx answers (429 included) are the provider working. */
+function countsAgainstCircuit(error: unknown): boolean {
+  if (!(error instanceof UpstreamFailure)) return false;
+  if (error.kind === 'http') return (error.status ?? 0) >= 500;
+  return error.kind === 'timeout' || error.kind === 'dropped' || error.kind === 'not-sent';
+}
+
+function isRetryable(failure: UpstreamFailure, resendable: boolean): boolean {
+  if (failure.kind === 'circuit-open') return false;
+  // The provider certainly did not act on these: any method may be resent.
+  if (failure.kind === 'not-sent') return true;
+  if (failure.kind === 'http' && failure.status === 429) return true;
+  if (!resendable) return false;
+  if (failure.kind === 'timeout' || failure.kind === 'dropped') return true;
+  const status = failure.status ?? 0;
+  return status === 408 || status >= 500;
+}
+
+/** `Retry-After` when the provider sent one (capped), else exponential backoff with half jitter. */
+export function retryDelayMs(
+  failure: UpstreamFailure,
+  attemptsSoFar: number,
+  retryOptions: DriverOptions['retry'],
+  random: () => number = Math.random,
+): number {
+  const retryAfter = failure.details.retryAfterSeconds;
+  if (retryAfter !== undefined) return Math.min(retryAfter * 1000, retryOptions.retryAfterCapMs);
+  const exponential = Math.min(
+    retryOptions.maxDelayMs,
+    retryOptions.baseDelayMs * 2 ** Math.max(0, attemptsSoFar - 1),
+  );
+  return Math.round(exponential / 2 + random() * (exponential / 2));
+}
