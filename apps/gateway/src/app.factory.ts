@@ -30,7 +30,6 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     bufferLogs: true,
   });
   app.useLogger(app.get(PinoLogger));
-  app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only: any other body type is refused (400 MALFORMED_REQUEST), not parsed.

@@ -6,6 +6,7 @@ import { GatewayConfigModule } from './config/config.module';
 import { GatewayConfig } from './config/gateway-config';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { HealthModule } from './health/health.module';
+import { DemoSandboxModule } from './demo/demo-sandbox.module';
 import { loggerOptions } from './common/logging';
 
 @Module({})
@@ -17,6 +18,7 @@ export class AppModule {
         GatewayConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config)),
         PersistenceModule.forRoot({ target: config.database.target, poolSize: config.database.poolSize }),
+        DemoSandboxModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { ConfigError, GatewayConfig, loadGatewayConfig } from './config/gateway-config';
 import { ensureDemoSecrets } from './config/demo-secrets';
 import { createGatewayApp } from './app.factory';
@@ -27,6 +27,7 @@ async function bootstrap(): Promise<void> {
     .replace('127.0.0.1', 'localhost')
     .replace('0.0.0.0', 'localhost');
   const logger = new Logger('Gateway');
+  installShutdown(app, config, logger);
   logger.log(`Sub-user gateway listening on ${url} — Swagger UI at ${url}/docs`);
   if (generatedAdminKey) {
     // Printed once, on the start that generated it; it stays in the data folder (mode 0600).
@@ -34,6 +35,33 @@ async function bootstrap(): Promise<void> {
       `\n  DEMO CONVENIENCE — admin API key generated for this machine (kept in ${config.dataDir}/admin-key):\n  ${generatedAdminKey}\n  Production refuses to start without GATEWAY_ADMIN_KEY.\n\n`,
     );
   }
+}
+
+/**
+ * SIGTERM/SIGINT: stop taking requests, let in-flight ones finish, run the shutdown hooks (jobs,
+ * sandbox, database), then exit 0; give up after SHUTDOWN_TIMEOUT_MS with exit 1.
+ */
+function installShutdown(app: INestApplication, config: GatewayConfig, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: draining and shutting down`);
+    const timer = setTimeout(() => {
+      process.stderr.write(`Shutdown took longer than ${config.http.shutdownTimeoutMs} ms; exiting\n`);
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs);
+    timer.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -26,6 +26,42 @@ export interface GatewayConfig {
   dataDir: string;
 }
 
+/** Every variable the gateway reads (documented in .env.example and the README). */
+export const GATEWAY_VARIABLES = [
+  'NODE_ENV',
+  'HOST',
+  'PORT',
+  'BODY_LIMIT_BYTES',
+  'SHUTDOWN_TIMEOUT_MS',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'GATEWAY_ADMIN_KEY',
+  'ENCRYPTION_KEYS',
+  'METRICS_TOKEN',
+  'RATE_LIMIT_PER_MINUTE',
+  'SANDBOX',
+  'SANDBOX_PORT',
+  'DEFAULT_PROVIDER',
+  'UPSTREAM_TIMEOUT_MS',
+  'SYNC_INTERVAL_SECONDS',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'REDIS_URL',
+  'DATA_DIR',
+] as const;
+
+/** Variables the provider sandbox reads (apps/sandbox), also accepted by the gateway's demo mode. */
+export const SANDBOX_VARIABLES = [
+  'SANDBOX_HOST',
+  'SANDBOX_WEBSHARE_KEYS',
+  'SANDBOX_PROXYHAT_KEYS',
+  'SANDBOX_RATE_LIMITS',
+  'SANDBOX_LATENCY_MS',
+  'SANDBOX_JITTER_MS',
+  'SANDBOX_ASYNC_DELETE_MS',
+  'SANDBOX_LOGGER',
+] as const;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
