@@ -1,0 +1,196 @@
+import type { ProviderName } from '@app/domain';
+import type { CallEvent, RetryEvent } from '@app/providers';
+import { type RunningSandbox, startSandbox } from '@app/sandbox';
+import { RegistryPool, accountFor, rejectionOf } from './provider-test-kit';
+
+/** Resilience against injected faults, for both drivers: retries, circuit breaker, timeouts, single creates. */
+describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (provider) => {
+  let sandbox: RunningSandbox;
+  const pool = new RegistryPool();
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, rateLimits: false, asyncDeleteMs: 200 });
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await sandbox.close();
+  });
+  beforeEach(() => sandbox.control.reset());
+  afterEach(() => pool.closeAll());
+
+  async function seededId(): Promise<string> {
+    const setup = pool.driver(sandbox, provider);
+    const created = await setup.create({ name: 'fault-target' });
+    sandbox.control.resetCalls();
+    return created.providerSubUserId;
+  }
+
+  it('retries a 429 after its Retry-After and succeeds', async () => {
+    const id = await seededId();
+    const retries: RetryEvent[] = [];
+    const driver = pool.driver(sandbox, provider, {
+      driverOptions: { hooks: { onRetry: (e) => retries.push(e) } },
+    });
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'rate-limit', retryAfter: 1, times: 1 });
+    const startedAt = Date.now();
+    await expect(driver.get(id)).resolves.toMatchObject({ providerSubUserId: id });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(950);
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(2);
+    expect(retries).toEqual([
+      expect.objectContaining({ provider, operation: 'get', attempt: 1, delayMs: 1000 }),
+    ]);
+  });
+
+  it('reports PROVIDER_RATE_LIMITED with Retry-After when 429s outlast the retries', async () => {
+    const id = await seededId();
+    const driver = pool.driver(sandbox, provider, {
+      driverOptions: { retry: { maxAttempts: 2, retryAfterCapMs: 50 } },
+    });
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'rate-limit', retryAfter: 7 });
+    const error = await rejectionOf(driver.get(id));
+    expect(error).toMatchObject({
+      code: 'PROVIDER_RATE_LIMITED',
+      status: 503,
+      providerStatus: 429,
+      retryAfterSeconds: 7,
+    });
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(2);
+  });
+
+  it('opens the circuit on a 503 burst, then fails fast without calling the provider', async () => {
+    const id = await seededId();
+    const states: string[] = [];
+    const calls: CallEvent[] = [];
+    const driver = pool.driver(sandbox, provider, {
+      driverOptions: {
+        circuit: { threshold: 3 },
+        hooks: { onCircuitStateChange: (e) => states.push(e.state), onCall: (e) => calls.push(e) },
+      },
+    });
+    sandbox.control.addFault({ provider, operation: '*', mode: 'error', status: 503 });
+    const first = await rejectionOf(driver.get(id));
+    expect(first).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', status: 503, providerStatus: 503 });
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(3);
+    expect(driver.circuitState()).toBe('open');
+    expect(states).toEqual(['open']);
+
+    sandbox.control.resetCalls();
+    const startedAt = Date.now();
+    const second = await rejectionOf(driver.list());
+    expect(second).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider });
+    expect(second.detail).toMatch(/circuit open/);
+    expect(Date.now() - startedAt).toBeLessThan(50);
+    expect(sandbox.control.calls()).toEqual({});
+    expect(calls.map((call) => call.outcome)).toEqual(['PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE']);
+  });
+
+  it('does not count 4xx answers against the circuit', async () => {
+    const driver = pool.driver(sandbox, provider, { driverOptions: { circuit: { threshold: 2 } } });
+    const missing = provider === 'webshare' ? '99999999' : '00000000-0000-4000-8000-000000000000';
+    for (let i = 0; i < 4; i++) {
+      await expect(driver.get(missing)).rejects.toMatchObject({ code: 'PROVIDER_NOT_FOUND' });
+    }
+    expect(driver.circuitState()).toBe('closed');
+  });
+
+  it('half-opens after the configured time and closes again on success', async () => {
+    const id = await seededId();
+    const driver = pool.driver(sandbox, provider, {
+      driverOptions: { circuit: { threshold: 1, halfOpenAfterMs: 200 }, retry: { maxAttempts: 1 } },
+    });
+    const fault = sandbox.control.addFault({ provider, operation: 'get', mode: 'error', status: 502 });
+    await expect(driver.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    expect(driver.circuitState()).toBe('open');
+    sandbox.control.removeFault(fault);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await expect(driver.get(id)).resolves.toMatchObject({ providerSubUserId: id });
+    expect(driver.circuitState()).toBe('closed');
+  });
+
+  it('reports a timeout as PROVIDER_TIMEOUT', async () => {
+    const id = await seededId();
+    const driver = pool.driver(sandbox, provider, {
+      driverOptions: { timeoutMs: 300, retry: { maxAttempts: 2 } },
+    });
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'timeout-before' });
+    const error = await rejectionOf(driver.get(id));
+    expect(error).toMatchObject({ code: 'PROVIDER_TIMEOUT', status: 504, provider });
+    // A GET is safe to resend after a timeout.
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(2);
+  });
+
+  it('retries an idempotent read after a dropped connection', async () => {
+    const id = await seededId();
+    const driver = pool.driver(sandbox, provider);
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'drop', times: 1 });
+    await expect(driver.get(id)).resolves.toMatchObject({ providerSubUserId: id });
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(2);
+  });
+
+  describe('a create is never sent twice', () => {
+    it('timeout after the provider acted → PROVIDER_TIMEOUT, exactly one create received', async () => {
+      const driver = pool.driver(sandbox, provider, { driverOptions: { timeoutMs: 300 } });
+      sandbox.control.addFault({ provider, operation: 'create', mode: 'timeout-after', times: 1 });
+      const error = await rejectionOf(driver.create({ name: 'maybe-created' }));
+      expect(error).toMatchObject({ code: 'PROVIDER_TIMEOUT', provider });
+      expect(sandbox.control.calls()[`${provider}.create`]).toBe(1);
+      // It did happen: the sync's intent matching will find it, the driver must not double it.
+      const created = (sandbox.control.state(provider) as Array<{ label?: string; name?: string }>).filter(
+        (raw) => (raw.label ?? raw.name) === 'maybe-created',
+      );
+      expect(created).toHaveLength(1);
+    });
+
+    it('503 on create → PROVIDER_UNAVAILABLE, not retried', async () => {
+      const driver = pool.driver(sandbox, provider);
+      sandbox.control.addFault({ provider, operation: 'create', mode: 'error', status: 503, times: 1 });
+      await expect(driver.create({ name: 'x' })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      expect(sandbox.control.calls()[`${provider}.create`]).toBe(1);
+    });
+
+    it('dropped connection on create → PROVIDER_UNAVAILABLE, not retried', async () => {
+      const driver = pool.driver(sandbox, provider);
+      sandbox.control.addFault({ provider, operation: 'create', mode: 'drop', times: 1 });
+      await expect(driver.create({ name: 'x' })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      expect(sandbox.control.calls()[`${provider}.create`]).toBe(1);
+    });
+
+    it('429 on create → retried once (the provider did not act) and succeeds', async () => {
+      const driver = pool.driver(sandbox, provider);
+      sandbox.control.addFault({
+        provider,
+        operation: 'create',
+        mode: 'rate-limit',
+        retryAfter: 0,
+        times: 1,
+      });
+      await expect(driver.create({ name: 'after-429' })).resolves.toMatchObject({ name: 'after-429' });
+      expect(sandbox.control.calls()[`${provider}.create`]).toBe(2);
+    });
+
+    it('connection refused → resent (nothing reached the provider), then PROVIDER_UNAVAILABLE', async () => {
+      const retries: RetryEvent[] = [];
+      const registry = pool.create({ driverOptions: { hooks: { onRetry: (e) => retries.push(e) } } });
+      // Port 1 on loopback: nothing listens there.
+      const driver = registry.driverFor(
+        accountFor(sandbox, provider, {
+          baseUrl: `http://127.0.0.1:1/${provider === 'webshare' ? 'webshare' : 'proxyhat/v1'}`,
+        }),
+      );
+      const error = await rejectionOf(driver.create({ name: 'unreachable' }));
+      expect(error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider });
+      expect(error.detail).toMatch(/ECONNREFUSED/);
+      expect(retries.map((retry) => retry.reason)).toEqual(['ECONNREFUSED', 'ECONNREFUSED']);
+    });
+  });
+
+  it('never puts the API key or a proxy password into an error', async () => {
+    const driver = pool.driver(sandbox, provider, { account: { apiKey: 'super-secret-key-123' } });
+    const error = await rejectionOf(
+      driver.create({ name: 'x', ...(provider === 'proxyhat' ? { proxyPassword: 'pw-secret-456' } : {}) }),
+    );
+    const rendered = `${JSON.stringify(error)} ${error.stack} ${JSON.stringify(Object.entries(error))}`;
+    expect(rendered).not.toContain('super-secret-key-123');
+    expect(rendered).not.toContain('pw-secret-456');
+  });
+});
