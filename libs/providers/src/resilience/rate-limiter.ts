@@ -7,6 +7,11 @@ const PRIORITY: Record<CallPriority, number> = { user: 2, background: 7 };
 
 /** Redis keys expire after this much inactivity, so stopped accounts leave nothing behind. */
 const REDIS_KEY_TTL_MS = 10 * 60_000;
+/**
+ * How often a Redis-backed limiter re-checks its queue (one script call per account and replica).
+ * Bottleneck's 5 s default would hold waiting calls far longer than the rate requires.
+ */
+const REDIS_HEARTBEAT_MS = 1_000;
 
 export interface UpstreamLimiter {
   /** Runs `task` when the account's rate and concurrency allow; resolves with its result. */
@@ -23,11 +28,15 @@ export interface LimiterSettings {
   redis?: { connection: SharedRedisConnection; keyPrefix: string };
 }
 
-/** A token bucket: up to ~10 s worth of calls at once, then the published rate. */
+/**
+ * A token bucket: up to ~10 s worth of calls at once, then the published pace. Tokens come in
+ * whole numbers at least 250 ms apart (Bottleneck's heartbeat), spaced so the rate is exact.
+ */
 export function bucketSettings(perMinute: number): Bottleneck.ConstructorOptions {
-  const burst = Math.max(1, Math.ceil(perMinute / 6));
-  const intervalMs = Math.max(250, Math.floor(60_000 / perMinute));
-  const amount = Math.max(1, Math.round((perMinute * intervalMs) / 60_000));
+  const rate = Math.max(1, perMinute);
+  const burst = Math.max(1, Math.ceil(rate / 6));
+  const amount = Math.ceil((rate * 250) / 60_000);
+  const intervalMs = Math.round((60_000 * amount) / rate);
   return {
     reservoir: burst,
     reservoirIncreaseInterval: intervalMs,
@@ -49,6 +58,7 @@ export function createLimiter(settings: LimiterSettings): UpstreamLimiter {
         connection: settings.redis.connection.bottleneckConnection(),
         clearDatastore: false,
         timeout: REDIS_KEY_TTL_MS,
+        heartbeatInterval: REDIS_HEARTBEAT_MS,
       })
     : new Bottleneck(common);
   // Without a listener, Bottleneck reports errors (e.g. Redis trouble) through unhandled events.

@@ -1,5 +1,5 @@
 import { DEFAULT_DRIVER_OPTIONS, resolveDriverOptions } from './resilience.types';
-import { createLimiter } from './rate-limiter';
+import { bucketSettings, createLimiter } from './rate-limiter';
 import { retryDelayMs } from './resilient-http-client';
 import { UpstreamFailure, parseRetryAfter } from './upstream-failure';
 
@@ -91,5 +91,21 @@ describe('in-memory limiter', () => {
     expect(started[39]).toBeLessThan(250);
     expect(started[41]).toBeGreaterThanOrEqual(450);
     await limiter.close();
+  });
+});
+
+describe('token bucket sizing', () => {
+  it.each([
+    [240, 40, 250, 1],
+    [60, 10, 1000, 1],
+    [600, 100, 300, 3],
+    [6000, 1000, 250, 25],
+  ])('%d/min → burst %d, +%d ms', (perMinute, burst, interval, amount) => {
+    expect(bucketSettings(perMinute)).toEqual({
+      reservoir: burst,
+      reservoirIncreaseInterval: interval,
+      reservoirIncreaseAmount: amount,
+      reservoirIncreaseMaximum: burst,
+    });
   });
 });

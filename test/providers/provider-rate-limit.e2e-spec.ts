@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import IORedis from 'ioredis';
+import type { RateLimitWaitEvent } from '@app/providers';
+import { type RunningSandbox, startSandbox } from '@app/sandbox';
+import { RegistryPool, accountFor, sleep } from './provider-test-kit';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('per-account rate limiter', () => {
+  let sandbox: RunningSandbox;
+  const pool = new RegistryPool();
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, rateLimits: false });
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await sandbox.close();
+  });
+  beforeEach(() => {
+    sandbox.control.reset({ seedWebshare: 1 });
+    sandbox.control.configure({ latencyMs: 0 });
+  });
+  afterEach(() => pool.closeAll());
+
+  it('serves user calls ahead of queued background (sync) calls', async () => {
+    sandbox.control.configure({ latencyMs: 60 });
+    const driver = pool.driver(sandbox, 'webshare', {
+      driverOptions: { rateLimit: { enabled: true, perMinute: 6000, maxConcurrent: 1 } },
+    });
+    const [seeded] = sandbox.control.state('webshare');
+    const id = String(seeded.id);
+    const finished: string[] = [];
+    const track = (label: string, call: Promise<unknown>) => call.then(() => void finished.push(label));
+
+    const inFlight = track('first', driver.get(id, { priority: 'background' }));
+    await sleep(20); // the first call holds the only slot
+    const queued = [
+      track('background-1', driver.get(id, { priority: 'background' })),
+      track('background-2', driver.list({ priority: 'background' })),
+      track('user-1', driver.get(id, { priority: 'user' })),
+      track('user-2', driver.get(id)),
+    ];
+    await Promise.all([inFlight, ...queued]);
+    expect(finished).toEqual(['first', 'user-1', 'user-2', 'background-1', 'background-2']);
+  });
+
+  it('keeps to the published pace and reports the waits', async () => {
+    const waits: RateLimitWaitEvent[] = [];
+    const driver = pool.driver(sandbox, 'webshare', {
+      driverOptions: {
+        rateLimit: { enabled: true, perMinute: 60 },
+        hooks: { onRateLimitWait: (e) => waits.push(e) },
+      },
+    });
+    const [seeded] = sandbox.control.state('webshare');
+    const startedAt = Date.now();
+    // 60/min: a burst of 10, then one a second.
+    const calls = Array.from({ length: 11 }, () => driver.get(String(seeded.id)));
+    await sleep(500);
+    expect(sandbox.control.calls()['webshare.get']).toBe(10);
+    await Promise.all(calls);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    expect(waits[0]).toMatchObject({ provider: 'webshare', operation: 'get' });
+  });
+
+  it('shares one account limit between replicas through Redis, and cleans its keys up', async () => {
+    const keyPrefix = `subuser-gateway-test-${randomUUID()}`;
+    const options = {
+      redisUrl: REDIS_URL,
+      clearRedisOnClose: true,
+      driverOptions: { rateLimit: { enabled: true, perMinute: 60, keyPrefix } },
+    };
+    const account = accountFor(sandbox, 'webshare');
+    const replicaA = pool.create(options).driverFor(account);
+    const replicaB = pool.create(options).driverFor({ ...account });
+    const [seeded] = sandbox.control.state('webshare');
+    const id = String(seeded.id);
+
+    // Alone, each replica could send its 6 at once (burst 10); together they hold to one burst of 10.
+    const calls = [
+      ...Array.from({ length: 6 }, () => replicaA.get(id)),
+      ...Array.from({ length: 6 }, () => replicaB.get(id)),
+    ];
+    await sleep(700);
+    expect(sandbox.control.calls()['webshare.get']).toBe(10);
+    await Promise.all(calls);
+    expect(sandbox.control.calls()['webshare.get']).toBe(12);
+
+    const redis = new IORedis(REDIS_URL);
+    try {
+      expect((await redis.keys(`b_${keyPrefix}*`)).length).toBeGreaterThan(0);
+      await pool.closeAll();
+      expect(await redis.keys(`b_${keyPrefix}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
