@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { FastifyReply } from 'fastify';
 import { PrismaService } from '@app/persistence';
+import { Public } from '../access/auth-context';
 
 const readyExample = {
   status: 'ok',
@@ -11,6 +12,7 @@ const readyExample = {
   details: {},
 };
 
+@Public()
 @ApiTags('health')
 @Controller('health')
 export class HealthController {

@@ -25,19 +25,35 @@ interface FastifyLikeError {
 }
 
 /**
+ * A problem already rendered (by the idempotency interceptor, which stores it): the filter sends
+ * exactly this body, so a stored answer and the one sent first are the same, error id included.
+ */
+export class RenderedProblem extends Error {
+  constructor(
+    readonly problem: ProblemDetails,
+    readonly original: unknown,
+  ) {
+    super(problem.detail);
+    this.name = 'RenderedProblem';
+  }
+}
+
+const logger = new Logger('ProblemDetails');
+
+/**
  * Turns every error into RFC 9457 problem+json with a stable code: the gateway's own errors,
  * Nest's HTTP exceptions, Fastify's body-parser errors (which Nest lets through raw) and
  * anything unexpected, which becomes 500 INTERNAL with an error id that is also logged.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ProblemDetails');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
     const request = context.getRequest<FastifyRequest>();
     const reply = context.getResponse<FastifyReply>();
-    const problem = this.toProblem(exception, String(request.id));
+    const problem =
+      thrown instanceof RenderedProblem ? thrown.problem : problemFor(thrown, String(request.id));
+    const exception = thrown instanceof RenderedProblem ? thrown.original : thrown;
     const retryAfter = exception instanceof ProviderError ? exception.retryAfterSeconds : undefined;
     const retryAfterExtra =
       exception instanceof GatewayError ? exception.extras?.retryAfterSeconds : undefined;
@@ -49,69 +65,71 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
+}
 
-  private toProblem(exception: unknown, requestId: string): ProblemDetails {
-    if (exception instanceof GatewayError) {
-      const extras: Partial<ProblemDetails> = {};
-      if (exception.fieldErrors?.length) extras.errors = exception.fieldErrors;
-      if (exception instanceof ProviderError) {
-        extras.provider = exception.provider;
-        if (exception.providerStatus !== undefined) extras.providerStatus = exception.providerStatus;
-        if (exception.providerRequestId !== undefined) extras.providerRequestId = exception.providerRequestId;
-      }
-      for (const [key, value] of Object.entries(exception.extras ?? {})) {
-        if (key !== 'retryAfterSeconds') extras[key] = value;
-      }
-      const problem = buildProblem(exception.code, exception.detail, requestId, extras);
-      if (exception.code === 'INTERNAL') return this.internal(exception, requestId);
-      return problem;
+/** The problem body for any thrown value (unexpected ones are logged with their error id). */
+export function problemFor(exception: unknown, requestId: string): ProblemDetails {
+  if (exception instanceof RenderedProblem) return exception.problem;
+  if (exception instanceof GatewayError) {
+    const extras: Partial<ProblemDetails> = {};
+    if (exception.fieldErrors?.length) extras.errors = exception.fieldErrors;
+    if (exception instanceof ProviderError) {
+      extras.provider = exception.provider;
+      if (exception.providerStatus !== undefined) extras.providerStatus = exception.providerStatus;
+      if (exception.providerRequestId !== undefined) extras.providerRequestId = exception.providerRequestId;
     }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const code = STATUS_TO_CODE[status];
-      if (!code) return this.internal(exception, requestId);
-      const body = exception.getResponse();
-      const message =
-        typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      const detail = Array.isArray(message) ? message.join('; ') : String(message);
-      return buildProblem(code, detail, requestId);
+    for (const [key, value] of Object.entries(exception.extras ?? {})) {
+      if (key !== 'retryAfterSeconds') extras[key] = value;
     }
-    const fastifyError = exception as FastifyLikeError;
-    if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
-      const status = fastifyError.statusCode ?? 500;
-      if (status >= 400 && status < 500) {
-        return buildProblem('MALFORMED_REQUEST', describeFastifyError(fastifyError), requestId);
-      }
-    }
-    // A JSON syntax error from the body parser carries statusCode 400 but no FST_ code.
-    if (exception instanceof SyntaxError && fastifyError.statusCode === 400) {
-      return buildProblem('MALFORMED_REQUEST', 'Body is not valid JSON', requestId);
-    }
-    return this.internal(exception, requestId);
+    const problem = buildProblem(exception.code, exception.detail, requestId, extras);
+    if (exception.code === 'INTERNAL') return internalProblem(exception, requestId);
+    return problem;
   }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = STATUS_TO_CODE[status];
+    if (!code) return internalProblem(exception, requestId);
+    const body = exception.getResponse();
+    const message =
+      typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+    const detail = Array.isArray(message) ? message.join('; ') : String(message);
+    return buildProblem(code, detail, requestId);
+  }
+  const fastifyError = exception as FastifyLikeError;
+  if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
+    const status = fastifyError.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return buildProblem('MALFORMED_REQUEST', describeFastifyError(fastifyError), requestId);
+    }
+  }
+  // A JSON syntax error from the body parser carries statusCode 400 but no FST_ code.
+  if (exception instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return buildProblem('MALFORMED_REQUEST', 'Body is not valid JSON', requestId);
+  }
+  return internalProblem(exception, requestId);
+}
 
-  private internal(exception: unknown, requestId: string): ProblemDetails {
-    const errorId = `err_${randomBytes(6).toString('hex')}`;
-    this.logger.error(
-      {
-        errorId,
-        requestId,
-        err:
-          exception instanceof Error
-            ? { name: exception.name, message: exception.message, stack: exception.stack }
-            : String(exception),
-      },
-      `Unexpected error ${errorId}`,
-    );
-    return buildProblem(
-      'INTERNAL',
-      `Unexpected error; quote error id ${errorId} when reporting it`,
+function internalProblem(exception: unknown, requestId: string): ProblemDetails {
+  const errorId = `err_${randomBytes(6).toString('hex')}`;
+  logger.error(
+    {
+      errorId,
       requestId,
-      {
-        errorId,
-      },
-    );
-  }
+      err:
+        exception instanceof Error
+          ? { name: exception.name, message: exception.message, stack: exception.stack }
+          : String(exception),
+    },
+    `Unexpected error ${errorId}`,
+  );
+  return buildProblem(
+    'INTERNAL',
+    `Unexpected error; quote error id ${errorId} when reporting it`,
+    requestId,
+    {
+      errorId,
+    },
+  );
 }
 
 function describeFastifyError(error: FastifyLikeError): string {

@@ -1,0 +1,285 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '@app/domain';
+import { PrismaService } from '@app/persistence';
+import { ApiKey } from '@app/persistence/generated/prisma/client';
+import { ApiKeyRepository } from '@app/persistence/repositories/api-key.repository';
+import { TenantRepository, isUniqueViolation } from '@app/persistence/repositories/tenant.repository';
+import { AuditService } from '../audit/audit.service';
+import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
+import { GATEWAY_CONFIG } from '../config/config.module';
+import { GatewayConfig } from '../config/gateway-config';
+import { ALL_SCOPES, AuthContext, Scope } from './auth-context';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
+import { displayPrefix, generateApiKey, hashApiKey } from './key-material';
+import { RevocationBus } from './revocation-bus';
+
+export const DEFAULT_TENANT_ID = 'default';
+export const BOOTSTRAP_KEY_NAME = 'bootstrap-admin';
+
+/** A revocation elsewhere reaches this replica within this time even without Redis. */
+const CACHE_TTL_MS = 1000;
+/** Bounds the memory a flood of made-up keys can take. */
+const CACHE_MAX_ENTRIES = 10_000;
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+const MAX_KEY_LENGTH = 512;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface CacheEntry {
+  auth: AuthContext | null;
+  expiresAt: number;
+}
+
+export function toApiKeyDto(row: ApiKey): ApiKeyDto {
+  return {
+    id: row.id,
+    name: row.name,
+    tenantId: row.tenantId,
+    scopes: row.scopes as Scope[],
+    prefix: row.keyPrefix,
+    createdAt: row.createdAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+function toAuthContext(row: ApiKey): AuthContext {
+  const scopes = row.scopes.filter((scope): scope is Scope =>
+    (ALL_SCOPES as readonly string[]).includes(scope),
+  );
+  return { keyId: row.id, tenantId: row.tenantId, scopes, isAdmin: scopes.includes('admin') };
+}
+
+/** API keys: authentication on the hot path (cached), creation, listing, revocation, bootstrap. */
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ApiKeys');
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly hashByKeyId = new Map<string, string>();
+  private readonly lastUsedWrittenAt = new Map<string, number>();
+  /** Bumped on every invalidation: a lookup that started before it must not refill the cache. */
+  private generation = 0;
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly tenants: TenantRepository,
+    private readonly audit: AuditService,
+    private readonly prisma: PrismaService,
+    private readonly bus: RevocationBus,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bus.start((keyId) => this.forget(keyId));
+    await this.bootstrap();
+  }
+
+  /** The caller's context for a presented key, or null when it is unknown or revoked. */
+  async authenticate(key: string): Promise<AuthContext | null> {
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
+    const hash = hashApiKey(key);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.expiresAt > now) {
+      if (hit.auth) this.noteUse(hit.auth.keyId, now);
+      return hit.auth;
+    }
+    const generation = this.generation;
+    const row = await this.keys.findByHash(hash);
+    const auth = row && !row.revokedAt ? toAuthContext(row) : null;
+    if (generation === this.generation) {
+      if (this.cache.size >= CACHE_MAX_ENTRIES) {
+        this.cache.clear();
+        this.hashByKeyId.clear();
+      }
+      this.cache.set(hash, { auth, expiresAt: now + CACHE_TTL_MS });
+      if (auth) this.hashByKeyId.set(auth.keyId, hash);
+    }
+    if (row && auth) {
+      if (!this.lastUsedWrittenAt.has(row.id))
+        this.lastUsedWrittenAt.set(row.id, row.lastUsedAt?.getTime() ?? 0);
+      this.noteUse(row.id, now);
+    }
+    return auth;
+  }
+
+  async create(auth: AuthContext, input: CreateApiKeyDto, requestId: string): Promise<CreatedApiKeyDto> {
+    if (input.name === BOOTSTRAP_KEY_NAME) {
+      throw new GatewayError('VALIDATION_FAILED', `name: "${BOOTSTRAP_KEY_NAME}" is reserved`, {
+        fieldErrors: [
+          { field: 'name', message: `"${BOOTSTRAP_KEY_NAME}" is reserved for the configured admin key` },
+        ],
+      });
+    }
+    const tenantId = input.tenantId ?? auth.tenantId;
+    if (!(await this.tenants.findById(tenantId))) {
+      throw new GatewayError('VALIDATION_FAILED', 'tenantId: no such tenant', {
+        fieldErrors: [{ field: 'tenantId', message: 'no such tenant' }],
+      });
+    }
+    const key = generateApiKey();
+    const keyHash = hashApiKey(key);
+    const row = await this.prisma.client.$transaction(async (tx) => {
+      const created = await this.keys.create(
+        {
+          id: randomUUID(),
+          tenantId,
+          name: input.name,
+          keyHash,
+          keyPrefix: displayPrefix(key),
+          scopes: [...new Set(input.scopes)],
+        },
+        tx,
+      );
+      await this.audit.record(
+        {
+          action: 'api-key.created',
+          targetType: 'api-key',
+          targetId: created.id,
+          tenantId,
+          actor: auth,
+          changes: { after: toApiKeyDto(created) },
+          outcome: 'ok',
+          requestId,
+        },
+        tx,
+      );
+      return created;
+    });
+    // A lookup of this key that failed a moment ago must not keep it out.
+    this.cache.delete(keyHash);
+    return { ...toApiKeyDto(row), key };
+  }
+
+  async list(query: ListApiKeysQueryDto): Promise<Page<ApiKeyDto>> {
+    const limit = pageLimit(query.limit);
+    const after = query.cursor ? decodeCursor(query.cursor, { uuidIds: true }) : undefined;
+    const rows = await this.keys.list({ tenantId: query.tenantId, after, take: limit + 1 });
+    return toPage(rows, limit, toApiKeyDto);
+  }
+
+  /** Revokes at once here and (through Redis) on every replica; revoking twice answers the same. */
+  async revoke(auth: AuthContext, id: string, requestId: string): Promise<ApiKeyDto> {
+    const existing = UUID.test(id) ? await this.keys.findById(id) : null;
+    if (!existing || !auth.isAdmin) throw new GatewayError('NOT_FOUND', `No API key with id ${id}`);
+    if (existing.revokedAt) return toApiKeyDto(existing);
+    const revoked = await this.prisma.client.$transaction(async (tx) => {
+      const row = (await this.keys.revoke(id, new Date(), tx))!;
+      await this.audit.record(
+        {
+          action: 'api-key.revoked',
+          targetType: 'api-key',
+          targetId: id,
+          tenantId: row.tenantId,
+          actor: auth,
+          changes: { before: toApiKeyDto(existing), after: toApiKeyDto(row) },
+          outcome: 'ok',
+          requestId,
+        },
+        tx,
+      );
+      return row;
+    });
+    this.forget(id);
+    this.bus.publish(id);
+    return toApiKeyDto(revoked);
+  }
+
+  /** Drops a key from this replica's cache (after a local or remote revocation). */
+  forget(keyId: string): void {
+    this.generation++;
+    const hash = this.hashByKeyId.get(keyId);
+    if (hash) this.cache.delete(hash);
+    this.hashByKeyId.delete(keyId);
+    this.lastUsedWrittenAt.delete(keyId);
+  }
+
+  /** `lastUsedAt` is written at most once a minute per key and never awaited by the request. */
+  private noteUse(keyId: string, now: number): void {
+    const last = this.lastUsedWrittenAt.get(keyId) ?? 0;
+    if (now - last < LAST_USED_WRITE_INTERVAL_MS) return;
+    this.lastUsedWrittenAt.set(keyId, now);
+    this.keys.touchLastUsed(keyId, new Date(now)).catch((error: Error) => {
+      this.logger.warn(`Could not record key use: ${error.message}`);
+    });
+  }
+
+  /**
+   * The `default` tenant and the configured admin key exist after every start; a bootstrap key
+   * left from an earlier GATEWAY_ADMIN_KEY is revoked, so changing the variable rotates it.
+   */
+  private async bootstrap(): Promise<void> {
+    await this.tenants.ensure({ id: DEFAULT_TENANT_ID, name: DEFAULT_TENANT_ID });
+    const adminKey = this.config.security.adminKey;
+    if (!adminKey) {
+      this.logger.warn('GATEWAY_ADMIN_KEY is not set: no admin key was bootstrapped');
+      return;
+    }
+    const keyHash = hashApiKey(adminKey);
+    let current = await this.keys.findByHash(keyHash);
+    if (!current) {
+      try {
+        current = await this.prisma.client.$transaction(async (tx) => {
+          const created = await this.keys.create(
+            {
+              id: randomUUID(),
+              tenantId: DEFAULT_TENANT_ID,
+              name: BOOTSTRAP_KEY_NAME,
+              keyHash,
+              keyPrefix: displayPrefix(adminKey),
+              scopes: ['admin'],
+            },
+            tx,
+          );
+          await this.audit.record(
+            {
+              action: 'api-key.created',
+              targetType: 'api-key',
+              targetId: created.id,
+              tenantId: DEFAULT_TENANT_ID,
+              changes: { after: toApiKeyDto(created) },
+              outcome: 'ok',
+            },
+            tx,
+          );
+          return created;
+        });
+        this.logger.log('Bootstrapped the admin API key from GATEWAY_ADMIN_KEY');
+      } catch (error) {
+        // Another replica bootstrapped it at the same moment.
+        if (!isUniqueViolation(error)) throw error;
+        current = (await this.keys.findByHash(keyHash))!;
+      }
+    } else if (current.revokedAt) {
+      // The configuration is the source of truth for this key: to retire it, change the variable.
+      current = await this.keys.reinstate(current.id);
+      this.logger.warn('The configured GATEWAY_ADMIN_KEY had been revoked; it is active again');
+    }
+    const previous = await this.keys.findActiveByName(DEFAULT_TENANT_ID, BOOTSTRAP_KEY_NAME);
+    for (const old of previous.filter((row) => row.id !== current!.id)) {
+      await this.prisma.client.$transaction(async (tx) => {
+        const row = (await this.keys.revoke(old.id, new Date(), tx))!;
+        await this.audit.record(
+          {
+            action: 'api-key.revoked',
+            targetType: 'api-key',
+            targetId: old.id,
+            tenantId: DEFAULT_TENANT_ID,
+            changes: {
+              before: toApiKeyDto(old),
+              after: toApiKeyDto(row),
+              request: { reason: 'admin key changed' },
+            },
+            outcome: 'ok',
+          },
+          tx,
+        );
+      });
+      this.forget(old.id);
+      this.bus.publish(old.id);
+      this.logger.log(
+        `Revoked the previous bootstrap admin key ${old.keyPrefix}… (GATEWAY_ADMIN_KEY changed)`,
+      );
+    }
+  }
+}

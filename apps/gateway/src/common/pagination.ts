@@ -1,0 +1,134 @@
+import { Type as ClassType, applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { GatewayError } from '@app/domain';
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 500;
+
+/** `{items, nextCursor}`: every list endpoint answers this; `nextCursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Query parameters shared by every list endpoint; list DTOs extend it. */
+export class PaginationQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, example: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LIMIT)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from the previous page’s `nextCursor`',
+    example: 'eyJjIjoiMjAyNi0wMS0wMVQwMDowMDowMC4wMDBaIiwiaSI6ImFiYyJ9',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}
+
+/** The position after which the next page starts (sort: createdAt desc, then id desc). */
+export interface CursorPosition {
+  createdAt: Date;
+  id: string;
+}
+
+export interface DecodeCursorOptions {
+  /** The id column is a UUID: refuse anything else before it reaches the database. */
+  uuidIds?: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeCursor(position: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify({ c: position.createdAt.toISOString(), i: position.id })).toString(
+    'base64url',
+  );
+}
+
+function badCursor(): GatewayError {
+  const message = 'is not a cursor this endpoint issued';
+  return new GatewayError('VALIDATION_FAILED', `cursor: ${message}`, {
+    fieldErrors: [{ field: 'cursor', message }],
+  });
+}
+
+export function decodeCursor(cursor: string, options: DecodeCursorOptions = {}): CursorPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  const { c, i } = (parsed ?? {}) as { c?: unknown; i?: unknown };
+  if (typeof c !== 'string' || typeof i !== 'string' || i.length === 0 || i.length > 128) throw badCursor();
+  if (options.uuidIds && !UUID.test(i)) throw badCursor();
+  const createdAt = new Date(c);
+  if (Number.isNaN(createdAt.getTime())) throw badCursor();
+  return { createdAt, id: i };
+}
+
+/** Prisma `where` for rows strictly after the cursor in (createdAt desc, id desc) order. */
+export function afterCursor(position: CursorPosition): {
+  OR: [{ createdAt: { lt: Date } }, { createdAt: Date; id: { lt: string } }];
+} {
+  return {
+    OR: [
+      { createdAt: { lt: position.createdAt } },
+      { createdAt: position.createdAt, id: { lt: position.id } },
+    ],
+  };
+}
+
+/** The stable order every paged list uses. */
+export const PAGE_ORDER: [{ createdAt: 'desc' }, { id: 'desc' }] = [{ createdAt: 'desc' }, { id: 'desc' }];
+
+export function pageLimit(limit: number | undefined): number {
+  return Math.min(Math.max(limit ?? DEFAULT_PAGE_LIMIT, 1), MAX_PAGE_LIMIT);
+}
+
+/**
+ * Turns `limit + 1` rows (fetch one extra to know whether there is more) into a page.
+ * `map` shapes each row for the response.
+ */
+export function toPage<Row extends { createdAt: Date; id: string }, Item>(
+  rows: Row[],
+  limit: number,
+  map: (row: Row) => Item,
+): Page<Item> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(map),
+    nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/** Documents a `{items, nextCursor}` answer of `model` items for Swagger. */
+export function ApiPageResponse(model: ClassType<unknown>, description = 'One page of results') {
+  return applyDecorators(
+    ApiExtraModels(model),
+    ApiOkResponse({
+      description,
+      schema: {
+        type: 'object',
+        required: ['items', 'nextCursor'],
+        properties: {
+          items: { type: 'array', items: { $ref: getSchemaPath(model) } },
+          nextCursor: {
+            type: 'string',
+            nullable: true,
+            description: 'Pass as `cursor` to get the next page; null on the last page',
+            example: null,
+          },
+        },
+      },
+    }),
+  );
+}

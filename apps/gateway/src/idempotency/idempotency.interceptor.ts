@@ -1,0 +1,78 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { Observable, catchError, from, mergeMap, of } from 'rxjs';
+import { ErrorCode } from '@app/domain';
+import { PROBLEM_CONTENT_TYPE } from '../common/problem/problem-details';
+import { RenderedProblem, problemFor } from '../common/problem/problem-details.filter';
+import { requestHash } from './canonical-json';
+import { IDEMPOTENT, IdempotentOptions } from './idempotent.decorator';
+import { IdempotencyService, parseIdempotencyKey } from './idempotency.service';
+
+/** Answers a retry must not replay: the next attempt may well succeed. */
+const NOT_STORED = new Set<ErrorCode>([
+  'INTERNAL',
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_TIMEOUT',
+  'PROVIDER_RATE_LIMITED',
+  'RATE_LIMITED',
+]);
+
+export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/** Global; acts only on handlers marked @Idempotent() that receive an Idempotency-Key header. */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() !== 'http') return next.handle();
+    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT, context.getHandler());
+    if (!options) return next.handle();
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const header = request.headers['idempotency-key'];
+    if (header === undefined || !request.auth) return next.handle();
+
+    const key = parseIdempotencyKey(header);
+    const sealResponse = options.sealResponse === true;
+    const scope = {
+      tenantId: request.auth.tenantId,
+      method: request.method,
+      path: request.url.split('?')[0],
+      key,
+    };
+    const start = await this.idempotency.begin(scope, requestHash(request.body), sealResponse);
+    if (start.kind === 'replay') {
+      void reply.status(start.status).header(REPLAYED_HEADER, 'true');
+      if (start.status >= 400) void reply.header('content-type', PROBLEM_CONTENT_TYPE);
+      return of(start.body);
+    }
+
+    const { recordId } = start;
+    return next.handle().pipe(
+      mergeMap(async (body) => {
+        await this.idempotency.complete(recordId, reply.statusCode, body, sealResponse);
+        return body;
+      }),
+      catchError((error: unknown) =>
+        from(
+          (async () => {
+            // Rendered here once, so the stored body is exactly what the filter sends.
+            const problem = problemFor(error, String(request.id));
+            if (problem.status >= 500 || NOT_STORED.has(problem.code)) {
+              await this.idempotency.abandon(recordId);
+            } else {
+              await this.idempotency.complete(recordId, problem.status, problem, sealResponse);
+            }
+            throw new RenderedProblem(problem, error);
+          })(),
+        ),
+      ),
+    );
+  }
+}

@@ -1,0 +1,134 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '@app/domain';
+import {
+  IdempotencyScope,
+  IdempotencyRepository,
+} from '@app/persistence/repositories/idempotency.repository';
+import { SecretBox } from '../crypto/secret-box';
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** An `in_progress` record this old belongs to a process that died mid-request: replace it. */
+export const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+
+export type IdempotencyStart =
+  { kind: 'run'; recordId: string } | { kind: 'replay'; status: number; body: unknown };
+
+/** Checks an Idempotency-Key header value; throws 422 VALIDATION_FAILED when it is unusable. */
+export function parseIdempotencyKey(header: string | string[]): string {
+  const value = Array.isArray(header) ? (header.length === 1 ? header[0] : '') : header;
+  if (!KEY_PATTERN.test(value)) {
+    const message = 'must be 1 to 255 printable ASCII characters';
+    throw new GatewayError('VALIDATION_FAILED', `Idempotency-Key: ${message}`, {
+      fieldErrors: [{ field: 'Idempotency-Key', message }],
+    });
+  }
+  return value;
+}
+
+@Injectable()
+export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Idempotency');
+  private purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly records: IdempotencyRepository,
+    private readonly box: SecretBox,
+  ) {}
+
+  onModuleInit(): void {
+    this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.purgeTimer);
+  }
+
+  /**
+   * Claims the key for this request (the unique constraint decides between concurrent
+   * requests), or gives the stored answer to replay; throws the 409s.
+   */
+  async begin(scope: IdempotencyScope, hash: string, sealResponse: boolean): Promise<IdempotencyStart> {
+    if (sealResponse && !this.box.canSeal) {
+      // Refuse before acting: an answer holding a secret must not be stored in clear.
+      throw new GatewayError('INTERNAL', 'Idempotent answers with secrets need ENCRYPTION_KEYS');
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = Date.now();
+      const recordId = randomUUID();
+      const started = await this.records.tryStart({
+        ...scope,
+        id: recordId,
+        requestHash: hash,
+        expiresAt: new Date(now + IDEMPOTENCY_TTL_MS),
+      });
+      if (started) return { kind: 'run', recordId };
+
+      const existing = await this.records.find(scope);
+      if (!existing) continue; // removed in between: claim it again
+      const abandoned =
+        existing.state === 'in_progress' && existing.createdAt.getTime() < now - ABANDONED_AFTER_MS;
+      if (existing.expiresAt.getTime() <= now || abandoned) {
+        await this.records.remove(existing.id);
+        continue;
+      }
+      if (existing.requestHash !== hash) {
+        throw new GatewayError(
+          'IDEMPOTENCY_CONFLICT',
+          'This Idempotency-Key was already used with a different request body',
+        );
+      }
+      if (existing.state !== 'completed' || existing.responseStatus === null) {
+        throw new GatewayError(
+          'IDEMPOTENCY_IN_PROGRESS',
+          'A request with this Idempotency-Key is still running; retry later',
+        );
+      }
+      return { kind: 'replay', status: existing.responseStatus, body: this.readBody(existing) };
+    }
+    throw new GatewayError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running');
+  }
+
+  /** Stores the answer to replay. A failure is logged: the caller still gets its answer. */
+  async complete(recordId: string, status: number, body: unknown, sealResponse: boolean): Promise<void> {
+    try {
+      const text = body === undefined ? null : JSON.stringify(body);
+      let stored = text;
+      if (text !== null && sealResponse) {
+        const { ciphertext, keyId } = this.box.seal(text);
+        stored = JSON.stringify({ keyId, ciphertext });
+      }
+      await this.records.complete(recordId, { status, body: stored, sealed: sealResponse && text !== null });
+    } catch (error) {
+      this.logger.error(`Could not store an idempotent answer: ${(error as Error).message}`);
+    }
+  }
+
+  /** Forgets the claim so a retry runs again (5xx, provider unavailable). */
+  async abandon(recordId: string): Promise<void> {
+    try {
+      await this.records.remove(recordId);
+    } catch (error) {
+      this.logger.error(`Could not release an idempotency key: ${(error as Error).message}`);
+    }
+  }
+
+  async purgeExpired(): Promise<number> {
+    try {
+      return await this.records.purgeExpired(new Date());
+    } catch (error) {
+      this.logger.warn(`Could not purge expired idempotency records: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
+  private readBody(record: { responseBody: string | null; responseSealed: boolean }): unknown {
+    if (record.responseBody === null) return undefined;
+    if (!record.responseSealed) return JSON.parse(record.responseBody);
+    const { keyId, ciphertext } = JSON.parse(record.responseBody) as { keyId: string; ciphertext: string };
+    return JSON.parse(this.box.open(ciphertext, keyId));
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, Tenant } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+
+type Db = Prisma.TransactionClient;
+
+/** Keyset position: rows strictly after it in (createdAt desc, id desc) order. */
+export interface RowPosition {
+  createdAt: Date;
+  id: string;
+}
+
+export function rowsAfter(position: RowPosition | undefined) {
+  return position
+    ? {
+        OR: [
+          { createdAt: { lt: position.createdAt } },
+          { createdAt: position.createdAt, id: { lt: position.id } },
+        ],
+      }
+    : {};
+}
+
+@Injectable()
+export class TenantRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findById(id: string): Promise<Tenant | null> {
+    return this.prisma.client.tenant.findUnique({ where: { id } });
+  }
+
+  findByName(name: string): Promise<Tenant | null> {
+    return this.prisma.client.tenant.findUnique({ where: { name } });
+  }
+
+  create(data: { id: string; name: string }, db: Db = this.prisma.client): Promise<Tenant> {
+    return db.tenant.create({ data });
+  }
+
+  /** Creates the tenant unless it exists; safe when replicas start together. */
+  async ensure(data: { id: string; name: string }): Promise<Tenant> {
+    const existing = await this.findById(data.id);
+    if (existing) return existing;
+    try {
+      return await this.create(data);
+    } catch (error) {
+      if (isUniqueViolation(error)) return (await this.findById(data.id))!;
+      throw error;
+    }
+  }
+
+  /** `take` rows in (createdAt desc, id desc) order after `after`. */
+  list(options: { after?: RowPosition; take: number }): Promise<Tenant[]> {
+    return this.prisma.client.tenant.findMany({
+      where: rowsAfter(options.after),
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: options.take,
+    });
+  }
+}
+
+/** A unique constraint refused the write (another writer got there first). */
+export function isUniqueViolation(error: unknown): boolean {
+  return (
+    (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') ||
+    (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002')
+  );
+}
