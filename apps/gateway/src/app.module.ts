@@ -8,6 +8,10 @@ import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { HealthModule } from './health/health.module';
 import { DemoSandboxModule } from './demo/demo-sandbox.module';
 import { loggerOptions } from './common/logging';
+import { CryptoModule } from './crypto/crypto.module';
+import { AuditModule } from './audit/audit.module';
+import { AccessModule } from './access/access.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 
 @Module({})
 export class AppModule {
@@ -20,6 +24,10 @@ export class AppModule {
         PersistenceModule.forRoot({ target: config.database.target, poolSize: config.database.poolSize }),
         DemoSandboxModule,
         HealthModule,
+        CryptoModule,
+        AuditModule,
+        AccessModule,
+        IdempotencyModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
