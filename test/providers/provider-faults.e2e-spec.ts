@@ -127,6 +127,17 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
     expect(sandbox.control.calls()[`${provider}.get`]).toBe(2);
   });
 
+  it('a resent DELETE that finds the sub-user gone reports the deletion, not PROVIDER_NOT_FOUND', async () => {
+    sandbox.control.configure({ asyncDeleteMs: 0 });
+    const id = await seededId();
+    const driver = pool.driver(sandbox, provider, { driverOptions: { timeoutMs: 300 } });
+    sandbox.control.addFault({ provider, operation: 'delete', mode: 'timeout-after', times: 1 });
+    const result = await driver.delete(id);
+    expect(['deleted', 'deleting']).toContain(result.status);
+    expect(sandbox.control.calls()[`${provider}.delete`]).toBe(2);
+    sandbox.control.configure({ asyncDeleteMs: 200 });
+  });
+
   describe('a create is never sent twice', () => {
     it('timeout after the provider acted → PROVIDER_TIMEOUT, exactly one create received', async () => {
       const driver = pool.driver(sandbox, provider, { driverOptions: { timeoutMs: 300 } });

@@ -101,9 +101,12 @@ export class ProxyhatDriver implements ProviderDriver {
       operation: 'delete',
       method: 'DELETE',
       path: this.subUserPath(providerSubUserId),
+      successStatusesOnRetry: [404],
       priority: options?.priority,
     });
-    return { status: payload?.status?.toLowerCase() === 'deleted' ? 'deleted' : 'deleting' };
+    // No payload: a resent delete found it gone, so the lost first attempt finished the job.
+    if (payload === null || payload === undefined) return { status: 'deleted' };
+    return { status: payload.status?.toLowerCase() === 'deleted' ? 'deleted' : 'deleting' };
   }
 
   /**

@@ -30,6 +30,11 @@ export interface UpstreamRequest {
   data?: unknown;
   headers?: Record<string, string>;
   priority?: CallPriority;
+  /**
+   * Statuses that mean success when they answer a resent call, e.g. 404 to a resent DELETE:
+   * the earlier attempt, whose answer was lost, did the work. Answered with `data: null`.
+   */
+  successStatusesOnRetry?: number[];
 }
 
 export interface UpstreamResponse<T> {
@@ -185,6 +190,13 @@ export class ResilientHttpClient {
             } catch (error) {
               const failure = classifyFailure(error, request.operation);
               lastStatus = failure.status;
+              if (
+                attempts > 1 &&
+                failure.status !== undefined &&
+                request.successStatusesOnRetry?.includes(failure.status)
+              ) {
+                return { status: failure.status, data: null as T, headers: {} };
+              }
               throw failure;
             }
           });

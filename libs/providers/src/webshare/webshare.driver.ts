@@ -119,6 +119,7 @@ export class WebshareDriver implements ProviderDriver {
       operation: 'delete',
       method: 'DELETE',
       path: this.subUserPath(providerSubUserId),
+      successStatusesOnRetry: [404],
       priority: options?.priority,
     });
     return { status: 'deleted' };
