@@ -39,14 +39,14 @@ export function toProviderError(
         provider,
         'PROVIDER_TIMEOUT',
         `${label} did not answer ${failure.operation} in time`,
-        common,
+        { ...common, reachedProvider: 'maybe' },
       );
     case 'circuit-open':
       return new ProviderError(
         provider,
         'PROVIDER_UNAVAILABLE',
         `${label} is failing; calls are paused for a while (circuit open)`,
-        common,
+        { ...common, reachedProvider: 'no' },
       );
     case 'not-sent':
     case 'dropped':
@@ -54,7 +54,7 @@ export function toProviderError(
         provider,
         'PROVIDER_UNAVAILABLE',
         `${label} could not be reached (${failure.details.reason})`,
-        common,
+        { ...common, reachedProvider: failure.kind === 'not-sent' ? 'no' : 'maybe' },
       );
     case 'http': {
       const httpStatus = status ?? 0;
@@ -63,6 +63,7 @@ export function toProviderError(
       const message = body.message ?? defaultMessage(code, label);
       return new ProviderError(provider, code, `${label}: ${message}`, {
         ...common,
+        reachedProvider: 'yes',
         ...(body.fieldErrors && body.fieldErrors.length > 0 ? { fieldErrors: body.fieldErrors } : {}),
         ...(code === 'PROVIDER_RATE_LIMITED' && retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
       });

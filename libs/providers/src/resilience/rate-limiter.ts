@@ -65,7 +65,20 @@ export function createLimiter(settings: LimiterSettings): UpstreamLimiter {
   bottleneck.on('error', () => undefined);
 
   return {
-    schedule: (priority, task) => bottleneck.schedule({ priority: PRIORITY[priority] }, task),
+    async schedule(priority, task) {
+      let started = false;
+      try {
+        return await bottleneck.schedule({ priority: PRIORITY[priority] }, () => {
+          started = true;
+          return task();
+        });
+      } catch (error) {
+        // The limiter itself failed (e.g. Redis is down): serve the call rather than fail it;
+        // the provider's own 429s and our retries still protect the account.
+        if (started || !settings.redis) throw error;
+        return task();
+      }
+    },
     async close(options = {}) {
       if (settings.redis && options.clearSharedState) {
         await settings.redis.connection.deleteKeys(`b_${settings.redis.keyPrefix}:${settings.id}_*`);
