@@ -143,7 +143,7 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
       const driver = pool.driver(sandbox, provider, { driverOptions: { timeoutMs: 300 } });
       sandbox.control.addFault({ provider, operation: 'create', mode: 'timeout-after', times: 1 });
       const error = await rejectionOf(driver.create({ name: 'maybe-created' }));
-      expect(error).toMatchObject({ code: 'PROVIDER_TIMEOUT', provider });
+      expect(error).toMatchObject({ code: 'PROVIDER_TIMEOUT', provider, reachedProvider: 'maybe' });
       expect(sandbox.control.calls()[`${provider}.create`]).toBe(1);
       // It did happen: the sync's intent matching will find it, the driver must not double it.
       const created = (sandbox.control.state(provider) as Array<{ label?: string; name?: string }>).filter(

@@ -69,7 +69,14 @@ export type ProviderErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'PROVIDER_TIMEOUT';
 
+/**
+ * Whether the request reached the provider: `no` (connection refused, circuit open — safe to
+ * resend), `yes` (it answered), `maybe` (timeout or dropped connection: it may have acted).
+ */
+export type ReachedProvider = 'no' | 'yes' | 'maybe';
+
 export interface ProviderErrorOptions extends GatewayErrorOptions {
+  reachedProvider?: ReachedProvider;
   providerStatus?: number;
   providerRequestId?: string;
   retryAfterSeconds?: number;
@@ -78,6 +85,7 @@ export interface ProviderErrorOptions extends GatewayErrorOptions {
 /** An upstream failure: says which provider refused and how, so callers know it was not them. */
 export class ProviderError extends GatewayError {
   readonly provider: ProviderName;
+  readonly reachedProvider?: ReachedProvider;
   readonly providerStatus?: number;
   readonly providerRequestId?: string;
   readonly retryAfterSeconds?: number;
@@ -90,6 +98,7 @@ export class ProviderError extends GatewayError {
   ) {
     super(code, detail, options);
     this.provider = provider;
+    if (options.reachedProvider !== undefined) this.reachedProvider = options.reachedProvider;
     if (options.providerStatus !== undefined) this.providerStatus = options.providerStatus;
     if (options.providerRequestId !== undefined) this.providerRequestId = options.providerRequestId;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;

@@ -1,4 +1,10 @@
-import { type FieldError, ProviderError, type ProviderErrorCode, type ProviderName } from '@app/domain';
+import {
+  type FieldError,
+  ProviderError,
+  type ProviderErrorCode,
+  type ProviderName,
+  type ReachedProvider,
+} from '@app/domain';
 import type { UpstreamFailure } from './resilience/upstream-failure';
 
 /** What a driver's error module reads out of a provider's error body. */
@@ -6,6 +12,15 @@ export interface ProviderErrorBody {
   message?: string;
   fieldErrors?: FieldError[];
 }
+
+/** Whether the provider may have acted: callers decide from it whether a create may have happened. */
+const REACHED_PROVIDER: Record<UpstreamFailure['kind'], ReachedProvider> = {
+  http: 'yes',
+  timeout: 'maybe',
+  dropped: 'maybe',
+  'not-sent': 'no',
+  'circuit-open': 'no',
+};
 
 const PROVIDER_LABELS: Record<ProviderName, string> = { webshare: 'Webshare', proxyhat: 'ProxyHat' };
 
@@ -30,6 +45,7 @@ export function toProviderError(
   const label = PROVIDER_LABELS[provider];
   const { requestId, status, retryAfterSeconds } = failure.details;
   const common = {
+    reachedProvider: REACHED_PROVIDER[failure.kind],
     ...(requestId !== undefined ? { providerRequestId: requestId } : {}),
     ...(status !== undefined ? { providerStatus: status } : {}),
   };

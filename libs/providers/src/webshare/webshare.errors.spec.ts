@@ -65,6 +65,23 @@ describe('webshare error mapping', () => {
     expect(error.retryAfterSeconds).toBe(12);
   });
 
+  it('says whether the provider may have acted', () => {
+    expect(toWebshareError(httpFailure(400, {})).reachedProvider).toBe('yes');
+    expect(
+      toWebshareError(new UpstreamFailure('timeout', 'create', { reason: 'timed out' })).reachedProvider,
+    ).toBe('maybe');
+    expect(
+      toWebshareError(new UpstreamFailure('dropped', 'create', { reason: 'ECONNRESET' })).reachedProvider,
+    ).toBe('maybe');
+    expect(
+      toWebshareError(new UpstreamFailure('not-sent', 'create', { reason: 'ECONNREFUSED' })).reachedProvider,
+    ).toBe('no');
+    expect(
+      toWebshareError(new UpstreamFailure('circuit-open', 'create', { reason: 'circuit open' }))
+        .reachedProvider,
+    ).toBe('no');
+  });
+
   it('transport failures', () => {
     expect(toWebshareError(new UpstreamFailure('timeout', 'get', { reason: 'timed out' })).code).toBe(
       'PROVIDER_TIMEOUT',
