@@ -3,11 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { ProviderRegistryOptions } from '@app/providers';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway-config';
 import { createValidationPipe } from './common/validation';
 import { mountSwagger } from './docs/swagger';
 import { GATEWAY_VERSION } from './version';
+import { parseQueryString } from './common/query-string';
 
 // A caller's X-Request-Id is kept when it is short and plain, so it cannot forge log lines.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -18,17 +20,30 @@ export function requestIdFor(header: string | string[] | undefined): string {
 }
 
 /** Builds the gateway application (not yet listening): used by main.ts and the e2e tests. */
-export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
+export interface GatewayAppOptions {
+  /** Driver settings (tests shorten retries and timeouts). */
+  registry?: ProviderRegistryOptions;
+}
+
+export async function createGatewayApp(
+  config: GatewayConfig,
+  options: GatewayAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
       requestIdFor(request.headers['x-request-id']),
     trustProxy: true,
+    routerOptions: { querystringParser: parseQueryString },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options.registry),
+    adapter,
+    {
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(PinoLogger));
 
   const fastify = app.getHttpAdapter().getInstance();

@@ -12,10 +12,14 @@ import { CryptoModule } from './crypto/crypto.module';
 import { AuditModule } from './audit/audit.module';
 import { AccessModule } from './access/access.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { JobsModule } from './jobs/jobs.module';
+import { ProviderAccountsModule } from './provider-accounts/provider-accounts.module';
+import { SubUsersModule } from './sub-users/sub-users.module';
+import { ProviderRegistryOptions } from '@app/providers';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: GatewayConfig): DynamicModule {
+  static forRoot(config: GatewayConfig, registryOptions: ProviderRegistryOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -28,6 +32,9 @@ export class AppModule {
         AuditModule,
         AccessModule,
         IdempotencyModule,
+        JobsModule,
+        ProviderAccountsModule.forRoot(config, registryOptions),
+        SubUsersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

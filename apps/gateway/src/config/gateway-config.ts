@@ -19,7 +19,11 @@ export interface GatewayConfig {
     inboundRateLimitPerMinute: number;
   };
   sandbox: { enabled: boolean; port: number };
-  providers: { defaultProvider: 'webshare' | 'proxyhat' | undefined; upstreamTimeoutMs: number };
+  providers: {
+    defaultProvider: 'webshare' | 'proxyhat' | undefined;
+    upstreamTimeoutMs: number;
+    rateLimit: boolean;
+  };
   jobs: { syncIntervalSeconds: number };
   logging: { level: LogLevel; format: 'json' | 'pretty' };
   redisUrl: string | undefined;
@@ -43,6 +47,7 @@ export const GATEWAY_VARIABLES = [
   'SANDBOX_PORT',
   'DEFAULT_PROVIDER',
   'UPSTREAM_TIMEOUT_MS',
+  'UPSTREAM_RATE_LIMIT',
   'SYNC_INTERVAL_SECONDS',
   'LOG_LEVEL',
   'LOG_FORMAT',
@@ -191,6 +196,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     providers: {
       defaultProvider: oneOf(env, 'DEFAULT_PROVIDER', ['webshare', 'proxyhat'] as const, undefined),
       upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 100, 300_000),
+      rateLimit: boolean(env, 'UPSTREAM_RATE_LIMIT', true),
     },
     jobs: { syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400) },
     logging: {

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '@app/domain';
+import { JobRepository } from '@app/persistence/repositories/job.repository';
+import { Job, Prisma } from '@app/persistence/generated/prisma/client';
+import { AuthContext, canAccessTenant } from '../access/auth-context';
+import { DEFAULT_PAGE_LIMIT, Page, decodeCursor, encodeCursor } from '../common/pagination';
+import { JobDto, ListJobsQueryDto } from './jobs.dto';
+import { JobRunner } from './job-runner.service';
+
+export function toJobDto(job: Job): JobDto {
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    tenantId: job.tenantId,
+    counts: job.counts as Record<string, number>,
+    results: job.results,
+    error: job.error,
+    attempts: job.attempts,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    durationMs: job.startedAt && job.finishedAt ? job.finishedAt.getTime() - job.startedAt.getTime() : null,
+  };
+}
+
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly runner: JobRunner,
+  ) {}
+
+  async enqueue(
+    type: string,
+    input: Prisma.InputJsonValue,
+    auth: AuthContext | null,
+    tenantId?: string | null,
+  ): Promise<JobDto> {
+    const job = await this.jobs.create({
+      id: randomUUID(),
+      type,
+      tenantId: tenantId !== undefined ? tenantId : (auth?.tenantId ?? null),
+      createdByKeyId: auth?.keyId ?? null,
+      input,
+    });
+    this.runner.kick();
+    return toJobDto(job);
+  }
+
+  async get(id: string, auth: AuthContext): Promise<JobDto> {
+    const job = /^[0-9a-f-]{36}$/i.test(id) ? await this.jobs.findById(id) : null;
+    if (!job || !canAccessTenant(auth, job.tenantId)) throw new GatewayError('NOT_FOUND', `No job ${id}`);
+    return toJobDto(job);
+  }
+
+  async list(query: ListJobsQueryDto, auth: AuthContext): Promise<Page<JobDto>> {
+    const take = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = query.cursor ? decodeCursor(query.cursor, { uuidIds: true }) : undefined;
+    const rows = await this.jobs.list(
+      { tenantId: auth.isAdmin ? undefined : auth.tenantId, status: query.status, type: query.type },
+      { after, take: take + 1 },
+    );
+    const items = rows.slice(0, take);
+    return {
+      items: items.map(toJobDto),
+      nextCursor: rows.length > take ? encodeCursor(items[items.length - 1]) : null,
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+import { PROVIDER_NAMES, ProviderName } from '@app/domain';
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+export class CreateProviderAccountDto {
+  @ApiProperty({ enum: PROVIDER_NAMES, example: 'proxyhat' })
+  @IsIn(PROVIDER_NAMES)
+  provider!: ProviderName;
+
+  @ApiProperty({ example: 'proxyhat-main', description: 'Unique; letters, digits, dot, dash, underscore' })
+  @IsString()
+  @Length(1, 100)
+  @Matches(NAME_PATTERN, { message: 'name may hold letters, digits, dot, dash and underscore' })
+  name!: string;
+
+  @ApiProperty({
+    example: 'ph-sandbox-key',
+    writeOnly: true,
+    description: 'The provider API key. Write-only: stored encrypted (AES-256-GCM), never returned.',
+  })
+  @IsString()
+  @Length(1, 500)
+  apiKey!: string;
+
+  @ApiPropertyOptional({
+    example: 'http://127.0.0.1:4010/proxyhat/v1',
+    description:
+      'Defaults to the provider’s public API (Webshare https://proxy.webshare.io, ProxyHat https://api.proxyhat.com/v1)',
+  })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(500)
+  baseUrl?: string;
+
+  @ApiPropertyOptional({
+    example: '12345',
+    description: 'Webshare plan id (sent as ?plan_id=)',
+    nullable: true,
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^\d{1,18}$/, { message: 'planId must be a number' })
+  planId?: string | null;
+
+  @ApiPropertyOptional({ example: true, description: 'Make it the default account of its provider' })
+  @IsOptional()
+  @IsBoolean()
+  isDefault?: boolean;
+}
+
+export class UpdateProviderAccountDto {
+  @ApiPropertyOptional({ example: 'proxyhat-main' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @Matches(NAME_PATTERN, { message: 'name may hold letters, digits, dot, dash and underscore' })
+  name?: string;
+
+  @ApiPropertyOptional({ writeOnly: true, example: 'new-provider-key' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  apiKey?: string;
+
+  @ApiPropertyOptional({ example: 'https://api.proxyhat.com/v1' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(500)
+  baseUrl?: string;
+
+  @ApiPropertyOptional({ nullable: true, example: null, description: 'null removes the plan id' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^\d{1,18}$/, { message: 'planId must be a number' })
+  planId?: string | null;
+
+  @ApiPropertyOptional({ example: true })
+  @IsOptional()
+  @IsBoolean()
+  isDefault?: boolean;
+}
+
+export class ProviderAccountDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: PROVIDER_NAMES })
+  provider!: string;
+
+  @ApiProperty({ example: 'proxyhat-main' })
+  name!: string;
+
+  @ApiProperty({ example: 'https://api.proxyhat.com/v1' })
+  baseUrl!: string;
+
+  @ApiProperty({ nullable: true, type: String, example: null })
+  planId!: string | null;
+
+  @ApiProperty({ example: true })
+  isDefault!: boolean;
+
+  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
+  updatedAt!: string;
+}
+
+export class ProviderAccountPageDto {
+  @ApiProperty({ type: [ProviderAccountDto] })
+  items!: ProviderAccountDto[];
+
+  @ApiProperty({ nullable: true, type: String, example: null })
+  nextCursor!: string | null;
+}

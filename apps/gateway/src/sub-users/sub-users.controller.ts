@@ -1,0 +1,245 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
+import { ApiProblemResponses } from '../common/problem/problem-responses';
+import { Idempotent } from '../idempotency/idempotent.decorator';
+import { JobsService } from '../jobs/jobs.service';
+import {
+  BulkDeleteAcceptedDto,
+  BulkDeleteDto,
+  CreateSubUserDto,
+  CreatedSubUserDto,
+  CredentialsDto,
+  GetSubUserQueryDto,
+  ListSubUsersQueryDto,
+  PasswordDto,
+  SubUserDto,
+  SubUserPageDto,
+  UpdateSubUserDto,
+} from './sub-user.dto';
+import { RequestMeta, SubUsersService } from './sub-users.service';
+import { BULK_DELETE_JOB } from './bulk-delete.job';
+
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'The ETag from a previous answer; 412 when it no longer matches',
+};
+const UPSTREAM = [502, 503, 504] as const;
+
+function meta(auth: AuthContext, request: FastifyRequest): RequestMeta {
+  return { auth, requestId: String(request.id) };
+}
+
+@ApiTags('sub-users')
+@ApiBearerAuth('bearer')
+@Controller('v1/sub-users')
+export class SubUsersController {
+  constructor(
+    private readonly subUsers: SubUsersService,
+    private readonly jobs: JobsService,
+  ) {}
+
+  @Post()
+  @RequireScopes('sub-users:write')
+  @Idempotent({ sealResponse: true })
+  @ApiOperation({
+    summary: 'Create a sub-user on a provider',
+    description:
+      'Names a providerAccountId, or a provider (its default account), or neither (DEFAULT_PROVIDER). Fields a provider cannot hold are refused with 422 UNSUPPORTED_BY_PROVIDER, never dropped; notes are kept by the gateway where the provider has none. Send an Idempotency-Key to retry safely.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Replays the first answer for 24 hours',
+  })
+  @ApiCreatedResponse({ type: CreatedSubUserDto, headers: { ETag: { schema: { type: 'string' } } } })
+  @ApiProblemResponses(400, 401, 403, 409, 422, ...UPSTREAM)
+  async create(
+    @Body() dto: CreateSubUserDto,
+    @CurrentAuth() auth: AuthContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CreatedSubUserDto> {
+    const { subUser, etag } = await this.subUsers.create(dto, meta(auth, request));
+    void reply.header('etag', etag);
+    return subUser;
+  }
+
+  @Get()
+  @RequireScopes('sub-users:read')
+  @ApiOperation({
+    summary: 'List sub-users from the local mapping (fast, filterable, cursor-paginated)',
+    description: 'Sorted by createdAt desc, then id. Deleted sub-users are left out unless status=deleted.',
+  })
+  @ApiOkResponse({ type: SubUserPageDto })
+  @ApiProblemResponses(401, 403, 422)
+  list(@Query() query: ListSubUsersQueryDto, @CurrentAuth() auth: AuthContext) {
+    return this.subUsers.list(query, auth);
+  }
+
+  @Post('bulk-delete')
+  @HttpCode(202)
+  @RequireScopes('sub-users:write')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Delete up to 1,000 sub-users across providers (a job)',
+    description:
+      'Answers 202 with a job; GET /v1/jobs/{id} gives {requested, deleted, skipped, notFound, failed} and one outcome per id. Ids of other tenants count as notFound.',
+  })
+  @ApiAcceptedResponse({ type: BulkDeleteAcceptedDto })
+  @ApiProblemResponses(400, 401, 403, 409, 422)
+  async bulkDelete(
+    @Body() dto: BulkDeleteDto,
+    @CurrentAuth() auth: AuthContext,
+    @Req() request: FastifyRequest,
+  ) {
+    const job = await this.jobs.enqueue(
+      BULK_DELETE_JOB,
+      { ids: dto.ids, requestId: String(request.id) },
+      auth,
+    );
+    return { id: job.id, type: job.type, status: job.status };
+  }
+
+  @Get(':id')
+  @RequireScopes('sub-users:read')
+  @ApiOperation({
+    summary: 'A sub-user (fresh=true reads through to the provider and refreshes the snapshot)',
+  })
+  @ApiOkResponse({ type: SubUserDto, headers: { ETag: { schema: { type: 'string' } } } })
+  @ApiProblemResponses(401, 403, 404, 422, ...UPSTREAM)
+  async get(
+    @Param('id') id: string,
+    @Query() query: GetSubUserQueryDto,
+    @CurrentAuth() auth: AuthContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubUserDto> {
+    const { subUser, etag } = await this.subUsers.get(id, auth, query.fresh === true);
+    void reply.header('etag', etag);
+    return subUser;
+  }
+
+  @Patch(':id')
+  @RequireScopes('sub-users:write')
+  @ApiOperation({
+    summary: 'Change a sub-user',
+    description:
+      'Absent field = unchanged; null clears (unlimited traffic, no group, no notes); metadata merges key by key (null removes a key).',
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: SubUserDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 412, 422, ...UPSTREAM)
+  async update(
+    @Param('id') id: string,
+    @Body() dto: UpdateSubUserDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentAuth() auth: AuthContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubUserDto> {
+    const { subUser, etag } = await this.subUsers.update(id, dto, ifMatch, meta(auth, request));
+    void reply.header('etag', etag);
+    return subUser;
+  }
+
+  @Delete(':id')
+  @RequireScopes('sub-users:write')
+  @ApiOperation({
+    summary: 'Delete a sub-user',
+    description:
+      'Answers 200 with the sub-user in its new state: deleted, or deleting where the provider finishes later. Deleting one already deleted or deleting answers its state.',
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: SubUserDto })
+  @ApiProblemResponses(401, 403, 404, 409, 412, ...UPSTREAM)
+  async remove(
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentAuth() auth: AuthContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubUserDto> {
+    const { subUser, etag } = await this.subUsers.remove(id, ifMatch, meta(auth, request));
+    void reply.header('etag', etag);
+    return subUser;
+  }
+
+  @Post(':id/refresh-proxy-list')
+  @HttpCode(200)
+  @RequireScopes('sub-users:write')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Refresh the proxy list (Webshare; needs countries set). 422 UNSUPPORTED_BY_PROVIDER elsewhere',
+  })
+  @ApiOkResponse({ type: SubUserDto })
+  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  async refreshProxyList(
+    @Param('id') id: string,
+    @CurrentAuth() auth: AuthContext,
+    @Req() request: FastifyRequest,
+  ) {
+    return (await this.subUsers.refreshProxyList(id, meta(auth, request))).subUser;
+  }
+
+  @Post(':id/reset-usage')
+  @HttpCode(200)
+  @RequireScopes('sub-users:write')
+  @Idempotent()
+  @ApiOperation({ summary: 'Reset used traffic to zero (ProxyHat). 422 UNSUPPORTED_BY_PROVIDER elsewhere' })
+  @ApiOkResponse({ type: SubUserDto })
+  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  async resetUsage(
+    @Param('id') id: string,
+    @CurrentAuth() auth: AuthContext,
+    @Req() request: FastifyRequest,
+  ) {
+    return (await this.subUsers.resetUsage(id, meta(auth, request))).subUser;
+  }
+
+  @Post(':id/rotate-password')
+  @HttpCode(200)
+  @RequireScopes('sub-users:write', 'sub-users:credentials')
+  @Idempotent({ sealResponse: true })
+  @ApiOperation({ summary: 'Set a new generated proxy password (ProxyHat); returned once' })
+  @ApiOkResponse({ type: PasswordDto })
+  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  rotatePassword(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
+    return this.subUsers.rotatePassword(id, meta(auth, request));
+  }
+
+  @Get(':id/credentials')
+  @RequireScopes('sub-users:credentials')
+  @ApiOperation({
+    summary: 'Proxy credentials with ready-to-use proxy URLs',
+    description:
+      'ProxyHat: the sub-user’s own login; Webshare: the masqueraded proxy configuration. Needs scope sub-users:credentials.',
+  })
+  @ApiOkResponse({ type: CredentialsDto })
+  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  credentials(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
+    return this.subUsers.credentials(id, meta(auth, request));
+  }
+}
