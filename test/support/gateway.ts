@@ -1,5 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createGatewayApp } from '../../apps/gateway/src/app.factory';
+import { GatewayAppOptions, createGatewayApp } from '../../apps/gateway/src/app.factory';
+import { DemoSandbox } from '../../apps/gateway/src/demo/demo-sandbox.module';
+import type { RunningSandbox } from '@app/sandbox';
 import { GatewayConfig, loadGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
 import { TestDatabase, createTestDatabase } from './test-database';
 
@@ -15,7 +17,10 @@ export interface RunningGateway {
 }
 
 /** Starts the whole gateway in-process on a random port against a fresh test database. */
-export async function startTestGateway(env: Record<string, string> = {}): Promise<RunningGateway> {
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  options: GatewayAppOptions = {},
+): Promise<RunningGateway> {
   const database = await createTestDatabase();
   try {
     const config = loadGatewayConfig({
@@ -29,7 +34,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       PORT: '0',
       ...env,
     });
-    const app = await createGatewayApp(config);
+    const app = await createGatewayApp(config, options);
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     return {
@@ -46,4 +51,19 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     await database.drop();
     throw error;
   }
+}
+
+/** Env for a gateway with the provider sandbox in-process (accounts webshare-sandbox, proxyhat-sandbox). */
+export const SANDBOX_ENV: Record<string, string> = {
+  SANDBOX: 'true',
+  SANDBOX_PORT: '0',
+  SANDBOX_RATE_LIMITS: 'off',
+  UPSTREAM_RATE_LIMIT: 'false',
+};
+
+/** The in-process sandbox of a gateway started with SANDBOX_ENV. */
+export function sandboxOf(gateway: RunningGateway): RunningSandbox {
+  const running = gateway.app.get(DemoSandbox).running;
+  if (!running) throw new Error('the gateway was started without SANDBOX=true');
+  return running;
 }
