@@ -1,0 +1,109 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { RunningGateway, TEST_ADMIN_KEY, startTestGateway } from '../support/gateway';
+import { usingPostgres } from '../support/test-database';
+import { bearer, createKey, prismaOf } from './access-helpers';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the configured admin key across restarts', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sgw-rotation-'));
+  const gateways: RunningGateway[] = [];
+
+  afterAll(async () => {
+    // Each app is closed by the test; drop every database (close() would stop at the closed app).
+    for (const gateway of gateways) {
+      await gateway.app.close().catch(() => undefined);
+      await gateway.database.drop();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps one bootstrap key and revokes the previous one when GATEWAY_ADMIN_KEY changes', async () => {
+    const first = await startTestGateway(usingPostgres() ? {} : { DATABASE_URL: `pglite:${dataDir}` });
+    gateways.push(first);
+    const databaseUrl = usingPostgres() ? first.database.url : `pglite:${dataDir}`;
+    await request(first.url).get('/v1/tenants').set(bearer(TEST_ADMIN_KEY)).expect(200);
+    await first.app.close();
+
+    // Same key again: nothing new is created.
+    const same = await startTestGateway({ DATABASE_URL: databaseUrl });
+    gateways.push(same);
+    expect(await prismaOf(same).apiKey.count({ where: { name: 'bootstrap-admin' } })).toBe(1);
+    await same.app.close();
+
+    const newKey = 'sgw_rotated_admin_key_abcdefghijklmnop';
+    const rotated = await startTestGateway({ DATABASE_URL: databaseUrl, GATEWAY_ADMIN_KEY: newKey });
+    gateways.push(rotated);
+    await request(rotated.url).get('/v1/tenants').set(bearer(newKey)).expect(200);
+    await request(rotated.url).get('/v1/tenants').set(bearer(TEST_ADMIN_KEY)).expect(401);
+    const keys = await prismaOf(rotated).apiKey.findMany({ where: { name: 'bootstrap-admin' } });
+    expect(keys).toHaveLength(2);
+    expect(keys.filter((key) => key.revokedAt === null)).toHaveLength(1);
+    const events = await prismaOf(rotated).auditEvent.findMany({ where: { action: 'api-key.revoked' } });
+    expect(events).toHaveLength(1);
+    await rotated.app.close();
+  });
+});
+
+// Two replicas need one shared database: PostgreSQL only.
+(usingPostgres() ? describe : describe.skip)('revocation across replicas', () => {
+  let redis: ChildProcess | undefined;
+  let redisUrl: string;
+  const gateways: RunningGateway[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    redisUrl = `redis://127.0.0.1:${port}`;
+    await sleep(300);
+  });
+  afterAll(async () => {
+    for (const gateway of gateways.reverse()) await gateway.close().catch(() => undefined);
+    redis?.kill();
+  });
+
+  async function pair(env: Record<string, string>): Promise<[RunningGateway, RunningGateway]> {
+    const a = await startTestGateway(env);
+    gateways.push(a);
+    const b = await startTestGateway({ ...env, DATABASE_URL: a.database.url });
+    gateways.push(b);
+    return [a, b];
+  }
+
+  it('without Redis, another replica stops a revoked key within a second', async () => {
+    const [a, b] = await pair({});
+    const key = await createKey(a, { name: 'replicated', scopes: ['sub-users:read'] });
+    await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(200);
+    await request(a.url).delete(`/v1/api-keys/${key.id}`).set(bearer(TEST_ADMIN_KEY)).expect(200);
+    await sleep(1100);
+    await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(401);
+  });
+
+  it('with Redis, another replica stops a revoked key at once', async () => {
+    const [a, b] = await pair({ REDIS_URL: redisUrl });
+    const key = await createKey(a, { name: 'broadcast', scopes: ['sub-users:read'] });
+    // Warm b's cache, then keep it warm while revoking on a.
+    await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(200);
+    await request(a.url).delete(`/v1/api-keys/${key.id}`).set(bearer(TEST_ADMIN_KEY)).expect(200);
+    await sleep(50);
+    await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(401);
+  });
+});
