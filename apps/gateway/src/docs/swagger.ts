@@ -28,11 +28,32 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
     .setVersion(version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A gateway API key' }, 'bearer');
   for (const tag of API_TAGS) builder.addTag(tag.name, tag.description);
-  return SwaggerModule.createDocument(app, builder.build(), {
+  const document = SwaggerModule.createDocument(app, builder.build(), {
     extraModels: [ProblemDetails, ProblemFieldError],
     operationIdFactory: (controllerKey, methodKey) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  return withProblemContentType(document);
+}
+
+type DocumentedResponses = Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+
+/**
+ * Error answers are sent as application/problem+json: a response documented with the
+ * ProblemDetails schema under application/json (the Swagger decorators' default) is moved there.
+ */
+function withProblemContentType(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as Array<{ responses?: DocumentedResponses }>) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json?.schema?.$ref === '#/components/schemas/ProblemDetails') {
+          response.content = { 'application/problem+json': json };
+        }
+      }
+    }
+  }
+  return document;
 }
 
 export function mountSwagger(app: INestApplication, version: string): OpenAPIObject {

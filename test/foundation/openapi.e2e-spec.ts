@@ -1,0 +1,77 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import request from 'supertest';
+import { RunningGateway, SANDBOX_ENV, startTestGateway } from '../support/gateway';
+
+describe('the OpenAPI document', () => {
+  let gateway: RunningGateway;
+  let document: any;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway(SANDBOX_ENV);
+    document = (await request(gateway.url).get('/docs-json').expect(200)).body;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('validates as OpenAPI 3', async () => {
+    // validate() dereferences in place: give it a copy.
+    await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeDefined();
+  });
+
+  it('describes every /v1 endpoint with a summary, a success schema, error responses and bearer auth', () => {
+    const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(
+      ([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+    );
+    const v1 = operations.filter((entry) => entry.path.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThanOrEqual(24);
+    for (const { path, method, operation } of v1) {
+      const label = `${method.toUpperCase()} ${path}`;
+      expect([label, operation.summary]).toEqual([label, expect.any(String)]);
+      expect([label, operation.security]).toEqual([label, [{ bearer: [] }]]);
+      const success = Object.keys(operation.responses).find((status) => /^2\d\d$/.test(status));
+      expect([label, success]).toEqual([label, expect.any(String)]);
+      const errorStatuses = Object.keys(operation.responses).filter((status) => /^[45]\d\d$/.test(status));
+      expect([label, errorStatuses]).toEqual([label, expect.arrayContaining(['401'])]);
+      const problem = operation.responses['401'].content['application/problem+json'];
+      expect([label, problem.schema.$ref]).toEqual([label, '#/components/schemas/ProblemDetails']);
+    }
+  });
+
+  it('lists the endpoints the API promises', () => {
+    const expected: Record<string, string[]> = {
+      '/v1/providers': ['get'],
+      '/v1/provider-accounts': ['get', 'post'],
+      '/v1/provider-accounts/{id}': ['delete', 'get', 'patch'],
+      '/v1/sub-users': ['get', 'post'],
+      '/v1/sub-users/{id}': ['delete', 'get', 'patch'],
+      '/v1/sub-users/bulk-delete': ['post'],
+      '/v1/sub-users/{id}/refresh-proxy-list': ['post'],
+      '/v1/sub-users/{id}/reset-usage': ['post'],
+      '/v1/sub-users/{id}/rotate-password': ['post'],
+      '/v1/sub-users/{id}/credentials': ['get'],
+      '/v1/jobs': ['get'],
+      '/v1/jobs/{id}': ['get'],
+      '/v1/audit-events': ['get'],
+      '/v1/api-keys': ['get', 'post'],
+      '/v1/api-keys/{id}': ['delete'],
+      '/v1/tenants': ['get', 'post'],
+    };
+    for (const [path, methods] of Object.entries(expected)) {
+      expect([path, Object.keys(document.paths[path] ?? {}).sort()]).toEqual([
+        path,
+        expect.arrayContaining(methods),
+      ]);
+    }
+  });
+
+  it('gives request and response schemas with examples for sub-users', () => {
+    const schemas = document.components.schemas;
+    expect(schemas.CreateSubUserDto.required).toContain('name');
+    expect(schemas.CreateSubUserDto.properties.trafficLimit.example).toBe('5GB');
+    expect(schemas.SubUserDto.properties.traffic).toBeDefined();
+    expect(document.paths['/v1/sub-users'].post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/CreateSubUserDto',
+    );
+  });
+});
