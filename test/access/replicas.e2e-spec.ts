@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { RunningGateway, TEST_ADMIN_KEY, startTestGateway } from '../support/gateway';
-import { usingPostgres } from '../support/test-database';
+import { TestDatabase, createTestDatabase, usingPostgres } from '../support/test-database';
 import { bearer, createKey, prismaOf } from './access-helpers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,8 +61,8 @@ describe('the configured admin key across restarts', () => {
   });
 });
 
-// Two replicas need one shared database: PostgreSQL only.
-(usingPostgres() ? describe : describe.skip)('revocation across replicas', () => {
+// Two replicas need one shared database: always the local PostgreSQL, whatever this run's default.
+describe('revocation across replicas (PostgreSQL)', () => {
   let redis: ChildProcess | undefined;
   let redisUrl: string;
   const gateways: RunningGateway[] = [];
@@ -77,13 +77,18 @@ describe('the configured admin key across restarts', () => {
   });
   afterAll(async () => {
     for (const gateway of gateways.reverse()) await gateway.close().catch(() => undefined);
+    for (const database of shared) await database.drop();
     redis?.kill();
   });
 
+  const shared: TestDatabase[] = [];
+
   async function pair(env: Record<string, string>): Promise<[RunningGateway, RunningGateway]> {
-    const a = await startTestGateway(env);
+    const database = await createTestDatabase({ postgres: true });
+    shared.push(database);
+    const a = await startTestGateway({ ...env, DATABASE_URL: database.url });
     gateways.push(a);
-    const b = await startTestGateway({ ...env, DATABASE_URL: a.database.url });
+    const b = await startTestGateway({ ...env, DATABASE_URL: database.url });
     gateways.push(b);
     return [a, b];
   }

@@ -18,9 +18,18 @@ export function usingPostgres(): boolean {
   return /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!usingPostgres()) return { url: 'pglite:memory://', kind: 'pglite', drop: async () => undefined };
-  const serverUrl = new URL(process.env.DATABASE_URL!);
+/** The local PostgreSQL server of these machines, for tests that need a database shared by replicas. */
+export const LOCAL_POSTGRES_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * `postgres: true` asks for PostgreSQL even in an embedded-database run: several gateway
+ * replicas cannot share one embedded database, so replica tests always use the local server.
+ */
+export async function createTestDatabase(options: { postgres?: boolean } = {}): Promise<TestDatabase> {
+  if (!usingPostgres() && !options.postgres) {
+    return { url: 'pglite:memory://', kind: 'pglite', drop: async () => undefined };
+  }
+  const serverUrl = new URL(usingPostgres() ? process.env.DATABASE_URL! : LOCAL_POSTGRES_URL);
   const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
   await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(serverUrl);
