@@ -6,7 +6,6 @@ import { RegistryPool, accountFor, sleep } from './provider-test-kit';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** CI may run without Redis: the shared-limit test then says so and passes (REQUIRE_REDIS=1 makes it fail). */
 async function redisReachable(): Promise<boolean> {
   const probe = new IORedis(REDIS_URL, {
     lazyConnect: true,
@@ -84,10 +83,9 @@ describe('per-account rate limiter', () => {
   });
 
   it('shares one account limit between replicas through Redis, and cleans its keys up', async () => {
+    // Redis runs on these machines (and .ci/run starts it when it is down): no silent pass.
     if (!(await redisReachable())) {
-      if (process.env.REQUIRE_REDIS === '1') throw new Error(`Redis is not reachable at ${REDIS_URL}`);
-      console.warn(`Redis is not reachable at ${REDIS_URL}: the shared rate limit test did not run`);
-      return;
+      throw new Error(`Redis is not reachable at ${REDIS_URL}`);
     }
     const keyPrefix = `subuser-gateway-test-${randomUUID()}`;
     const options = {
