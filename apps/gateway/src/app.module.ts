@@ -15,6 +15,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module';
 import { JobsModule } from './jobs/jobs.module';
 import { ProviderAccountsModule } from './provider-accounts/provider-accounts.module';
 import { SubUsersModule } from './sub-users/sub-users.module';
+import { SyncModule } from './sync/sync.module';
 import { ProviderRegistryOptions } from '@app/providers';
 
 @Module({})
@@ -35,6 +36,7 @@ export class AppModule {
         JobsModule,
         ProviderAccountsModule.forRoot(config, registryOptions),
         SubUsersModule,
+        SyncModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -120,6 +120,56 @@ export class SubUserMappingRepository {
     });
   }
 
+  /** Mappings of an account that the provider should still hold (the sync's view before it lists). */
+  findActiveByAccount(providerAccountId: string): Promise<SubUserMapping[]> {
+    return this.prisma.client.subUserMapping.findMany({
+      where: { providerAccountId, lifecycle: 'active' },
+    });
+  }
+
+  /** Mappings waiting for the provider to finish a deletion (ProxyHat answers `deleting`). */
+  findDeleting(take: number): Promise<SubUserMapping[]> {
+    return this.prisma.client.subUserMapping.findMany({
+      where: { lifecycle: 'active', status: 'deleting' },
+      orderBy: { updatedAt: 'asc' },
+      take,
+    });
+  }
+
+  /** Accounts with create intents older than `before` (their answer was lost; a sync resolves them). */
+  async accountsWithOpenIntents(before: Date = new Date()): Promise<string[]> {
+    const rows = await this.prisma.client.subUserMapping.findMany({
+      where: { lifecycle: 'intent', createdAt: { lt: before } },
+      select: { providerAccountId: true },
+      distinct: ['providerAccountId'],
+    });
+    return rows.map((row) => row.providerAccountId);
+  }
+
+  /**
+   * Inserts mappings, skipping any whose (account, provider id) another writer stored meanwhile;
+   * returns the ids actually inserted, so audit rows are written for those only.
+   */
+  async createManySkippingDuplicates(mappings: NewMapping[], db: Db = this.prisma.client): Promise<string[]> {
+    if (mappings.length === 0) return [];
+    const rows = await db.subUserMapping.createManyAndReturn({
+      data: mappings,
+      skipDuplicates: true,
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
+  /** Records that the provider still reports these mappings unchanged (no version bump, no updatedAt). */
+  async touchSynced(ids: string[], at: Date, db: Db = this.prisma.client): Promise<void> {
+    if (ids.length === 0) return;
+    await db.$executeRawUnsafe(
+      'UPDATE sub_user_mappings SET synced_at = $1 WHERE id = ANY($2::uuid[])',
+      at,
+      ids,
+    );
+  }
+
   /** Runs `work` in one transaction (mapping + audit are always written together). */
   transaction<T>(work: (db: Db) => Promise<T>): Promise<T> {
     return this.prisma.client.$transaction(work);
