@@ -73,7 +73,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
       this.periodic.unref();
     }
     this.startFollowUp();
-    void this.resolveOpenIntentsAtStartup();
+    void this.resolveOpenIntents();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -100,7 +100,8 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
     this.followUp.unref();
   }
 
-  private async resolveOpenIntentsAtStartup(): Promise<void> {
+  /** Queues a sync for every account with open create intents (run at startup: a crash may have lost their answers). */
+  async resolveOpenIntents(): Promise<void> {
     try {
       for (const accountId of await this.mappings.accountsWithOpenIntents()) {
         await this.trigger(accountId, 'startup');

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { RunningSandbox } from '@app/sandbox';
+import { admin, prismaOf } from '../access/access-helpers';
+import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
+import { usingPostgres } from '../support/test-database';
+import { JobRunner } from '../../apps/gateway/src/jobs/job-runner.service';
+import { SyncScheduler } from '../../apps/gateway/src/sync/sync-scheduler';
+import { AccountResult, accountIds, subUsersNamed, waitForJob } from './sync-helpers';
+
+const WS_KEY = 'Token ws-sandbox-key';
+
+/**
+ * One sync per account at a time, across replicas: the job lease decides who runs it. On
+ * PostgreSQL a second gateway (its own JobRunner, no sandbox of its own) shares the database; the
+ * embedded database belongs to one process, so there the same invariants are checked on one.
+ */
+describe(`sync with ${usingPostgres() ? 'two replicas on one PostgreSQL database' : 'one process (embedded database)'}`, () => {
+  let primary: RunningGateway;
+  let replicas: RunningGateway[];
+  let sandbox: RunningSandbox;
+  let accounts: { webshare: string; proxyhat: string };
+
+  beforeAll(async () => {
+    primary = await startTestGateway(SANDBOX_ENV);
+    sandbox = sandboxOf(primary);
+    accounts = await accountIds(primary.url);
+    replicas = [primary];
+    if (usingPostgres()) {
+      // Same database, no sandbox: it reaches the primary's sandbox through the stored accounts.
+      replicas.push(await startTestGateway({ DATABASE_URL: primary.database.url, SANDBOX: 'false' }));
+    }
+  });
+  afterAll(async () => {
+    for (const replica of [...(replicas ?? [])].reverse()) await replica.close();
+  });
+
+  it('runs each sync exactly once, on whichever replica claims it', async () => {
+    sandbox.control.seed({ provider: 'webshare', count: 250, labelPrefix: 'replica-ws-' });
+    sandbox.control.seed({ provider: 'proxyhat', count: 5, labelPrefix: 'replica-ph-' });
+    sandbox.control.resetCalls();
+    const owners = new Set(replicas.map((replica) => replica.app.get(JobRunner).owner));
+    expect(owners.size).toBe(replicas.length);
+
+    // Each account's sync is asked of a different replica; every replica polls for work.
+    const last = replicas[replicas.length - 1];
+    const [ws, ph] = await Promise.all([
+      request(primary.url)
+        .post('/v1/sync')
+        .set(admin)
+        .send({ providerAccountId: accounts.webshare })
+        .expect(202),
+      request(last.url)
+        .post('/v1/sync')
+        .set(admin)
+        .send({ providerAccountId: accounts.proxyhat })
+        .expect(202),
+    ]);
+    const jobs = [await waitForJob(primary.url, ws.body.id), await waitForJob(primary.url, ph.body.id)];
+    for (const job of jobs) expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
+
+    // One listing per account: 3 Webshare pages of 100 and one ProxyHat call.
+    const calls = sandbox.control.calls();
+    expect(calls['webshare.list']).toBe(3);
+    expect(calls['proxyhat.list']).toBe(1);
+    const prisma = prismaOf(primary);
+    expect(
+      await prisma.subUserMapping.count({
+        where: { providerAccountId: accounts.webshare, lifecycle: 'active' },
+      }),
+    ).toBe(250);
+    expect(await prisma.auditEvent.count({ where: { action: 'sub-user.adopted' } })).toBe(250 + 5 + 1);
+  });
+
+  it('runs a sync whose owner died (lease expired) again, once', async () => {
+    const prisma = prismaOf(primary);
+    const id = randomUUID();
+    sandbox.control.seed({ provider: 'webshare', count: 1, labelPrefix: 'orphan-ws-' });
+    await prisma.job.create({
+      data: {
+        id,
+        type: 'sync',
+        status: 'running',
+        input: {
+          providerAccountId: accounts.webshare,
+          dedupeKey: `sync:${accounts.webshare}`,
+          reason: 'api',
+        },
+        leaseOwner: 'a-replica-that-crashed',
+        leaseExpiresAt: new Date(Date.now() - 1000),
+        attempts: 1,
+        startedAt: new Date(Date.now() - 60_000),
+      },
+    });
+    for (const replica of replicas) replica.app.get(JobRunner).kick();
+    const job = await waitForJob(primary.url, id);
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect((job.results as AccountResult[])[0]).toMatchObject({ ok: true, adopted: 1 });
+  });
+
+  it('resolves open create intents after a restart', async () => {
+    const prisma = prismaOf(primary);
+    const name = `restart-${randomUUID().slice(0, 6)}`;
+    const intentId = randomUUID();
+    const startedAt = new Date();
+    // A create whose process died after the provider created the sub-user.
+    await prisma.subUserMapping.create({
+      data: {
+        id: intentId,
+        tenantId: 'default',
+        providerAccountId: accounts.webshare,
+        provider: 'webshare',
+        lifecycle: 'intent',
+        status: 'provisioning',
+        name,
+        intent: { requested: { name }, requestId: 'lost', startedAt: startedAt.toISOString() },
+        intentExpiresAt: new Date(startedAt.getTime() + 15 * 60_000),
+      },
+    });
+    await request(sandbox.webshareBaseUrl)
+      .post('/api/v2/subuser/')
+      .set('Authorization', WS_KEY)
+      .send({ label: name, proxy_limit: 0, max_thread_count: 10 })
+      .expect(201);
+
+    if (usingPostgres()) {
+      // A replica starting now finds the open intent and queues a sync for its account.
+      replicas.push(await startTestGateway({ DATABASE_URL: primary.database.url, SANDBOX: 'false' }));
+    } else {
+      // One process: the same startup step, run again.
+      await primary.app.get(SyncScheduler).resolveOpenIntents();
+    }
+    // Startup queues it without holding up the start: wait for it to appear.
+    let queued = null;
+    for (let tries = 0; !queued && tries < 100; tries += 1) {
+      queued = await prisma.job.findFirst({
+        where: { type: 'sync', input: { path: ['reason'], equals: 'startup' } },
+      });
+      if (!queued) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(queued).not.toBeNull();
+    const job = await waitForJob(primary.url, queued!.id);
+    expect(job.counts).toMatchObject({ matchedIntents: 1 });
+    const [completed] = await subUsersNamed(primary.url, name);
+    expect(completed).toMatchObject({
+      id: intentId,
+      status: 'active',
+      providerSubUserId: expect.any(String),
+    });
+  });
+});
