@@ -5,6 +5,7 @@ import helmet from '@fastify/helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { ProviderRegistryOptions } from '@app/providers';
 import { AppModule } from './app.module';
+import { MetricsService } from './observability/metrics.service';
 import { GatewayConfig } from './config/gateway-config';
 import { createValidationPipe } from './common/validation';
 import { mountSwagger } from './docs/swagger';
@@ -23,6 +24,8 @@ export function requestIdFor(header: string | string[] | undefined): string {
 export interface GatewayAppOptions {
   /** Driver settings (tests shorten retries and timeouts). */
   registry?: ProviderRegistryOptions;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function createGatewayApp(
@@ -38,7 +41,7 @@ export async function createGatewayApp(
     routerOptions: { querystringParser: parseQueryString },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options.registry),
+    AppModule.forRoot(config, options.registry, options.logStream),
     adapter,
     {
       bufferLogs: true,
@@ -51,6 +54,17 @@ export async function createGatewayApp(
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
   });
   // Swagger UI needs inline scripts and styles; the API itself sends JSON only.
   await app.register(helmet, {

@@ -13,6 +13,7 @@ import { AuditModule } from './audit/audit.module';
 import { AccessModule } from './access/access.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { JobsModule } from './jobs/jobs.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { ProviderAccountsModule } from './provider-accounts/provider-accounts.module';
 import { SubUsersModule } from './sub-users/sub-users.module';
 import { SyncModule } from './sync/sync.module';
@@ -20,13 +21,18 @@ import { ProviderRegistryOptions } from '@app/providers';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: GatewayConfig, registryOptions: ProviderRegistryOptions = {}): DynamicModule {
+  static forRoot(
+    config: GatewayConfig,
+    registryOptions: ProviderRegistryOptions = {},
+    logStream?: NodeJS.WritableStream,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         GatewayConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config)),
+        LoggerModule.forRoot(loggerOptions(config, logStream)),
         PersistenceModule.forRoot({ target: config.database.target, poolSize: config.database.poolSize }),
+        ObservabilityModule,
         DemoSandboxModule,
         HealthModule,
         CryptoModule,

@@ -37,6 +37,11 @@ async function bootstrap(): Promise<void> {
   }
 }
 
+async function drainThenClose(app: INestApplication): Promise<void> {
+  await (app.getHttpAdapter().getInstance() as { close(): Promise<void> }).close();
+  await app.close();
+}
+
 /**
  * SIGTERM/SIGINT: stop taking requests, let in-flight ones finish, run the shutdown hooks (jobs,
  * sandbox, database), then exit 0; give up after SHUTDOWN_TIMEOUT_MS with exit 1.
@@ -52,7 +57,9 @@ function installShutdown(app: INestApplication, config: GatewayConfig, logger: L
       process.exit(1);
     }, config.http.shutdownTimeoutMs);
     timer.unref();
-    app.close().then(
+    // Fastify's close stops accepting and waits for in-flight requests; then the hooks stop
+    // jobs and close drivers, the sandbox and the database.
+    void drainThenClose(app).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);

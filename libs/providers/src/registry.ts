@@ -115,8 +115,11 @@ export class ProviderRegistry {
     }
   }
 
-  /** Nest calls this on shutdown when the registry is a provider. */
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Nest calls this on shutdown when the registry is a provider: after HTTP requests have
+   * drained and jobs have stopped (onModuleDestroy would close drivers still in use).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
 

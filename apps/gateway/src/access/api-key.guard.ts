@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '@app/domain';
+import { InboundRateLimiter } from '../observability/inbound-rate-limiter';
 import { ApiKeysService } from './api-keys.service';
 import { IS_PUBLIC, REQUIRED_SCOPES, Scope, hasScope } from './auth-context';
 
@@ -16,6 +17,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
+    private readonly rateLimiter: InboundRateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -37,6 +39,9 @@ export class ApiKeyGuard implements CanActivate {
       throw new GatewayError('UNAUTHENTICATED', 'The API key is unknown or revoked');
     }
     request.auth = auth;
+    // The request log line (written from the raw request) names the caller's key and tenant.
+    (request.raw as { auth?: typeof auth }).auth = auth;
+    await this.rateLimiter.take(auth.keyId);
 
     const required = [
       ...(this.reflector.get<Scope[] | undefined>(REQUIRED_SCOPES, context.getClass()) ?? []),

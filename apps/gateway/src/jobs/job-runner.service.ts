@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JobRepository } from '@app/persistence/repositories/job.repository';
 import { Job, Prisma } from '@app/persistence/generated/prisma/client';
+import { MetricsService } from '../observability/metrics.service';
 import { JobContext, JobHandler } from './job-handler';
 
 export interface JobRunnerSettings {
@@ -30,7 +31,7 @@ interface RunningJob {
  * once its lease expires, so work survives restarts and runs on one replica at a time.
  */
 @Injectable()
-export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('JobRunner');
   private readonly handlers = new Map<string, JobHandler<never>>();
   private readonly running = new Map<string, RunningJob>();
@@ -40,7 +41,10 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
   private polling = false;
   private stopped = false;
 
-  constructor(private readonly jobs: JobRepository) {}
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly metrics: MetricsService,
+  ) {}
 
   configure(settings: Partial<JobRunnerSettings>): void {
     this.settings = { ...this.settings, ...settings };
@@ -116,6 +120,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
         );
       } catch (error) {
         if (controller.signal.aborted) return this.handBack(job);
+        this.metrics.jobsFinished.inc({ type: job.type, status: 'failed' });
         this.logger.error(`Job ${job.type} ${job.id} failed: ${(error as Error).message}`);
         await this.jobs.finish(job.id, this.owner, {
           status: 'failed',
@@ -138,8 +143,11 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     this.logger.warn(`Job ${job.type} ${job.id} handed back to the queue`);
   }
 
-  /** Stops polling, asks running jobs to stop, and waits for them (bounded by the shutdown timeout). */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops polling, asks running jobs to stop, and waits for them (bounded by the shutdown
+   * timeout) — before the drivers and the database close in onApplicationShutdown.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const job of this.running.values()) job.controller.abort(new Error('shutting down'));

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ProvidersModule, ProviderRegistryOptions } from '@app/providers';
+import { ProviderRegistry, ProviderRegistryOptions } from '@app/providers';
+import { UpstreamObserver } from '../observability/upstream-observer';
 import { ProviderAccountRepository } from '@app/persistence/repositories/provider-account.repository';
 import { GatewayConfig } from '../config/gateway-config';
 import { ProvidersController } from '../providers/providers.controller';
@@ -14,20 +15,33 @@ export class ProviderAccountsModule {
   static forRoot(config: GatewayConfig, registryOptions: ProviderRegistryOptions = {}): DynamicModule {
     return {
       module: ProviderAccountsModule,
-      imports: [
-        ProvidersModule.forRoot({
-          redisUrl: config.redisUrl,
-          ...registryOptions,
-          driverOptions: {
-            timeoutMs: config.providers.upstreamTimeoutMs,
-            ...registryOptions.driverOptions,
-            rateLimit: { enabled: config.providers.rateLimit, ...registryOptions.driverOptions?.rateLimit },
-          },
-        }),
-      ],
       controllers: [ProviderAccountsController, ProvidersController],
-      providers: [ProviderAccountRepository, ProviderAccountsService, DemoAccounts],
-      exports: [ProviderAccountsService, ProviderAccountRepository],
+      providers: [
+        {
+          // One registry: one driver (keep-alive agent, circuit, limiter) per account, observed
+          // by metrics and logs through the drivers' hooks.
+          provide: ProviderRegistry,
+          inject: [UpstreamObserver],
+          useFactory: (observer: UpstreamObserver) =>
+            new ProviderRegistry({
+              redisUrl: config.redisUrl,
+              ...registryOptions,
+              driverOptions: {
+                timeoutMs: config.providers.upstreamTimeoutMs,
+                ...registryOptions.driverOptions,
+                rateLimit: {
+                  enabled: config.providers.rateLimit,
+                  ...registryOptions.driverOptions?.rateLimit,
+                },
+                hooks: observer.hooks,
+              },
+            }),
+        },
+        ProviderAccountRepository,
+        ProviderAccountsService,
+        DemoAccounts,
+      ],
+      exports: [ProviderRegistry, ProviderAccountsService, ProviderAccountRepository],
     };
   }
 }

@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  CallEvent,
+  CircuitStateChangeEvent,
+  CircuitStateName,
+  RateLimitWaitEvent,
+  ResilienceHooks,
+  RetryEvent,
+} from '@app/providers';
+import { MetricsService } from './metrics.service';
+
+export interface AccountHealth {
+  circuit: CircuitStateName;
+  lastError: { code: string; status?: number; at: string } | null;
+  lastSuccessAt: string | null;
+}
+
+/**
+ * Watches every provider call through the drivers' hooks: metrics, one log line per call, and
+ * the per-account state that readiness reports (circuit, last error).
+ */
+@Injectable()
+export class UpstreamObserver {
+  private readonly logger = new Logger('Upstream');
+  private readonly accounts = new Map<string, AccountHealth>();
+
+  constructor(private readonly metrics: MetricsService) {}
+
+  readonly hooks: ResilienceHooks = {
+    onCall: (event) => this.onCall(event),
+    onRetry: (event) => this.onRetry(event),
+    onCircuitStateChange: (event) => this.onCircuitStateChange(event),
+    onRateLimitWait: (event) => this.onRateLimitWait(event),
+  };
+
+  health(accountId: string): AccountHealth {
+    return this.accounts.get(accountId) ?? { circuit: 'closed', lastError: null, lastSuccessAt: null };
+  }
+
+  private entry(accountId: string): AccountHealth {
+    let health = this.accounts.get(accountId);
+    if (!health) {
+      health = { circuit: 'closed', lastError: null, lastSuccessAt: null };
+      this.accounts.set(accountId, health);
+    }
+    return health;
+  }
+
+  private onCall(event: CallEvent): void {
+    this.metrics.upstreamDuration.observe(
+      { provider: event.provider, operation: event.operation, outcome: event.outcome },
+      event.durationMs / 1000,
+    );
+    const health = this.entry(event.accountId);
+    const at = new Date().toISOString();
+    if (event.outcome === 'ok') health.lastSuccessAt = at;
+    else if (!['PROVIDER_NOT_FOUND', 'PROVIDER_REJECTED'].includes(event.outcome)) {
+      // A refusal of the content is the caller's business; these say the provider is unwell.
+      health.lastError = {
+        code: event.outcome,
+        ...(event.status !== undefined ? { status: event.status } : {}),
+        at,
+      };
+    }
+    const line = {
+      provider: event.provider,
+      accountId: event.accountId,
+      operation: event.operation,
+      method: event.method,
+      status: event.status,
+      outcome: event.outcome,
+      attempts: event.attempts,
+      durationMs: Math.round(event.durationMs * 100) / 100,
+    };
+    if (event.outcome === 'ok') this.logger.debug(line, 'upstream call');
+    else this.logger.warn(line, 'upstream call failed');
+  }
+
+  private onRetry(event: RetryEvent): void {
+    this.metrics.upstreamRetries.inc({ provider: event.provider, operation: event.operation });
+  }
+
+  private onCircuitStateChange(event: CircuitStateChangeEvent): void {
+    this.entry(event.accountId).circuit = event.state;
+    this.metrics.setCircuitState(event.provider, event.accountId, event.state);
+    this.logger.warn(
+      { provider: event.provider, accountId: event.accountId, state: event.state },
+      'circuit state changed',
+    );
+  }
+
+  private onRateLimitWait(event: RateLimitWaitEvent): void {
+    this.metrics.rateLimitWait.observe({ provider: event.provider }, event.waitedMs / 1000);
+  }
+}
