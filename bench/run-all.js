@@ -1,0 +1,59 @@
+// Runs every benchmark scenario in sequence (npm run bench): builds the gateway and the sandbox
+// first, then overhead, reads, writes, any bench/sync*.ts (the sync scenario, run through
+// scripts/ts-register.js) and bulk-delete. Each scenario is its own process, writes
+// bench/results/<scenario>.json and stops its own processes; a failing one does not stop the rest,
+// but makes the exit code 1.  BENCH_ONLY=overhead,reads runs a subset.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync, execFileSync } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+
+const syncScripts = fs
+  .readdirSync(__dirname)
+  .filter((file) => /^sync.*\.ts$/.test(file))
+  .sort()
+  .map((file) => ({
+    name: file.replace(/\.bench\.ts$|\.ts$/, ''),
+    args: ['-r', './scripts/ts-register.js', path.join('bench', file)],
+  }));
+
+const scenarios = [
+  { name: 'overhead', args: ['bench/overhead.bench.js'] },
+  { name: 'reads', args: ['bench/reads.bench.js'] },
+  { name: 'writes', args: ['bench/writes.bench.js'] },
+  ...syncScripts,
+  { name: 'bulk-delete', args: ['bench/bulk-delete.bench.js'] },
+].filter((scenario) => !only || only.some((name) => scenario.name.startsWith(name)));
+
+process.stdout.write('[bench] building gateway and sandbox\n');
+execFileSync('npx', ['nest', 'build', 'gateway'], { cwd: ROOT, stdio: 'inherit' });
+execFileSync('npx', ['nest', 'build', 'sandbox'], { cwd: ROOT, stdio: 'inherit' });
+
+const summary = [];
+for (const scenario of scenarios) {
+  process.stdout.write(`\n[bench] ===== ${scenario.name} =====\n`);
+  const started = Date.now();
+  // Each scenario gets 5 minutes (its own limit is shorter); then it is killed.
+  const result = spawnSync(process.execPath, scenario.args, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    timeout: 300_000,
+    killSignal: 'SIGTERM',
+    env: { ...process.env, BENCH_BUILD: '0' },
+  });
+  const seconds = Math.round((Date.now() - started) / 1000);
+  summary.push({
+    name: scenario.name,
+    status: result.status === 0 ? 'ok' : `failed (${result.status ?? result.signal})`,
+    seconds,
+  });
+}
+
+process.stdout.write('\n[bench] summary\n');
+for (const row of summary)
+  process.stdout.write(`  ${row.name.padEnd(14)} ${row.status.padEnd(14)} ${row.seconds} s\n`);
+process.exitCode = summary.every((row) => row.status === 'ok') ? 0 : 1;
