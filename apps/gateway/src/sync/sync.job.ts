@@ -48,6 +48,8 @@ export interface AccountSyncResult {
   expiredIntents: number;
   ambiguous: number;
   durationMs: number;
+  /** Where the time went: the provider listing, reading mappings, writing changes. */
+  phasesMs: { list: number; read: number; update: number; adopt: number; missing: number };
   error?: { code: string; message: string };
 }
 
@@ -206,11 +208,19 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
       expiredIntents: 0,
       ambiguous: 0,
       durationMs: 0,
+      phasesMs: { list: 0, read: 0, update: 0, adopt: 0, missing: 0 },
+    };
+    let mark = Date.now();
+    const phase = (name: keyof AccountSyncResult['phasesMs']) => {
+      const now = Date.now();
+      result.phasesMs[name] += now - mark;
+      mark = now;
     };
     try {
       const { driver } = await this.accounts.resolve(account.id);
       // Read before listing: only mappings that existed before the listing began can be missing from it.
       const before = await this.mappings.findActiveByAccount(account.id);
+      phase('read');
       const listingStartedAt = new Date();
       let listed: ProviderSubUser[];
       try {
@@ -220,6 +230,7 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
         return result;
       }
       throwIfAborted(context.signal);
+      phase('list');
       result.listed = listed.length;
 
       // Read again after listing: intents and mappings written meanwhile are matched, not adopted twice.
@@ -238,8 +249,11 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
           unchanged.push(mapping.id);
         else changed.push({ mapping, subUser });
       }
+      phase('read');
 
       await this.applyChanges(driver, changed, actor, result, context.signal);
+      for (const ids of chunks(unchanged, 5_000)) await this.mappings.touchSynced(ids, listingStartedAt);
+      phase('update');
       const completedIntents = await this.resolveUnknown(
         account,
         unknown,
@@ -248,9 +262,10 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
         result,
         context.signal,
       );
+      phase('adopt');
       await this.resolveMissing(driver, before, listed, actor, result);
       await this.expireIntents(live, completedIntents, listingStartedAt, actor, result);
-      for (const ids of chunks(unchanged, 5_000)) await this.mappings.touchSynced(ids, listingStartedAt);
+      phase('missing');
       result.ok = true;
       return result;
     } catch (error) {
