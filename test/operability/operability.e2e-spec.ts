@@ -3,6 +3,7 @@ import { RunningGateway, SANDBOX_ENV, TEST_ADMIN_KEY, sandboxOf, startTestGatewa
 import { admin, bearer, createKey } from '../access/access-helpers';
 import { accountIds, createSubUser } from '../sub-users/sub-users-helpers';
 import { LogCapture } from './log-capture';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
 
 describe('operability: logs, metrics, readiness', () => {
   let gateway: RunningGateway;
@@ -186,5 +187,38 @@ describe('inbound rate limit per API key', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     // Another key is not affected.
     await request(gateway.url).get('/v1/sub-users').set(admin).expect(200);
+  });
+});
+
+describe('inbound rate limit shared by two replicas through Redis (PostgreSQL + local Redis)', () => {
+  const gateways: RunningGateway[] = [];
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ postgres: true });
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RATE_LIMIT_PER_MINUTE: '4',
+    };
+    gateways.push(await startTestGateway(env), await startTestGateway(env));
+  });
+  afterAll(async () => {
+    for (const gateway of gateways) await gateway.close();
+    await database.drop();
+  });
+
+  it('counts one key’s requests across both replicas', async () => {
+    const [a, b] = gateways;
+    const key = await createKey(a, { name: 'shared-limit', scopes: ['sub-users:read'] });
+    // The limit is per minute: start inside one window.
+    const leftInMinute = 60_000 - (Date.now() % 60_000);
+    if (leftInMinute < 10_000) await new Promise((done) => setTimeout(done, leftInMinute + 50));
+    for (const gateway of [a, b, a, b]) {
+      await request(gateway.url).get('/v1/sub-users').set(bearer(key.key)).expect(200);
+    }
+    const refused = await request(b.url).get('/v1/sub-users').set(bearer(key.key)).expect(429);
+    expect(refused.body.code).toBe('RATE_LIMITED');
+    await request(a.url).get('/v1/sub-users').set(bearer(key.key)).expect(429);
   });
 });

@@ -52,8 +52,15 @@ export async function createGatewayApp(
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only: any other body type is refused (400 MALFORMED_REQUEST), not parsed.
   fastify.removeContentTypeParser(['text/plain']);
+  let draining = false;
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While shutting down, answers in flight close their connection so the drain can end
+    // (an idle keep-alive connection would otherwise hold the server open).
+    if (draining) reply.header('connection', 'close');
+  });
+  fastify.addHook('preClose', async () => {
+    draining = true;
   });
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (request, reply) => {
