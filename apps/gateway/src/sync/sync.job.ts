@@ -4,8 +4,9 @@ import { ProviderName, ProviderSubUser, isGatewayError } from '@app/domain';
 import { ProviderDriver, ProviderRegistry } from '@app/providers';
 import { Prisma, ProviderAccount, SubUserMapping } from '@app/persistence/generated/prisma/client';
 import {
-  NewMapping,
+  AdoptedMapping,
   SubUserMappingRepository,
+  SyncAuditEvent,
 } from '@app/persistence/repositories/sub-user-mapping.repository';
 import { DEFAULT_TENANT_ID } from '../access/api-keys.service';
 import { redactSecrets } from '../audit/redact';
@@ -18,6 +19,8 @@ import { OpenIntent, driftOf, planIntents } from './sync-plan';
 export const SYNC_JOB = 'sync';
 /** Rows written per transaction: short transactions keep the embedded database responsive. */
 const BATCH = 250;
+/** Adoptions are one INSERT per batch: larger batches, still short transactions. */
+const ADOPT_BATCH = 1_000;
 /** Up to this many missing sub-users are confirmed one by one (a GET each); more → a second listing. */
 const CONFIRM_BY_GET_MAX = 25;
 const CONFIRM_CONCURRENCY = 4;
@@ -368,42 +371,43 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
     }
 
     const now = new Date();
-    for (const batch of chunks(adoptions)) {
+    for (const batch of chunks(adoptions, ADOPT_BATCH)) {
       throwIfAborted(signal);
-      const rows: NewMapping[] = batch.map((subUser) => ({
+      const rows: AdoptedMapping[] = batch.map((subUser) => ({
         id: randomUUID(),
-        tenantId: DEFAULT_TENANT_ID,
-        providerAccountId: account.id,
+        tenant_id: DEFAULT_TENANT_ID,
+        provider_account_id: account.id,
         provider: account.provider,
-        providerSubUserId: subUser.providerSubUserId,
-        lifecycle: 'active',
+        provider_sub_user_id: subUser.providerSubUserId,
         status: subUser.status,
         name: subUser.name,
-        metadata: {},
         snapshot: toSnapshot(subUser),
-        syncedAt: now,
       }));
       await this.mappings.transaction(async (db) => {
-        const inserted = new Set(await this.mappings.createManySkippingDuplicates(rows, db));
-        const audits = rows
+        const inserted = new Set(await this.mappings.insertAdopted(rows, now, db));
+        const audits: SyncAuditEvent[] = rows
           .filter((row) => inserted.has(row.id))
           .map((row) => {
-            gatewayIdOf.set(row.providerSubUserId!, row.id);
-            return auditRow(actor, {
+            gatewayIdOf.set(row.provider_sub_user_id, row.id);
+            return {
+              id: randomUUID(),
+              actor_key_id: actor.keyId,
+              tenant_id: DEFAULT_TENANT_ID,
               action: 'sub-user.adopted',
-              targetId: row.id,
-              tenantId: DEFAULT_TENANT_ID,
-              changes: {
+              target_type: 'sub-user',
+              target_id: row.id,
+              changes: redactSecrets({
                 after: {
-                  providerSubUserId: row.providerSubUserId,
+                  providerSubUserId: row.provider_sub_user_id,
                   name: row.name,
                   status: row.status,
                   isDefault: (row.snapshot as { isDefault?: boolean }).isDefault ?? false,
                 },
-              },
-            });
+              }),
+              request_id: actor.requestId,
+            };
           });
-        if (audits.length > 0) await db.auditEvent.createMany({ data: audits });
+        await this.mappings.insertAuditEvents(audits, now, db);
         result.adopted += inserted.size;
       });
     }

@@ -23,6 +23,30 @@ export interface ListPosition {
 }
 
 export type NewMapping = Prisma.SubUserMappingUncheckedCreateInput;
+
+/** A provider sub-user adopted by the sync (snapshot already reduced to the allow-list). */
+export interface AdoptedMapping {
+  id: string;
+  tenant_id: string;
+  provider_account_id: string;
+  provider: string;
+  provider_sub_user_id: string;
+  status: string;
+  name: string | null;
+  snapshot: Prisma.InputJsonValue;
+}
+
+/** An audit event written by the sync (outcome ok; secrets already removed). */
+export interface SyncAuditEvent {
+  id: string;
+  actor_key_id: string | null;
+  tenant_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  changes: unknown;
+  request_id: string | null;
+}
 export type MappingChanges = Prisma.SubUserMappingUncheckedUpdateManyInput;
 
 @Injectable()
@@ -147,17 +171,40 @@ export class SubUserMappingRepository {
   }
 
   /**
-   * Inserts mappings, skipping any whose (account, provider id) another writer stored meanwhile;
-   * returns the ids actually inserted, so audit rows are written for those only.
+   * Adopts many provider sub-users at once (sync): one statement per batch, skipping any whose
+   * (account, provider id) another writer stored meanwhile; returns the ids actually inserted.
+   * Raw SQL because Prisma's per-row work dominated a 10,000-row adoption.
    */
-  async createManySkippingDuplicates(mappings: NewMapping[], db: Db = this.prisma.client): Promise<string[]> {
-    if (mappings.length === 0) return [];
-    const rows = await db.subUserMapping.createManyAndReturn({
-      data: mappings,
-      skipDuplicates: true,
-      select: { id: true },
-    });
-    return rows.map((row) => row.id);
+  async insertAdopted(rows: AdoptedMapping[], at: Date, db: Db = this.prisma.client): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const inserted = await db.$queryRawUnsafe<{ id: string }[]>(
+      `INSERT INTO sub_user_mappings (id, tenant_id, provider_account_id, provider, provider_sub_user_id,
+              lifecycle, status, name, metadata, snapshot, version, created_at, updated_at, synced_at)
+       SELECT r.id, r.tenant_id, r.provider_account_id, r.provider, r.provider_sub_user_id,
+              'active', r.status, r.name, '{}'::jsonb, r.snapshot, 1, $2::timestamptz, $2::timestamptz, $2::timestamptz
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id text, provider_account_id uuid, provider text,
+              provider_sub_user_id text, status text, name text, snapshot jsonb)
+       ON CONFLICT (provider_account_id, provider_sub_user_id) DO NOTHING
+       RETURNING id::text AS id`,
+      JSON.stringify(rows),
+      at.toISOString(),
+    );
+    return inserted.map((row) => row.id);
+  }
+
+  /** Audit rows of a sync batch in one statement (written in the batch's transaction). */
+  async insertAuditEvents(events: SyncAuditEvent[], at: Date, db: Db = this.prisma.client): Promise<void> {
+    if (events.length === 0) return;
+    await db.$executeRawUnsafe(
+      `INSERT INTO audit_events (id, created_at, actor_key_id, tenant_id, action, target_type, target_id,
+              changes, outcome, request_id)
+       SELECT r.id, $2::timestamptz, r.actor_key_id, r.tenant_id, r.action, r.target_type, r.target_id,
+              r.changes, 'ok', r.request_id
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, actor_key_id text, tenant_id text, action text,
+              target_type text, target_id text, changes jsonb, request_id text)`,
+      JSON.stringify(events),
+      at.toISOString(),
+    );
   }
 
   /** Records that the provider still reports these mappings unchanged (no version bump, no updatedAt). */
