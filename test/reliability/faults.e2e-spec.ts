@@ -33,7 +33,6 @@ const FAULTS: readonly FaultCase[] = [
     status: 500,
     expected: { status: 503, code: 'PROVIDER_UNAVAILABLE' },
   },
-  {},
   {
     label: '5xx burst (503)',
     mode: 'error',
