@@ -7,6 +7,7 @@
 /* global fetch */
 'use strict';
 
+const { Client } = require('pg');
 const h = require('./lib/harness');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -64,11 +65,26 @@ h.runScenario('overhead', async () => {
     if (response.status !== 200) throw new Error(`${target.name} answered ${response.status}`);
   }
 
+  // Database statements per gateway request (each statement outside a transaction commits on its own).
+  const pg = new Client({ connectionString: database.url });
+  await pg.connect();
+  const commits = async () =>
+    Number(
+      (await pg.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0]
+        .xact_commit,
+    );
+
   const runs = [];
   for (const connections of CONNECTIONS) {
     for (const target of targets.filter((t) => !ONLY || ONLY.includes(t.name))) {
       h.log(`${target.name} at ${connections} connection(s): ${WARMUP} s warm-up + ${DURATION} s`);
+      let commitsBefore = 0;
       const run = await h.measure({
+        onMeasureStart: async () => {
+          await h.sleep(700); // the statistics collector lags a little
+          await pg.query('SELECT pg_stat_clear_snapshot()');
+          commitsBefore = await commits();
+        },
         url: target.url,
         headers: target.headers,
         cpuPids: target.cpuPids,
@@ -79,9 +95,19 @@ h.runScenario('overhead', async () => {
       if (run.non2xx > 0 || run.errors > 0) {
         throw new Error(`${target.name}: ${run.non2xx} non-2xx answers, ${run.errors} errors`);
       }
-      runs.push({ target: target.name, ...run });
+      // The statistics collector lags a little: wait for it before reading.
+      await h.sleep(700);
+      await pg.query('SELECT pg_stat_clear_snapshot()');
+      // Less the statements of this reader (one per commits() call).
+      const dbCommits = (await commits()) - commitsBefore - 1;
+      runs.push({
+        target: target.name,
+        ...run,
+        dbCommitsPerRequest: target.name === 'gateway' ? h.round2(dbCommits / run.latencyMs.count) : null,
+      });
     }
   }
+  await pg.end();
   const gatewayRssMiB = h.rssMiB(gateway.pid);
   if (ONLY) {
     for (const run of runs) h.log(`${run.target} c=${run.connections}: ${JSON.stringify(run)}`);
@@ -107,6 +133,7 @@ h.runScenario('overhead', async () => {
       gatewayMeanOverDirect: h.ratio(gw.latencyMs.mean, direct.latencyMs.mean),
       gatewayCpuMsPerRequest: gw.cpuMsPerRequest.gateway,
       bareProxyCpuMsPerRequest: bare.cpuMsPerRequest['bare-proxy'],
+      gatewayDbCommitsPerRequest: gw.dbCommitsPerRequest,
     };
   });
   const at = (c) => comparison.find((row) => row.connections === c);

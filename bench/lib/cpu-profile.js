@@ -1,16 +1,20 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): the functions with the most self time, and the
 // same grouped by package (node_modules/<name>, node: internals, the project's own code).
-//   node bench/lib/cpu-profile.js <file.cpuprofile> [top=25]
+//   node bench/lib/cpu-profile.js <file.cpuprofile> [top=25] [skipSeconds=0]
+// skipSeconds leaves out the first seconds of the profile (start-up, module loading, set-up).
 'use strict';
 
 const fs = require('node:fs');
 
-function summarize(file, top = 25) {
+function summarize(file, top = 25, skipSeconds = 0) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMicros = new Map();
   const deltas = profile.timeDeltas;
+  let elapsed = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    elapsed += deltas[i] ?? 0;
+    if (elapsed < skipSeconds * 1e6) continue;
     const id = profile.samples[i];
     selfMicros.set(id, (selfMicros.get(id) ?? 0) + (deltas[i] ?? 0));
   }
@@ -55,12 +59,12 @@ function packageOf(callFrame) {
 }
 
 if (require.main === module) {
-  const [file, top] = process.argv.slice(2);
+  const [file, top, skip] = process.argv.slice(2);
   if (!file) {
     process.stderr.write('usage: node bench/lib/cpu-profile.js <file.cpuprofile> [top]\n');
     process.exit(1);
   }
-  const summary = summarize(file, Number(top ?? 25));
+  const summary = summarize(file, Number(top ?? 25), Number(skip ?? 0));
   process.stdout.write(`total sampled: ${summary.totalMs} ms\n\nby package (self time)\n`);
   for (const row of summary.packages)
     process.stdout.write(`${String(row.percent).padStart(6)}%  ${row.name}\n`);

@@ -321,8 +321,17 @@ function runCannon(options) {
  * A warm-up run (discarded), then the measured run. Latencies come from autocannon's per-response
  * event (process.hrtime, float ms), so sub-millisecond figures survive; requests/s = 2xx / seconds.
  */
-async function measure({ url, connections, duration = 10, warmup = 2, cpuPids = {}, ...rest }) {
+async function measure({
+  url,
+  connections,
+  duration = 10,
+  warmup = 2,
+  cpuPids = {},
+  onMeasureStart,
+  ...rest
+}) {
   if (warmup > 0) await runCannon({ url, connections, duration: warmup, ...rest });
+  if (onMeasureStart) await onMeasureStart();
   const cpuBefore = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, cpuMs(pid)]));
   const { result, latencies, non2xx } = await runCannon({ url, connections, duration, ...rest });
   const seconds = result.duration || duration;
@@ -399,12 +408,19 @@ function printTable(title, rows) {
 const ratio = (a, b) => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100);
 const round2 = (value) => (value === null || value === undefined ? null : Math.round(value * 100) / 100);
 
-async function cleanupAll() {
-  for (const proc of [...children]) await stopProcess(proc).catch(() => undefined);
-  while (cleanups.length) {
-    const cleanup = cleanups.pop();
-    await cleanup().catch((error) => log(`cleanup failed: ${error.message}`));
-  }
+let cleaning = null;
+/** Stops every started process, then drops the databases; concurrent callers share one run. */
+function cleanupAll() {
+  cleaning ??= (async () => {
+    for (const proc of [...children]) await stopProcess(proc).catch(() => undefined);
+    while (cleanups.length) {
+      const cleanup = cleanups.pop();
+      await cleanup().catch((error) => log(`cleanup failed: ${error.message}`));
+    }
+  })().finally(() => {
+    cleaning = null;
+  });
+  return cleaning;
 }
 
 let exitHandlersInstalled = false;
