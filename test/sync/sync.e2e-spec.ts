@@ -363,5 +363,12 @@ describe('sync and reconciliation', () => {
       .expect(422);
     expect(unknown.body.code).toBe('VALIDATION_FAILED');
     await request(gateway.url).post('/v1/sync').set(admin).send({ providerAccountId: 'nope' }).expect(422);
+
+    // Documented in Swagger with its body, answer and errors.
+    const docs = (await request(gateway.url).get('/docs-json').expect(200)).body;
+    const operation = docs.paths['/v1/sync'].post;
+    expect(operation.tags).toEqual(['jobs']);
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['202', '401', '403', '422']));
+    expect(operation.requestBody.content['application/json'].examples).toBeDefined();
   });
 });

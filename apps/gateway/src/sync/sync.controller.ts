@@ -7,7 +7,7 @@ import { Idempotent } from '../idempotency/idempotent.decorator';
 import { StartSyncDto, SyncAcceptedDto } from './sync.dto';
 import { SyncService } from './sync.service';
 
-@ApiTags('sync')
+@ApiTags('jobs')
 @ApiBearerAuth('bearer')
 @RequireScopes('admin')
 @Controller('v1/sync')
