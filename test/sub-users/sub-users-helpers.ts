@@ -18,12 +18,17 @@ export async function createSubUser(
   as: Headers = admin,
 ): Promise<Record<string, any>> {
   const response = await request(gateway.url).post('/v1/sub-users').set(as).send(body);
-  if (response.status !== 201) throw new Error(`create failed ${response.status}: ${JSON.stringify(response.body)}`);
+  if (response.status !== 201)
+    throw new Error(`create failed ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
 /** Polls a job until it has finished. */
-export async function waitForJob(gateway: RunningGateway, id: string, as: Headers = admin): Promise<Record<string, any>> {
+export async function waitForJob(
+  gateway: RunningGateway,
+  id: string,
+  as: Headers = admin,
+): Promise<Record<string, any>> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const response = await request(gateway.url).get(`/v1/jobs/${id}`).set(as).expect(200);

@@ -17,7 +17,10 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
   };
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '800' }, { registry: FAST_REGISTRY });
+    gateway = await startTestGateway(
+      { ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '800' },
+      { registry: FAST_REGISTRY },
+    );
     accounts = await accountIds(gateway);
   });
   afterAll(async () => {
@@ -29,8 +32,16 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
     const response = await request(gateway.url).get('/v1/providers').set(admin).expect(200);
     const byName = Object.fromEntries(response.body.items.map((item: any) => [item.name, item]));
     expect(Object.keys(byName).sort()).toEqual([...PROVIDER_NAMES].sort());
-    expect(byName.webshare.capabilities).toMatchObject({ notes: 'gateway', bulkDelete: 'emulated', refreshProxyList: true });
-    expect(byName.proxyhat.capabilities).toMatchObject({ notes: 'native', bulkDelete: 'native', asyncDelete: true });
+    expect(byName.webshare.capabilities).toMatchObject({
+      notes: 'gateway',
+      bulkDelete: 'emulated',
+      refreshProxyList: true,
+    });
+    expect(byName.proxyhat.capabilities).toMatchObject({
+      notes: 'native',
+      bulkDelete: 'native',
+      asyncDelete: true,
+    });
     expect(byName.webshare.fields.maxConcurrency.support).toBe('native');
     expect(byName.proxyhat.fields.maxConcurrency.support).toBe('unsupported');
     expect(response.body.nextCursor).toBeNull();
@@ -42,7 +53,13 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         await request(gateway.url)
           .post('/v1/sub-users')
           .set(admin)
-          .send({ provider, name: `${provider}-alpha`, trafficLimit: '5GB', notes: 'first', metadata: { customerId: `c-${provider}` } })
+          .send({
+            provider,
+            name: `${provider}-alpha`,
+            trafficLimit: '5GB',
+            notes: 'first',
+            metadata: { customerId: `c-${provider}` },
+          })
           .expect(201),
       ).body;
       expect(created).toMatchObject({
@@ -62,7 +79,10 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
       const local = await request(gateway.url).get(`/v1/sub-users/${created.id}`).set(admin).expect(200);
       expect(local.headers.etag).toMatch(/^"v\d+"$/);
       expect(local.body.proxyPassword).toBeUndefined();
-      const fresh = await request(gateway.url).get(`/v1/sub-users/${created.id}?fresh=true`).set(admin).expect(200);
+      const fresh = await request(gateway.url)
+        .get(`/v1/sub-users/${created.id}?fresh=true`)
+        .set(admin)
+        .expect(200);
       expect(fresh.body).toMatchObject({ id: created.id, traffic: { limitBytes: 5 * GB } });
 
       const listed = await request(gateway.url)
@@ -75,7 +95,12 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         .patch(`/v1/sub-users/${created.id}`)
         .set(admin)
         .set('If-Match', local.headers.etag)
-        .send({ name: `${provider}-renamed`, trafficLimit: null, notes: null, metadata: { plan: 'gold', customerId: null } })
+        .send({
+          name: `${provider}-renamed`,
+          trafficLimit: null,
+          notes: null,
+          metadata: { plan: 'gold', customerId: null },
+        })
         .expect(200);
       expect(patched.body).toMatchObject({
         name: `${provider}-renamed`,
@@ -102,16 +127,29 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
       expect(deleted.body.status).toBe(expected);
       const again = await request(gateway.url).delete(`/v1/sub-users/${created.id}`).set(admin).expect(200);
       expect(again.body.status).toBe(expected);
-      const list = await request(gateway.url).get(`/v1/sub-users?provider=${provider}&status=${expected}`).set(admin).expect(200);
+      const list = await request(gateway.url)
+        .get(`/v1/sub-users?provider=${provider}&status=${expected}`)
+        .set(admin)
+        .expect(200);
       expect(list.body.items.map((item: any) => item.id)).toContain(created.id);
     });
 
     it('gives credentials only to keys with the credentials scope', async () => {
-      const created = await createSubUser(gateway, { provider, name: `${provider}-creds`, countries: provider === 'webshare' ? { US: 2 } : undefined });
+      const created = await createSubUser(gateway, {
+        provider,
+        name: `${provider}-creds`,
+        countries: provider === 'webshare' ? { US: 2 } : undefined,
+      });
       const reader = await createKey(gateway, { name: `${provider}-reader`, scopes: ['sub-users:read'] });
-      const denied = await request(gateway.url).get(`/v1/sub-users/${created.id}/credentials`).set(bearer(reader.key)).expect(403);
+      const denied = await request(gateway.url)
+        .get(`/v1/sub-users/${created.id}/credentials`)
+        .set(bearer(reader.key))
+        .expect(403);
       expect(denied.body.code).toBe('FORBIDDEN');
-      const credentials = await request(gateway.url).get(`/v1/sub-users/${created.id}/credentials`).set(admin).expect(200);
+      const credentials = await request(gateway.url)
+        .get(`/v1/sub-users/${created.id}/credentials`)
+        .set(admin)
+        .expect(200);
       expect(credentials.body.username).toEqual(expect.any(String));
       expect(credentials.body.proxyUrls[0]).toMatch(/^http:\/\/.+:.+@.+:\d+$/);
       if (provider === 'proxyhat') expect(credentials.body.password).toBe(created.proxyPassword);
@@ -141,21 +179,33 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
     const ws = await createSubUser(gateway, { provider: 'webshare', name: 'ws-ops', countries: { ZZ: 3 } });
     const ph = await createSubUser(gateway, { provider: 'proxyhat', name: 'ph-ops' });
     await request(gateway.url).post(`/v1/sub-users/${ws.id}/refresh-proxy-list`).set(admin).expect(200);
-    const phRefresh = await request(gateway.url).post(`/v1/sub-users/${ph.id}/refresh-proxy-list`).set(admin).expect(422);
+    const phRefresh = await request(gateway.url)
+      .post(`/v1/sub-users/${ph.id}/refresh-proxy-list`)
+      .set(admin)
+      .expect(422);
     expect(phRefresh.body.code).toBe('UNSUPPORTED_BY_PROVIDER');
 
     await request(gateway.url).post(`/v1/sub-users/${ph.id}/reset-usage`).set(admin).expect(200);
-    expect((await request(gateway.url).post(`/v1/sub-users/${ws.id}/reset-usage`).set(admin).expect(422)).body.code).toBe(
-      'UNSUPPORTED_BY_PROVIDER',
-    );
+    expect(
+      (await request(gateway.url).post(`/v1/sub-users/${ws.id}/reset-usage`).set(admin).expect(422)).body
+        .code,
+    ).toBe('UNSUPPORTED_BY_PROVIDER');
 
-    const rotated = remember(await request(gateway.url).post(`/v1/sub-users/${ph.id}/rotate-password`).set(admin).expect(200));
-    expect(rotated.body.password).toMatch(/^\S{20}$/);
-    const stored = sandboxOf(gateway).control.state('proxyhat') as Array<{ uuid: string; proxy_password: string }>;
-    expect(stored.find((row) => row.uuid === ph.providerSubUserId)?.proxy_password).toBe(rotated.body.password);
-    expect((await request(gateway.url).post(`/v1/sub-users/${ws.id}/rotate-password`).set(admin).expect(422)).body.code).toBe(
-      'UNSUPPORTED_BY_PROVIDER',
+    const rotated = remember(
+      await request(gateway.url).post(`/v1/sub-users/${ph.id}/rotate-password`).set(admin).expect(200),
     );
+    expect(rotated.body.password).toMatch(/^\S{20}$/);
+    const stored = sandboxOf(gateway).control.state('proxyhat') as Array<{
+      uuid: string;
+      proxy_password: string;
+    }>;
+    expect(stored.find((row) => row.uuid === ph.providerSubUserId)?.proxy_password).toBe(
+      rotated.body.password,
+    );
+    expect(
+      (await request(gateway.url).post(`/v1/sub-users/${ws.id}/rotate-password`).set(admin).expect(422)).body
+        .code,
+    ).toBe('UNSUPPORTED_BY_PROVIDER');
   });
 
   describe('provider failures become problem+json with the provider code', () => {
@@ -165,7 +215,12 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         .set(admin)
         .send({ provider: 'proxyhat', name: 'ph-bad-group', groupId: 'no-such-group' })
         .expect(422);
-      expect(response.body).toMatchObject({ code: 'PROVIDER_REJECTED', source: 'provider', provider: 'proxyhat', providerStatus: 422 });
+      expect(response.body).toMatchObject({
+        code: 'PROVIDER_REJECTED',
+        source: 'provider',
+        provider: 'proxyhat',
+        providerStatus: 422,
+      });
       expect(response.body.errors.map((error: any) => error.field)).toContain('groupId');
     });
 
@@ -176,25 +231,41 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         method: 'DELETE',
         headers: { Authorization: 'Token ws-sandbox-key' },
       });
-      const response = await request(gateway.url).get(`/v1/sub-users/${created.id}?fresh=true`).set(admin).expect(404);
-      expect(response.body).toMatchObject({ code: 'PROVIDER_NOT_FOUND', source: 'provider', provider: 'webshare' });
+      const response = await request(gateway.url)
+        .get(`/v1/sub-users/${created.id}?fresh=true`)
+        .set(admin)
+        .expect(404);
+      expect(response.body).toMatchObject({
+        code: 'PROVIDER_NOT_FOUND',
+        source: 'provider',
+        provider: 'webshare',
+      });
     });
 
     it('PROVIDER_UNAVAILABLE on 5xx after retries, PROVIDER_TIMEOUT on no answer, PROVIDER_RATE_LIMITED on 429s', async () => {
       const created = await createSubUser(gateway, { provider: 'proxyhat', name: 'ph-faults' });
       const { control } = sandboxOf(gateway);
       control.addFault({ provider: 'proxyhat', operation: 'get', mode: 'error', status: 503 });
-      const unavailable = await request(gateway.url).get(`/v1/sub-users/${created.id}?fresh=true`).set(admin).expect(503);
+      const unavailable = await request(gateway.url)
+        .get(`/v1/sub-users/${created.id}?fresh=true`)
+        .set(admin)
+        .expect(503);
       expect(unavailable.body).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', providerStatus: 503 });
       control.clearFaults();
 
       control.addFault({ provider: 'proxyhat', operation: 'get', mode: 'timeout-before' });
-      const timeout = await request(gateway.url).get(`/v1/sub-users/${created.id}?fresh=true`).set(admin).expect(504);
+      const timeout = await request(gateway.url)
+        .get(`/v1/sub-users/${created.id}?fresh=true`)
+        .set(admin)
+        .expect(504);
       expect(timeout.body.code).toBe('PROVIDER_TIMEOUT');
       control.clearFaults();
 
       control.addFault({ provider: 'proxyhat', operation: 'get', mode: 'rate-limit', retryAfter: 1 });
-      const limited = await request(gateway.url).get(`/v1/sub-users/${created.id}?fresh=true`).set(admin).expect(503);
+      const limited = await request(gateway.url)
+        .get(`/v1/sub-users/${created.id}?fresh=true`)
+        .set(admin)
+        .expect(503);
       expect(limited.body.code).toBe('PROVIDER_RATE_LIMITED');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     });
@@ -204,23 +275,43 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
       const response = await request(gateway.url)
         .post('/v1/provider-accounts')
         .set(admin)
-        .send({ provider: 'webshare', name: 'ws-bad-key', apiKey: 'not-a-real-key', baseUrl: webshareBaseUrl })
+        .send({
+          provider: 'webshare',
+          name: 'ws-bad-key',
+          apiKey: 'not-a-real-key',
+          baseUrl: webshareBaseUrl,
+        })
         .expect(502);
-      expect(response.body).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', source: 'provider', providerStatus: 401 });
+      expect(response.body).toMatchObject({
+        code: 'PROVIDER_AUTH_FAILED',
+        source: 'provider',
+        providerStatus: 401,
+      });
       expect(JSON.stringify(response.body)).not.toContain('not-a-real-key');
     });
 
     it('keeps an uncertain create open instead of forgetting it, and drops a refused one', async () => {
       const { control } = sandboxOf(gateway);
       control.addFault({ provider: 'webshare', operation: 'create', mode: 'timeout-after', times: 1 });
-      const lost = await request(gateway.url).post('/v1/sub-users').set(admin).send({ provider: 'webshare', name: 'ws-lost' }).expect(504);
+      const lost = await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .send({ provider: 'webshare', name: 'ws-lost' })
+        .expect(504);
       expect(lost.body.code).toBe('PROVIDER_TIMEOUT');
       const pending = await request(gateway.url).get('/v1/sub-users?q=ws-lost').set(admin).expect(200);
       expect(pending.body.items).toHaveLength(1);
       expect(pending.body.items[0]).toMatchObject({ status: 'provisioning', providerSubUserId: null });
       expect(control.calls()['webshare.create']).toBeGreaterThanOrEqual(1);
-      const audit = await request(gateway.url).get(`/v1/audit-events?targetId=${pending.body.items[0].id}`).set(admin).expect(200);
-      expect(audit.body.items[0]).toMatchObject({ action: 'sub-user.created', outcome: 'error', errorCode: 'PROVIDER_TIMEOUT' });
+      const audit = await request(gateway.url)
+        .get(`/v1/audit-events?targetId=${pending.body.items[0].id}`)
+        .set(admin)
+        .expect(200);
+      expect(audit.body.items[0]).toMatchObject({
+        action: 'sub-user.created',
+        outcome: 'error',
+        errorCode: 'PROVIDER_TIMEOUT',
+      });
     });
   });
 
@@ -231,14 +322,23 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
       const stored = await tableText(gateway, 'provider_accounts');
       expect(stored).not.toContain('ws-sandbox-key');
       expect(stored).not.toContain('ph-sandbox-key');
-      const conflict = await request(gateway.url).delete(`/v1/provider-accounts/${accounts.webshare}`).set(admin).expect(409);
+      const conflict = await request(gateway.url)
+        .delete(`/v1/provider-accounts/${accounts.webshare}`)
+        .set(admin)
+        .expect(409);
       expect(conflict.body.code).toBe('CONFLICT');
-      await request(gateway.url).get('/v1/provider-accounts/00000000-0000-4000-8000-000000000000').set(admin).expect(404);
+      await request(gateway.url)
+        .get('/v1/provider-accounts/00000000-0000-4000-8000-000000000000')
+        .set(admin)
+        .expect(404);
     });
 
     it('registers, changes and removes an empty account (admin only)', async () => {
       const { proxyhatBaseUrl } = sandboxOf(gateway);
-      const writer = await createKey(gateway, { name: 'writer-pa', scopes: ['sub-users:write', 'sub-users:read'] });
+      const writer = await createKey(gateway, {
+        name: 'writer-pa',
+        scopes: ['sub-users:write', 'sub-users:read'],
+      });
       await request(gateway.url)
         .post('/v1/provider-accounts')
         .set(bearer(writer.key))
@@ -250,7 +350,11 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         .send({ provider: 'proxyhat', name: 'ph-second', apiKey: 'ph-sandbox-key', baseUrl: proxyhatBaseUrl })
         .expect(201);
       expect(created.body).toMatchObject({ provider: 'proxyhat', name: 'ph-second', isDefault: false });
-      const renamed = await request(gateway.url).patch(`/v1/provider-accounts/${created.body.id}`).set(admin).send({ name: 'ph-renamed' }).expect(200);
+      const renamed = await request(gateway.url)
+        .patch(`/v1/provider-accounts/${created.body.id}`)
+        .set(admin)
+        .send({ name: 'ph-renamed' })
+        .expect(200);
       expect(renamed.body.name).toBe('ph-renamed');
       await request(gateway.url).delete(`/v1/provider-accounts/${created.body.id}`).set(admin).expect(200);
       await request(gateway.url).get(`/v1/provider-accounts/${created.body.id}`).set(admin).expect(404);
@@ -260,16 +364,30 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
   describe('tenancy', () => {
     it('hides other tenants’ sub-users (404, never 403) and creates in the key’s own tenant', async () => {
       const tenant = await createTenant(gateway, 'acme');
-      const acme = await createKey(gateway, { name: 'acme-writer', tenantId: tenant.id, scopes: ['sub-users:read', 'sub-users:write'] });
+      const acme = await createKey(gateway, {
+        name: 'acme-writer',
+        tenantId: tenant.id,
+        scopes: ['sub-users:read', 'sub-users:write'],
+      });
       const mine = await createSubUser(gateway, { provider: 'webshare', name: 'acme-1' }, bearer(acme.key));
       expect(mine.tenantId).toBe(tenant.id);
       const adminOwned = await createSubUser(gateway, { provider: 'webshare', name: 'admin-only' });
 
-      const hidden = await request(gateway.url).get(`/v1/sub-users/${adminOwned.id}`).set(bearer(acme.key)).expect(404);
+      const hidden = await request(gateway.url)
+        .get(`/v1/sub-users/${adminOwned.id}`)
+        .set(bearer(acme.key))
+        .expect(404);
       expect(hidden.body.code).toBe('NOT_FOUND');
-      await request(gateway.url).patch(`/v1/sub-users/${adminOwned.id}`).set(bearer(acme.key)).send({ name: 'x' }).expect(404);
+      await request(gateway.url)
+        .patch(`/v1/sub-users/${adminOwned.id}`)
+        .set(bearer(acme.key))
+        .send({ name: 'x' })
+        .expect(404);
       await request(gateway.url).delete(`/v1/sub-users/${adminOwned.id}`).set(bearer(acme.key)).expect(404);
-      const list = await request(gateway.url).get('/v1/sub-users?limit=500').set(bearer(acme.key)).expect(200);
+      const list = await request(gateway.url)
+        .get('/v1/sub-users?limit=500')
+        .set(bearer(acme.key))
+        .expect(200);
       expect(list.body.items.map((item: any) => item.id)).toEqual([mine.id]);
 
       const foreignTenant = await request(gateway.url)
@@ -286,21 +404,32 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         .expect(202);
       const done = await waitForJob(gateway, job.body.id, bearer(acme.key));
       expect(done.counts).toEqual({ requested: 2, deleted: 1, skipped: 0, notFound: 1, failed: 0 });
-      const still = await request(gateway.url).get(`/v1/sub-users/${adminOwned.id}?fresh=true`).set(admin).expect(200);
+      const still = await request(gateway.url)
+        .get(`/v1/sub-users/${adminOwned.id}?fresh=true`)
+        .set(admin)
+        .expect(200);
       expect(still.body.status).toBe('active');
     });
 
     it('lets a read-only key read but not write', async () => {
       const reader = await createKey(gateway, { name: 'reader-only', scopes: ['sub-users:read'] });
       await request(gateway.url).get('/v1/sub-users').set(bearer(reader.key)).expect(200);
-      const refused = await request(gateway.url).post('/v1/sub-users').set(bearer(reader.key)).send({ provider: 'webshare', name: 'no' }).expect(403);
+      const refused = await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(bearer(reader.key))
+        .send({ provider: 'webshare', name: 'no' })
+        .expect(403);
       expect(refused.body.code).toBe('FORBIDDEN');
     });
   });
 
   it('bulk-deletes across both providers in one job with an outcome per id', async () => {
-    const ws = await Promise.all([1, 2].map((i) => createSubUser(gateway, { provider: 'webshare', name: `bulk-ws-${i}` })));
-    const ph = await Promise.all([1, 2].map((i) => createSubUser(gateway, { provider: 'proxyhat', name: `bulk-ph-${i}` })));
+    const ws = await Promise.all(
+      [1, 2].map((i) => createSubUser(gateway, { provider: 'webshare', name: `bulk-ws-${i}` })),
+    );
+    const ph = await Promise.all(
+      [1, 2].map((i) => createSubUser(gateway, { provider: 'proxyhat', name: `bulk-ph-${i}` })),
+    );
     const unknown = '00000000-0000-4000-8000-000000000001';
     const accepted = await request(gateway.url)
       .post('/v1/sub-users/bulk-delete')
@@ -315,7 +444,10 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
     for (const item of ws) expect(outcomes[item.id]).toBe('deleted');
     for (const item of ph) expect(outcomes[item.id]).toBe('deleting');
     expect(outcomes[unknown]).toBe('notFound');
-    const listed = await request(gateway.url).get('/v1/jobs?type=sub-users.bulk-delete').set(admin).expect(200);
+    const listed = await request(gateway.url)
+      .get('/v1/jobs?type=sub-users.bulk-delete')
+      .set(admin)
+      .expect(200);
     expect(listed.body.items.map((item: any) => item.id)).toContain(accepted.body.id);
   });
 
@@ -327,15 +459,23 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
       .expect(422);
     expect(invalid.body.code).toBe('VALIDATION_FAILED');
     const fields = invalid.body.errors.map((error: any) => error.field);
-    expect(fields).toEqual(expect.arrayContaining(['provider', 'name', 'trafficLimit', 'unknownField', 'countries']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['provider', 'name', 'trafficLimit', 'unknownField', 'countries']),
+    );
     const cursor = await request(gateway.url).get('/v1/sub-users?cursor=garbage').set(admin).expect(422);
     expect(cursor.body.errors[0].field).toBe('cursor');
-    const textPlain = await request(gateway.url).post('/v1/sub-users').set(admin).set('content-type', 'text/plain').send('hi').expect(400);
+    const textPlain = await request(gateway.url)
+      .post('/v1/sub-users')
+      .set(admin)
+      .set('content-type', 'text/plain')
+      .send('hi')
+      .expect(400);
     expect(textPlain.body.code).toBe('MALFORMED_REQUEST');
   });
 
   it('paginates the local list with stable cursors', async () => {
-    for (let i = 0; i < 5; i += 1) await createSubUser(gateway, { provider: 'webshare', name: `page-${i}`, metadata: { batch: 'pages' } });
+    for (let i = 0; i < 5; i += 1)
+      await createSubUser(gateway, { provider: 'webshare', name: `page-${i}`, metadata: { batch: 'pages' } });
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -354,8 +494,20 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
     const { control } = sandboxOf(gateway);
     const before = control.calls()['proxyhat.create'] ?? 0;
     const body = { provider: 'proxyhat', name: 'idem-1', trafficLimit: 1024 ** 3 };
-    const first = remember(await request(gateway.url).post('/v1/sub-users').set(admin).set('Idempotency-Key', 'create-idem-1').send(body).expect(201));
-    const second = await request(gateway.url).post('/v1/sub-users').set(admin).set('Idempotency-Key', 'create-idem-1').send(body).expect(201);
+    const first = remember(
+      await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .set('Idempotency-Key', 'create-idem-1')
+        .send(body)
+        .expect(201),
+    );
+    const second = await request(gateway.url)
+      .post('/v1/sub-users')
+      .set(admin)
+      .set('Idempotency-Key', 'create-idem-1')
+      .send(body)
+      .expect(201);
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(second.body).toEqual(first.body);
     expect((control.calls()['proxyhat.create'] ?? 0) - before).toBe(1);
@@ -370,10 +522,22 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
   });
 
   it('never leaks a provider key, the admin key or a proxy password into responses, audit, snapshots or idempotency rows', async () => {
-    const passwords = (sandboxOf(gateway).control.state('proxyhat') as Array<{ proxy_password: string }>).map((row) => row.proxy_password);
+    const passwords = (sandboxOf(gateway).control.state('proxyhat') as Array<{ proxy_password: string }>).map(
+      (row) => row.proxy_password,
+    );
     expect(passwords.length).toBeGreaterThan(3);
-    const stored = ['audit_events', 'sub_user_mappings', 'idempotency_records', 'provider_accounts', 'api_keys', 'jobs'];
-    const haystacks = [answered.join('\n'), ...(await Promise.all(stored.map((table) => tableText(gateway, table))))];
+    const stored = [
+      'audit_events',
+      'sub_user_mappings',
+      'idempotency_records',
+      'provider_accounts',
+      'api_keys',
+      'jobs',
+    ];
+    const haystacks = [
+      answered.join('\n'),
+      ...(await Promise.all(stored.map((table) => tableText(gateway, table)))),
+    ];
     for (const haystack of haystacks) {
       for (const secret of ['ws-sandbox-key', 'ph-sandbox-key', TEST_ADMIN_KEY, ...passwords]) {
         if (haystack === answered.join('\n') && passwords.includes(secret)) continue; // create/rotate answers promise them once
