@@ -1,0 +1,428 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { AddressInfo, createServer } from 'node:net';
+import { resolve } from 'node:path';
+import request from 'supertest';
+import {
+  RunningGateway,
+  SANDBOX_ENV,
+  TEST_ADMIN_KEY,
+  TEST_ENCRYPTION_KEYS,
+  sandboxOf,
+  startTestGateway,
+} from '../support/gateway';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { admin, bearer, createKey, createTenant, prismaOf, tableText } from '../access/access-helpers';
+import { createSubUser, waitForJob } from '../sub-users/sub-users-helpers';
+import { Method, OperationInfo, fillPath, isPublic, openApi, operationsOf, send } from './openapi-operations';
+
+/** Provider keys only this file uses, so finding one anywhere is a leak, not a coincidence. */
+const WS_KEYS = ['ws-secret-A1b2C3d4E5f6G7h8', 'ws-secret-Z9y8X7w6V5u4T3s2'];
+const PH_KEYS = ['ph-secret-Q1w2E3r4T5y6U7i8'];
+const ALL_PROVIDER_KEYS = [...WS_KEYS, ...PH_KEYS];
+
+function withSandboxKeys<T>(work: () => Promise<T>): Promise<T> {
+  // The in-process sandbox reads its keys from the process environment.
+  const saved = { ws: process.env.SANDBOX_WEBSHARE_KEYS, ph: process.env.SANDBOX_PROXYHAT_KEYS };
+  process.env.SANDBOX_WEBSHARE_KEYS = WS_KEYS.join(',');
+  process.env.SANDBOX_PROXYHAT_KEYS = PH_KEYS.join(',');
+  return work().finally(() => {
+    if (saved.ws === undefined) delete process.env.SANDBOX_WEBSHARE_KEYS;
+    else process.env.SANDBOX_WEBSHARE_KEYS = saved.ws;
+    if (saved.ph === undefined) delete process.env.SANDBOX_PROXYHAT_KEYS;
+    else process.env.SANDBOX_PROXYHAT_KEYS = saved.ph;
+  });
+}
+
+describe('security: authentication, tenancy, scopes, secrets, headers', () => {
+  let gateway: RunningGateway;
+  let operations: OperationInfo[];
+  /** Every answer of this file (status line, headers, body), searched for secrets at the end. */
+  const answered: string[] = [];
+  const keep = (response: request.Response) => {
+    answered.push(JSON.stringify({ headers: response.headers, body: response.body, text: response.text }));
+    return response;
+  };
+
+  beforeAll(async () => {
+    gateway = await withSandboxKeys(() => startTestGateway({ ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '800' }));
+    operations = operationsOf(await openApi(gateway));
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('runs with this file’s own provider keys', () => {
+    expect(sandboxOf(gateway).control.config().webshareKeys).toEqual(WS_KEYS);
+    expect(operations.length).toBeGreaterThan(15);
+  });
+
+  it('answers nothing but /health/*, /docs* and /metrics without a valid key (every documented operation)', async () => {
+    const checked: string[] = [];
+    for (const operation of operations) {
+      const path = fillPath(operation.path, randomUUID());
+      for (const headers of [
+        {},
+        { Authorization: 'Bearer sgw_not_a_real_key_000000000000' },
+        { Authorization: 'Basic YWRtaW46YWRtaW4=' },
+      ] as Record<string, string>[]) {
+        const response = keep(await send(gateway, operation.method, path, headers).send({}));
+        if (isPublic(operation.path)) {
+          expect({ path, status: response.status }).toEqual({ path, status: expect.any(Number) });
+          expect(response.status).toBeLessThan(500);
+          continue;
+        }
+        expect({
+          op: `${operation.method} ${path}`,
+          status: response.status,
+          code: response.body.code,
+        }).toEqual({
+          op: `${operation.method} ${path}`,
+          status: 401,
+          code: 'UNAUTHENTICATED',
+        });
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+      checked.push(`${operation.method} ${operation.path}`);
+    }
+    expect(checked.filter((entry) => entry.includes('/v1/')).length).toBeGreaterThan(15);
+    // The public ones answer.
+    await request(gateway.url).get('/health/live').expect(200);
+    await request(gateway.url).get('/docs-json').expect(200);
+    const docs = await request(gateway.url).get('/docs');
+    expect([200, 301, 302]).toContain(docs.status);
+    const metrics = await request(gateway.url).get('/metrics');
+    if (metrics.status !== 404) expect(metrics.status).toBe(200);
+    // An undocumented path is no way in either.
+    const unknown = await request(gateway.url).get('/v1/internal/anything');
+    expect([401, 404]).toContain(unknown.status);
+  });
+
+  it('keeps tenants apart: another tenant’s sub-users, audit events and jobs are invisible and untouchable', async () => {
+    const [tenantA, tenantB] = [await createTenant(gateway, 'sec-a'), await createTenant(gateway, 'sec-b')];
+    const scopes = ['sub-users:read', 'sub-users:write', 'sub-users:credentials'];
+    const a = await createKey(gateway, { name: 'sec-a-key', tenantId: tenantA.id, scopes });
+    const b = await createKey(gateway, { name: 'sec-b-key', tenantId: tenantB.id, scopes });
+    const theirs = [
+      await createSubUser(
+        gateway,
+        { provider: 'webshare', name: 'sec-b-ws', countries: { US: 1 } },
+        bearer(b.key),
+      ),
+      await createSubUser(gateway, { provider: 'proxyhat', name: 'sec-b-ph' }, bearer(b.key)),
+    ];
+    const bJob = await request(gateway.url)
+      .post('/v1/sub-users/bulk-delete')
+      .set(bearer(b.key))
+      .send({ ids: [randomUUID()] })
+      .expect(202);
+    await waitForJob(gateway, bJob.body.id, bearer(b.key));
+    const asA = bearer(a.key);
+    for (const item of theirs) {
+      for (const [method, path, body] of [
+        ['get', `/v1/sub-users/${item.id}`, undefined],
+        ['get', `/v1/sub-users/${item.id}?fresh=true`, undefined],
+        ['patch', `/v1/sub-users/${item.id}`, { name: 'stolen' }],
+        ['delete', `/v1/sub-users/${item.id}`, undefined],
+        ['get', `/v1/sub-users/${item.id}/credentials`, undefined],
+        ['post', `/v1/sub-users/${item.id}/refresh-proxy-list`, {}],
+        ['post', `/v1/sub-users/${item.id}/reset-usage`, {}],
+        ['post', `/v1/sub-users/${item.id}/rotate-password`, {}],
+      ] as [Method, string, object | undefined][]) {
+        const response = keep(await send(gateway, method, path, asA).send(body));
+        expect({ op: `${method} ${path}`, status: response.status, code: response.body.code }).toEqual({
+          op: `${method} ${path}`,
+          status: 404,
+          code: 'NOT_FOUND',
+        });
+      }
+    }
+    const bulk = await request(gateway.url)
+      .post('/v1/sub-users/bulk-delete')
+      .set(asA)
+      .send({ ids: theirs.map((item) => item.id) })
+      .expect(202);
+    const done = await waitForJob(gateway, bulk.body.id, asA);
+    expect(done.counts).toEqual({ requested: 2, deleted: 0, skipped: 0, notFound: 2, failed: 0 });
+    const list = await request(gateway.url).get('/v1/sub-users?limit=500').set(asA).expect(200);
+    expect(list.body.items).toEqual([]);
+    const listOther = await request(gateway.url)
+      .get(`/v1/sub-users?tenantId=${tenantB.id}`)
+      .set(asA)
+      .expect(200);
+    expect(listOther.body.items).toEqual([]);
+    // Audit events and jobs of B.
+    const audit = keep(await request(gateway.url).get('/v1/audit-events?limit=500').set(asA).expect(200));
+    expect(audit.body.items.filter((event: { tenantId: string }) => event.tenantId !== tenantA.id)).toEqual(
+      [],
+    );
+    for (const item of theirs) {
+      const byTarget = await request(gateway.url)
+        .get(`/v1/audit-events?targetId=${item.id}`)
+        .set(asA)
+        .expect(200);
+      expect(byTarget.body.items).toEqual([]);
+    }
+    const otherTenantAudit = await request(gateway.url)
+      .get(`/v1/audit-events?tenantId=${tenantB.id}`)
+      .set(asA);
+    expect(otherTenantAudit.status === 200 ? otherTenantAudit.body.items : []).toEqual([]);
+    expect((await request(gateway.url).get(`/v1/jobs/${bJob.body.id}`).set(asA).expect(404)).body.code).toBe(
+      'NOT_FOUND',
+    );
+    const jobs = await request(gateway.url).get('/v1/jobs?limit=500').set(asA).expect(200);
+    expect(jobs.body.items.map((job: { id: string }) => job.id)).not.toContain(bJob.body.id);
+    // B's sub-users are untouched, at the gateway and at the provider.
+    for (const item of theirs) {
+      const fresh = await request(gateway.url)
+        .get(`/v1/sub-users/${item.id}?fresh=true`)
+        .set(bearer(b.key))
+        .expect(200);
+      expect(fresh.body).toMatchObject({ name: item.name, status: 'active' });
+    }
+    const events = await prismaOf(gateway).auditEvent.findMany({
+      where: { targetId: { in: theirs.map((item) => item.id) }, actorKeyId: a.id },
+    });
+    expect(events).toEqual([]);
+  });
+
+  it('a read-scoped key can read but not write (every documented write operation)', async () => {
+    const reader = await createKey(gateway, { name: 'sec-reader', scopes: ['sub-users:read'] });
+    const target = await createSubUser(gateway, { provider: 'webshare', name: 'sec-read-target' });
+    await request(gateway.url).get('/v1/sub-users').set(bearer(reader.key)).expect(200);
+    await request(gateway.url).get(`/v1/sub-users/${target.id}`).set(bearer(reader.key)).expect(200);
+    const writes = operations.filter((operation) => operation.method !== 'get' && !isPublic(operation.path));
+    expect(writes.length).toBeGreaterThan(8);
+    for (const operation of writes) {
+      const response = keep(
+        await send(gateway, operation.method, fillPath(operation.path, target.id), bearer(reader.key)).send({
+          name: 'x',
+          ids: [target.id],
+        }),
+      );
+      expect({
+        op: `${operation.method} ${operation.path}`,
+        status: response.status,
+        code: response.body.code,
+      }).toEqual({
+        op: `${operation.method} ${operation.path}`,
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+    }
+    const still = await request(gateway.url)
+      .get(`/v1/sub-users/${target.id}?fresh=true`)
+      .set(admin)
+      .expect(200);
+    expect(still.body).toMatchObject({ name: 'sec-read-target', status: 'active' });
+  });
+
+  it('a revoked key stops working at once', async () => {
+    const key = await createKey(gateway, { name: 'sec-revoked', scopes: ['sub-users:read'] });
+    await request(gateway.url).get('/v1/sub-users').set(bearer(key.key)).expect(200);
+    await request(gateway.url).delete(`/v1/api-keys/${key.id}`).set(admin).expect(200);
+    const refused = await request(gateway.url).get('/v1/sub-users').set(bearer(key.key)).expect(401);
+    expect(refused.body.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('stores provider keys encrypted and never answers them', async () => {
+    const { webshareBaseUrl } = sandboxOf(gateway);
+    // A second account with the other key, and one the provider refuses.
+    keep(
+      await request(gateway.url)
+        .post('/v1/provider-accounts')
+        .set(admin)
+        .send({ provider: 'webshare', name: 'sec-ws-second', apiKey: WS_KEYS[1], baseUrl: webshareBaseUrl })
+        .expect(201),
+    );
+    keep(
+      await request(gateway.url)
+        .post('/v1/provider-accounts')
+        .set(admin)
+        .send({
+          provider: 'webshare',
+          name: 'sec-ws-bad',
+          apiKey: `${WS_KEYS[1]}-wrong`,
+          baseUrl: webshareBaseUrl,
+        })
+        .expect(502),
+    );
+    const accounts = keep(await request(gateway.url).get('/v1/provider-accounts').set(admin).expect(200));
+    for (const account of accounts.body.items)
+      keep(await request(gateway.url).get(`/v1/provider-accounts/${account.id}`).set(admin).expect(200));
+    const rows = await prismaOf(gateway).$queryRawUnsafe<{ name: string; api_key_ciphertext: string }[]>(
+      'SELECT name, api_key_ciphertext FROM provider_accounts',
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of rows) {
+      for (const secret of ALL_PROVIDER_KEYS) {
+        expect(row.api_key_ciphertext).not.toContain(secret);
+        expect(row.api_key_ciphertext).not.toContain(Buffer.from(secret).toString('base64'));
+        expect(row.api_key_ciphertext).not.toContain(Buffer.from(secret).toString('hex'));
+      }
+    }
+    // Same key, two rows: a fresh IV each time, so the ciphertexts differ.
+    const ciphertexts = rows.map((row) => row.api_key_ciphertext);
+    expect(new Set(ciphertexts).size).toBe(ciphertexts.length);
+
+    const stored = [
+      'provider_accounts',
+      'audit_events',
+      'sub_user_mappings',
+      'idempotency_records',
+      'api_keys',
+      'jobs',
+      'tenants',
+    ];
+    const everything = [
+      answered.join('\n'),
+      ...(await Promise.all(stored.map((table) => tableText(gateway, table)))),
+    ].join('\n');
+    for (const secret of [...ALL_PROVIDER_KEYS, TEST_ADMIN_KEY])
+      expect({ secret, found: everything.includes(secret) }).toEqual({ secret, found: false });
+  });
+
+  it('sets security headers on answers and problems', async () => {
+    for (const response of [
+      await request(gateway.url).get('/v1/sub-users').set(admin),
+      await request(gateway.url).get('/v1/sub-users'),
+      await request(gateway.url).get('/health/live'),
+      await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .set('content-type', 'application/json')
+        .send('{nope'),
+    ]) {
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-frame-options']).toMatch(/^(DENY|SAMEORIGIN)$/);
+      expect(response.headers['x-powered-by']).toBeUndefined();
+      expect(response.headers.server ?? '').not.toMatch(/fastify|express|nest/i);
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+describe('security: secrets never reach the log (the gateway as a process, debug JSON logs)', () => {
+  let child: ChildProcess | undefined;
+  let database: TestDatabase;
+  let output = '';
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child!.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await database?.drop();
+  });
+
+  it('logs no provider key, API key, admin key or proxy password, at debug level', async () => {
+    database = await createTestDatabase();
+    const port = await freePort();
+    const env: Record<string, string> = { ...process.env } as Record<string, string>;
+    delete env.DATABASE_URL;
+    child = spawn(process.execPath, ['-r', './scripts/ts-register.js', 'apps/gateway/src/main.ts'], {
+      cwd: resolve(__dirname, '../..'),
+      env: {
+        ...env,
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_URL: database.url,
+        GATEWAY_ADMIN_KEY: TEST_ADMIN_KEY,
+        ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'json',
+        SANDBOX: 'true',
+        SANDBOX_PORT: '0',
+        SANDBOX_RATE_LIMITS: 'off',
+        SANDBOX_WEBSHARE_KEYS: WS_KEYS.join(','),
+        SANDBOX_PROXYHAT_KEYS: PH_KEYS.join(','),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = await fetch(`${url}/health/ready`).catch(() => undefined);
+      if (ready?.status === 200) break;
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`gateway did not start:\n${output}`);
+      await new Promise((done) => setTimeout(done, 200));
+    }
+
+    const secrets: string[] = [...ALL_PROVIDER_KEYS, TEST_ADMIN_KEY];
+    const key = (
+      await request(url)
+        .post('/v1/api-keys')
+        .set(admin)
+        .send({ name: 'log-key', scopes: ['sub-users:read', 'sub-users:write', 'sub-users:credentials'] })
+        .expect(201)
+    ).body;
+    secrets.push(key.key);
+    const created = (
+      await request(url)
+        .post('/v1/sub-users')
+        .set(bearer(key.key))
+        .send({ provider: 'proxyhat', name: 'log-ph', proxyPassword: 'Log-Secret-Pass-123' })
+        .expect(201)
+    ).body;
+    secrets.push('Log-Secret-Pass-123');
+    const rotated = (
+      await request(url).post(`/v1/sub-users/${created.id}/rotate-password`).set(bearer(key.key)).expect(200)
+    ).body;
+    secrets.push(rotated.password);
+    const credentials = (
+      await request(url).get(`/v1/sub-users/${created.id}/credentials`).set(bearer(key.key)).expect(200)
+    ).body;
+    expect(credentials.password).toBe(rotated.password);
+    await request(url)
+      .post('/v1/sub-users')
+      .set(bearer(key.key))
+      .send({ provider: 'webshare', name: 'log-ws' })
+      .expect(201);
+    const accounts = (await request(url).get('/v1/provider-accounts').set(admin).expect(200)).body.items as {
+      name: string;
+      baseUrl?: string;
+    }[];
+    expect(accounts.length).toBe(2);
+    // The provider refuses a key (the error path logs too), and a wrong admin key is tried.
+    const wsAccount = accounts.find((item) => item.name === 'webshare-sandbox') as { baseUrl: string };
+    await request(url)
+      .post('/v1/provider-accounts')
+      .set(admin)
+      .send({
+        provider: 'webshare',
+        name: 'log-bad',
+        apiKey: `${WS_KEYS[1]}-refused`,
+        baseUrl: wsAccount.baseUrl,
+      })
+      .expect(502);
+    secrets.push(`${WS_KEYS[1]}-refused`);
+    await request(url)
+      .post('/v1/provider-accounts')
+      .set(admin)
+      .send({ provider: 'webshare', name: 'log-second', apiKey: WS_KEYS[1], baseUrl: wsAccount.baseUrl })
+      .expect(201);
+    await request(url).get('/v1/sub-users').set('Authorization', `Bearer ${TEST_ADMIN_KEY}x`).expect(401);
+    await request(url).delete(`/v1/api-keys/${key.id}`).set(admin).expect(200);
+    await request(url).get('/v1/sub-users').set(bearer(key.key)).expect(401);
+
+    await new Promise((done) => setTimeout(done, 300)); // let the last lines reach the pipe
+    const lines = output.split('\n').filter((line) => line.trim().startsWith('{'));
+    // JSON request lines at debug level were written (the log was really captured).
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.some((line) => line.includes('/v1/sub-users'))).toBe(true);
+    for (const secret of secrets)
+      expect({ secret, inLog: output.includes(secret) }).toEqual({ secret, inLog: false });
+  });
+});
