@@ -20,6 +20,18 @@ const WALK_PAGES = Number(process.env.BENCH_WALK_PAGES ?? 20);
 const DEEP_REPEATS = Number(process.env.BENCH_DEEP_REPEATS ?? 10);
 const DEPTHS = [1000, 10_000, 50_000];
 const TENANTS = 10;
+// BENCH_PROPOSED_INDEXES=1: a what-if run with the indexes bench/README.md proposes, created in the
+// throwaway database only (prisma/schema.prisma is not touched); results go to reads-proposed-indexes.json.
+const PROPOSED = process.env.BENCH_PROPOSED_INDEXES === '1';
+const PROPOSED_INDEXES = [
+  'CREATE INDEX bench_created_id ON sub_user_mappings (created_at DESC, id DESC)',
+  'CREATE INDEX bench_tenant_created_id ON sub_user_mappings (tenant_id, created_at DESC, id DESC)',
+  'CREATE INDEX bench_account_created_id ON sub_user_mappings (provider_account_id, created_at DESC, id DESC)',
+  'CREATE INDEX bench_provider_created_id ON sub_user_mappings (provider, created_at DESC, id DESC)',
+  'CREATE INDEX bench_status_created_id ON sub_user_mappings (status, created_at DESC, id DESC)',
+  'CREATE EXTENSION IF NOT EXISTS pg_trgm',
+  'CREATE INDEX bench_name_trgm ON sub_user_mappings USING gin (name gin_trgm_ops)',
+];
 const TARGET_P99_MS = 20;
 const PLANS = ['gold', 'silver', 'bronze', 'trial'];
 const REGIONS = ['eu', 'us', 'apac'];
@@ -159,6 +171,7 @@ async function insertMappings(databaseUrl, tenants, accounts) {
         cols,
       );
     }
+    if (PROPOSED) for (const sql of PROPOSED_INDEXES) await client.query(sql);
     await client.query('ANALYZE sub_user_mappings');
   } finally {
     await client.end();
@@ -394,8 +407,9 @@ h.runScenario('reads', async () => {
     h.log(`EXPLAIN ANALYZE (${shape}):\n  ${explain.plan.join('\n  ')}`);
   }
 
-  h.writeResults('reads', {
-    scenario: 'reads',
+  h.writeResults(PROPOSED ? 'reads-proposed-indexes' : 'reads', {
+    scenario: PROPOSED ? 'reads-proposed-indexes' : 'reads',
+    proposedIndexes: PROPOSED ? PROPOSED_INDEXES : null,
     description: `GET /v1/sub-users (filters, cursor pagination) over ${ROWS} mapped sub-users on PostgreSQL, sequential requests (1 connection)`,
     machine: h.machine('postgresql (local, 127.0.0.1:5432)'),
     settings: {
