@@ -11,6 +11,7 @@ import {
 import { DEFAULT_TENANT_ID } from '../access/api-keys.service';
 import { redactSecrets } from '../audit/redact';
 import { JobContext, JobHandler, JobOutcome } from '../jobs/job-handler';
+import { MetricsService } from '../observability/metrics.service';
 import { JobRunner } from '../jobs/job-runner.service';
 import { ProviderAccountsService } from '../provider-accounts/provider-accounts.service';
 import { sameSnapshot, snapshotOf, toSnapshot, toSubUserDto } from '../sub-users/sub-user.view';
@@ -136,6 +137,7 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
     private readonly mappings: SubUserMappingRepository,
     private readonly accounts: ProviderAccountsService,
     private readonly registry: ProviderRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -170,6 +172,7 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
       throwIfAborted(context.signal);
       const result = await this.syncAccount(account, actor, context);
       results.push(result);
+      this.observe(result);
       context.progress(counts());
       if (!result.ok) {
         this.logger.warn(`Sync of ${account.name} failed: ${result.error?.code} ${result.error?.message}`);
@@ -187,6 +190,14 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
           }
         : {}),
     };
+  }
+
+  private observe(result: AccountSyncResult): void {
+    this.metrics.syncRuns.inc({ provider: result.provider, outcome: result.ok ? 'ok' : 'error' });
+    for (const kind of COUNT_FIELDS) {
+      if (kind !== 'listed' && result[kind] > 0)
+        this.metrics.syncChanges.inc({ provider: result.provider, kind }, result[kind]);
+    }
   }
 
   /** One account; never throws for provider failures (they become the account's error). */
