@@ -1,0 +1,592 @@
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { RunningGateway, SANDBOX_ENV, TEST_ADMIN_KEY, startTestGateway } from '../support/gateway';
+import { admin, tableText } from '../access/access-helpers';
+import { createSubUser } from '../sub-users/sub-users-helpers';
+import {
+  Method,
+  OpenApiDocument,
+  OperationInfo,
+  fillPath,
+  isPublic,
+  openApi,
+  operationsOf,
+  send,
+} from './openapi-operations';
+
+/**
+ * Hostile and edge-case input for every documented operation (walked from /docs-json, so a new
+ * endpoint is covered without editing this file). Every answer must be a 4xx problem+json with a
+ * code, never a 5xx, and nothing may change in the database.
+ *
+ * Compared before and after each property: sub_user_mappings, provider_accounts, api_keys, tenants,
+ * jobs and audit_events. Bad input is refused before any provider is called, so not even a refused
+ * provider call is audited: audit_events must stay the same too. idempotency_records is left out on
+ * purpose: 4xx answers to a request with an Idempotency-Key are stored for replay by design.
+ */
+const BODY_LIMIT_BYTES = 256 * 1024;
+const TABLES = ['sub_user_mappings', 'provider_accounts', 'api_keys', 'tenants', 'jobs', 'audit_events'];
+const NUM_RUNS = 40;
+
+describe('bad input on every endpoint: 4xx problem+json, never a 5xx, the database unchanged', () => {
+  let gateway: RunningGateway;
+  let document: OpenApiDocument;
+  let operations: OperationInfo[];
+  let target: { id: string; etag: string };
+  let requests = 0;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      ...SANDBOX_ENV,
+      BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
+      RATE_LIMIT_PER_MINUTE: '10000000',
+    });
+    document = await openApi(gateway);
+    operations = operationsOf(document).filter((operation) => !isPublic(operation.path));
+    const created = await createSubUser(gateway, { provider: 'webshare', name: 'bad-input-target' });
+    const read = await request(gateway.url).get(`/v1/sub-users/${created.id}`).set(admin).expect(200);
+    target = { id: created.id, etag: read.headers.etag };
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    console.log(`bad-input suite: ${requests} hostile requests over ${operations?.length} operations`);
+  });
+
+  async function databaseText(): Promise<Record<string, string>> {
+    return Object.fromEntries(
+      await Promise.all(TABLES.map(async (table) => [table, await tableText(gateway, table)] as const)),
+    );
+  }
+
+  /** Runs a property and checks the database did not change over it. */
+  async function unchanged(run: () => Promise<void>): Promise<void> {
+    const before = await databaseText();
+    await run();
+    const after = await databaseText();
+    for (const table of TABLES) expect({ table, text: after[table] }).toEqual({ table, text: before[table] });
+  }
+
+  function expect4xx(response: request.Response, label: string): void {
+    requests += 1;
+    const seen = {
+      label,
+      status: response.status,
+      type: String(response.headers['content-type']),
+      code: response.body?.code,
+    };
+    const ok =
+      response.status >= 400 &&
+      response.status < 500 &&
+      seen.type.startsWith('application/problem+json') &&
+      typeof seen.code === 'string';
+    if (!ok)
+      throw new Error(`expected a 4xx problem+json: ${JSON.stringify(seen)} ${response.text.slice(0, 500)}`);
+  }
+
+  const bodyOperations = () => operations.filter((operation) => operation.requestSchemaRef !== undefined);
+  const schemaOf = (operation: OperationInfo) => document.components.schemas[operation.requestSchemaRef!];
+  /** Path ids that reach the handler: the real sub-user, so validation is what refuses. */
+  const realPath = (operation: OperationInfo) => fillPath(operation.path, target.id);
+
+  // ---- generators -------------------------------------------------------------------------------
+
+  const text = (max: number) => fc.string({ unit: 'grapheme', maxLength: max });
+  /** Up to 100 kB, mostly small. */
+  const hugeString = fc.oneof(
+    { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 101, maxLength: 2_000 }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1_001, max: 100_000 })
+        .map((length) => 'ä€😀x'.repeat(Math.ceil(length / 4)).slice(0, length)),
+    },
+  );
+  /** Values no field of any DTO accepts: nested objects and arrays of non-strings. */
+  const neverValid = fc.oneof(
+    fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 5 }),
+      fc.record({ nested: fc.array(fc.integer(), { maxLength: 3 }) }),
+      { minKeys: 1, maxKeys: 3 },
+    ),
+    fc.array(fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.double()), {
+      minLength: 1,
+      maxLength: 5,
+    }),
+    fc.array(fc.array(fc.integer()), { minLength: 1, maxLength: 3 }),
+  );
+  const badTraffic = fc.constantFrom<unknown>(
+    0,
+    -1,
+    -1024,
+    -0.5,
+    0.5,
+    1.5,
+    2 ** 64,
+    1e21,
+    -1e21,
+    '',
+    ' ',
+    'abc',
+    '-5GB',
+    '5XB',
+    '0GB',
+    'NaN',
+    'Infinity',
+    '1e999GB',
+    '5 G B',
+    '٥GB',
+    true,
+    [],
+    {},
+  );
+  const notUuid = fc.oneof(
+    text(40),
+    fc.constantFrom('00000000-0000-0000-0000-00000000000g', 'not-a-uuid', '1', '{}'),
+  );
+
+  /** An invalid value for one property, using the schema (and the DTO rules it stands for). */
+  function invalidFor(name: string, schema: Record<string, any>): fc.Arbitrary<unknown> {
+    const options: fc.Arbitrary<unknown>[] = [neverValid];
+    if (name === 'trafficLimit') options.push(badTraffic);
+    if (schema.enum) options.push(text(20).filter((value) => !schema.enum.includes(value)));
+    if (schema.format === 'uuid') options.push(notUuid);
+    if (schema.type === 'number' || schema.type === 'integer') {
+      options.push(fc.constantFrom<unknown>(-1, 0, 0.5, 1e12, -1e12, 2 ** 53 + 2, 'ten', true, '100'));
+    }
+    if (schema.type === 'array')
+      options.push(
+        fc.constantFrom<unknown>([], 'x', 1, { 0: 'a' }),
+        fc.array(notUuid, { minLength: 1, maxLength: 3 }),
+      );
+    if (schema.type === 'string' && !schema.enum && !schema.format)
+      options.push(
+        fc.oneof(
+          fc.integer(),
+          fc.boolean(),
+          hugeString.filter((value) => value.length > 1000),
+        ),
+      );
+    if (['name', 'notes'].includes(name)) options.push(hugeString.filter((value) => value.length > 1000));
+    if (name === 'metadata') {
+      options.push(
+        fc.constantFrom<unknown>(
+          { 'bad key!': 'x' },
+          { k: 1 },
+          { '': 'x' },
+          Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])),
+        ),
+        fc.record({ k: hugeString.filter((value) => value.length > 512) }),
+      );
+    }
+    if (name === 'countries')
+      options.push(
+        fc.constantFrom<unknown>({ usa: 1 }, { US: -1 }, { US: 1.5 }, { US: '1' }, { us: 1 }, { US: 1e9 }),
+      );
+    return fc.oneof(...options);
+  }
+
+  /** A body that is valid but for one property (and sometimes an unknown field). */
+  function invalidBody(operation: OperationInfo): fc.Arbitrary<Record<string, unknown>> {
+    const schema = schemaOf(operation);
+    const properties = Object.entries<Record<string, any>>(schema.properties ?? {});
+    const base: Record<string, unknown> = {};
+    for (const required of schema.required ?? []) {
+      const property = schema.properties[required];
+      base[required] = property.enum
+        ? property.enum[0]
+        : property.type === 'array'
+          ? [randomUUID()]
+          : property.format === 'uuid'
+            ? randomUUID()
+            : 'edge-ñ-名字-😀';
+    }
+    const unknownName = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 30 }).filter((name) => !(name in (schema.properties ?? {}))),
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'prototype',
+        'isAdmin',
+        'id',
+        'tenant_id',
+        'apiKeyCiphertext',
+      ),
+    );
+    const unknownField = fc.record({
+      name: unknownName,
+      value: fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), neverValid),
+    });
+    const wrongProperty =
+      properties.length === 0
+        ? fc.constant(undefined)
+        : fc
+            .constantFrom(...properties)
+            .chain(([name, property]) => invalidFor(name, property).map((value) => ({ name, value })));
+    return fc
+      .tuple(
+        wrongProperty,
+        fc.option(unknownField, { nil: undefined }),
+        fc.option(text(30), { nil: undefined }),
+      )
+      .filter(([wrong, unknown]) => wrong !== undefined || unknown !== undefined)
+      .map(([wrong, unknown, unicodeName]) => {
+        // Built with defineProperty so `__proto__` becomes a real JSON key.
+        const body: Record<string, unknown> = { ...base };
+        if (unicodeName && 'name' in (schema.properties ?? {}) && unicodeName.length > 0)
+          body.name = unicodeName;
+        if (wrong)
+          Object.defineProperty(body, wrong.name, {
+            value: wrong.value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        if (unknown)
+          Object.defineProperty(body, unknown.name, {
+            value: unknown.value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        return body;
+      });
+  }
+
+  // ---- properties --------------------------------------------------------------------------------
+
+  it('walks every documented operation', () => {
+    expect(operations.length).toBeGreaterThan(20);
+    expect(bodyOperations().map((operation) => operation.requestSchemaRef)).toEqual(
+      expect.arrayContaining([
+        'CreateSubUserDto',
+        'UpdateSubUserDto',
+        'BulkDeleteDto',
+        'CreateProviderAccountDto',
+        'CreateApiKeyDto',
+        'CreateTenantDto',
+      ]),
+    );
+  });
+
+  it('refuses bodies with a wrong type, huge or unicode strings, bad traffic limits or unknown fields (every body operation)', async () => {
+    await unchanged(async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .constantFrom(...bodyOperations())
+            .chain((operation) => fc.tuple(fc.constant(operation), invalidBody(operation))),
+          async ([operation, body]) => {
+            const response = await send(gateway, operation.method, realPath(operation), admin)
+              .set('content-type', 'application/json')
+              .send(JSON.stringify(body));
+            expect4xx(
+              response,
+              `${operation.method} ${operation.path} ${JSON.stringify(body).slice(0, 300)}`,
+            );
+          },
+        ),
+        { numRuns: NUM_RUNS * 3 },
+      );
+    });
+  });
+
+  it('refuses whole bodies of the wrong shape, malformed JSON, wrong content types and oversized bodies', async () => {
+    const notJson = fc.oneof(
+      text(50),
+      fc.constantFrom(
+        '{',
+        '{"a":',
+        '[1,',
+        '{"name": "x",}',
+        "{'a':1}",
+        'undefined',
+        'NaN',
+        '\u0000',
+        '{"a":1}{"b":2}',
+      ),
+    );
+    const malformed = fc.oneof(
+      notJson
+        .filter((value) => {
+          try {
+            JSON.parse(value);
+            return false;
+          } catch {
+            return true;
+          }
+        })
+        .map((payload) => ({ payload, type: 'application/json' })),
+      fc
+        .constantFrom('[]', '[{}]', '"text"', '42', 'true')
+        .map((payload) => ({ payload, type: 'application/json' })),
+      fc
+        .constantFrom(
+          'text/plain',
+          'application/xml',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/octet-stream',
+        )
+        .map((type) => ({ payload: '{"name":"x"}', type })),
+      fc
+        .integer({ min: BODY_LIMIT_BYTES + 1, max: BODY_LIMIT_BYTES + 64 * 1024 })
+        .map((size) => ({ payload: JSON.stringify({ name: 'x'.repeat(size) }), type: 'application/json' })),
+      fc.constant({ payload: '{"__proto__":{"isAdmin":true},"name":"proto"}', type: 'application/json' }),
+    );
+    await unchanged(async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...bodyOperations()),
+          malformed,
+          async (operation, { payload, type }) => {
+            // An array body on POST /v1/sync: see the dedicated test below.
+            fc.pre(!(operation.path === '/v1/sync' && payload.startsWith('[')));
+            const response = await send(gateway, operation.method, realPath(operation), admin)
+              .set('content-type', type)
+              .send(payload);
+            expect4xx(response, `${operation.method} ${operation.path} ${type} ${payload.slice(0, 100)}`);
+          },
+        ),
+        { numRuns: NUM_RUNS * 2 },
+      );
+    });
+  });
+
+  it('refuses bad ids in every path', async () => {
+    const withId = operations.filter((operation) => operation.path.includes('{'));
+    expect(withId.length).toBeGreaterThan(8);
+    const badId = fc
+      .oneof(
+        text(60),
+        fc.string({ unit: 'grapheme', minLength: 60, maxLength: 100 }),
+        fc.uuid().filter((id) => id !== target.id),
+        fc.constantFrom(
+          '%',
+          '%00',
+          '..%2F..%2Fetc',
+          'null',
+          'undefined',
+          '-1',
+          '0',
+          '1e9',
+          "' OR 1=1 --",
+          '<script>',
+          '${jndi:x}',
+          'bulk-delete',
+        ),
+      )
+      // Longer ids: see the dedicated test below (Fastify's 100-character parameter limit).
+      .filter((id) => encodeURIComponent(id).length <= 100)
+      .filter((id) => id.trim().length > 0 && !/^[./\\\s]+$/.test(id) && id !== target.id);
+    await unchanged(async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...withId), badId, async (operation, id) => {
+          const path = operation.path.replace(/\{[^}]+\}/g, encodeURIComponent(id).replace(/\./g, '%2E'));
+          const response = await send(gateway, operation.method, path, admin).send(
+            operation.requestSchemaRef ? {} : undefined,
+          );
+          expect4xx(response, `${operation.method} ${path.slice(0, 200)}`);
+        }),
+        { numRuns: NUM_RUNS * 2 },
+      );
+    });
+  });
+
+  it('answers a path id longer than the router allows with problem+json too', async () => {
+    const id = 'x'.repeat(150);
+    for (const path of [`/v1/sub-users/${id}`, `/v1/api-keys/${id}`, `/v1/jobs/${id}`]) {
+      const response = await request(gateway.url).get(path).set(admin);
+      expect4xx(response, `GET ${path}`);
+    }
+  });
+
+  it('refuses bad query parameters: limits, cursors, enums, uuids, dates, booleans, repeated and unknown ones', async () => {
+    const withQuery = operations.filter(
+      (operation) =>
+        operation.method === 'get' && operation.parameters.some((parameter) => parameter.in === 'query'),
+    );
+    expect(withQuery.length).toBeGreaterThanOrEqual(5);
+    const invalidParameter = (operation: OperationInfo): fc.Arbitrary<[string, string | string[]]> => {
+      const options: fc.Arbitrary<[string, string | string[]]>[] = [];
+      for (const parameter of operation.parameters.filter((item) => item.in === 'query')) {
+        const schema = (parameter.schema ?? {}) as { enum?: string[]; format?: string; type?: string };
+        const name = parameter.name;
+        if (name === 'limit')
+          options.push(
+            fc
+              .constantFrom('0', '-1', '501', '1.5', 'abc', '1e3', '-0.5', 'ten', '99999999999999999999')
+              .map((value) => [name, value]),
+          );
+        if (name === 'cursor')
+          options.push(
+            fc
+              .oneof(
+                text(80),
+                fc.constantFrom(
+                  'garbage',
+                  'eyJ9',
+                  'eyJjIjoxfQ',
+                  '%%%',
+                  Buffer.from('{"c":"x","i":1}').toString('base64url'),
+                ),
+              )
+              .filter((value) => value.length > 0)
+              .map((value) => [name, value]),
+          );
+        if (schema.enum)
+          options.push(
+            text(20)
+              .filter((value) => !schema.enum!.includes(value))
+              .map((value) => [name, value]),
+          );
+        if (schema.format === 'uuid')
+          options.push(notUuid.filter((value) => value.length > 0).map((value) => [name, value]));
+        if (schema.format === 'date-time')
+          options.push(
+            fc
+              .constantFrom('yesterday', '2026-13-01', '31/12/2026', 'NaN', '1e20', '2026-02-30T00:00:00Z')
+              .map((value) => [name, value]),
+          );
+        if (schema.type === 'boolean')
+          options.push(
+            fc.constantFrom('yes', '1', 'TRUE', '', 'null', 'maybe').map((value) => [name, value]),
+          );
+        if (name === 'limit' || schema.enum)
+          options.push(fc.constant([name, ['1', '2']] as [string, string[]]));
+      }
+      return fc.oneof(...options);
+    };
+    const noise = fc.dictionary(
+      fc
+        .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
+        .filter((key) => !['limit', 'cursor', 'fresh', 'status', 'provider'].includes(key)),
+      text(40),
+      { maxKeys: 3 },
+    );
+    await unchanged(async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .constantFrom(...withQuery)
+            .chain((operation) => fc.tuple(fc.constant(operation), invalidParameter(operation), noise)),
+          async ([operation, [name, value], extra]) => {
+            const params = new URLSearchParams();
+            for (const [key, item] of Object.entries(extra)) params.append(key, item);
+            params.delete(name);
+            for (const item of Array.isArray(value) ? value : [value]) params.append(name, item);
+            const path = `${realPath(operation)}?${params.toString()}`;
+            const response = await send(gateway, 'get', path, admin);
+            expect4xx(response, `GET ${path.slice(0, 300)}`);
+          },
+        ),
+        { numRuns: NUM_RUNS * 2 },
+      );
+    });
+  });
+
+  it('refuses bad Authorization headers on every operation (401, whatever the value)', async () => {
+    const printable = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+      maxLength: 200,
+    });
+    const badAuthorization = fc
+      .oneof(
+        printable,
+        printable.map((value) => `Bearer ${value}`),
+        fc.constantFrom(
+          'Bearer',
+          'Bearer ',
+          'bearer',
+          `Bearer ${TEST_ADMIN_KEY}x`,
+          `Bearer x${TEST_ADMIN_KEY}`,
+          `Bearer ${TEST_ADMIN_KEY.slice(0, -1)}`,
+          `Basic ${Buffer.from(`admin:${TEST_ADMIN_KEY}`).toString('base64')}`,
+          `Token ${TEST_ADMIN_KEY}`,
+          `Bearer  ${TEST_ADMIN_KEY} extra`,
+        ),
+        fc.integer({ min: 1_000, max: 8_000 }).map((length) => `Bearer ${'k'.repeat(length)}`),
+      )
+      .filter((value) => value.trim() !== `Bearer ${TEST_ADMIN_KEY}` && value.trim().length > 0);
+    await unchanged(async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...operations),
+          badAuthorization,
+          async (operation, authorization) => {
+            const response = await send(gateway, operation.method, realPath(operation), {
+              Authorization: authorization,
+            }).send(operation.requestSchemaRef ? {} : undefined);
+            expect4xx(
+              response,
+              `${operation.method} ${operation.path} Authorization: ${authorization.slice(0, 60)}`,
+            );
+            expect(response.status).toBe(401);
+          },
+        ),
+        { numRuns: NUM_RUNS * 2 },
+      );
+    });
+  });
+
+  it('refuses bad If-Match on PATCH and DELETE (412, nothing changed) and bad Idempotency-Key headers', async () => {
+    const printable = fc.string({
+      unit: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
+      minLength: 1,
+      maxLength: 300,
+    });
+    const badIfMatch = fc
+      .oneof(
+        printable,
+        fc.constantFrom('"v0"', 'W/"v999"', '"*"', '""', '"v1", "v2"', `${target?.etag ?? ''}x`),
+      )
+      .filter(
+        (value) =>
+          value.trim() !== '*' &&
+          !value.split(',').some((tag) => tag.trim().replace(/^W\//, '') === target.etag),
+      );
+    await unchanged(async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom<Method>('patch', 'delete'), badIfMatch, async (method, ifMatch) => {
+          const response = await send(gateway, method, `/v1/sub-users/${target.id}`, {
+            ...admin,
+            'If-Match': ifMatch,
+          }).send(method === 'patch' ? { name: 'changed-by-bad-if-match' } : undefined);
+          expect4xx(response, `${method} If-Match: ${ifMatch}`);
+          expect(response.status).toBe(412);
+          expect(response.body.code).toBe('PRECONDITION_FAILED');
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    });
+    // A key longer than the documented 255 characters is refused before anything runs.
+    const tooLong = fc.integer({ min: 256, max: 4_000 }).map((length) => 'i'.repeat(length));
+    await unchanged(async () => {
+      await fc.assert(
+        fc.asyncProperty(tooLong, text(20), async (key, suffix) => {
+          const response = await request(gateway.url)
+            .post('/v1/tenants')
+            .set(admin)
+            .set('Idempotency-Key', key)
+            .send({ name: `bad-key-${suffix.length}-${randomUUID()}` });
+          expect4xx(response, `Idempotency-Key of ${key.length} characters`);
+        }),
+        { numRuns: 10 },
+      );
+    });
+  });
+
+  // Last: when it fails, the sync it starts changes the database under the other properties.
+  it('refuses a JSON array as the body of POST /v1/sync (a body must be an object)', async () => {
+    await unchanged(async () => {
+      for (const payload of ['[]', '[{}]']) {
+        const response = await request(gateway.url)
+          .post('/v1/sync')
+          .set(admin)
+          .set('content-type', 'application/json')
+          .send(payload);
+        expect4xx(response, `POST /v1/sync ${payload}`);
+      }
+    });
+  });
+});
