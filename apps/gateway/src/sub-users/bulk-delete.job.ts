@@ -4,6 +4,7 @@ import { BulkDeleteItemResult, emulateBulkDelete } from '@app/providers';
 import { SubUserMapping } from '@app/persistence/generated/prisma/client';
 import { SubUserMappingRepository } from '@app/persistence/repositories/sub-user-mapping.repository';
 import { AuthContext } from '../access/auth-context';
+import { AuditService } from '../audit/audit.service';
 import { JobContext, JobHandler, JobOutcome } from '../jobs/job-handler';
 import { JobRunner } from '../jobs/job-runner.service';
 import { ProviderAccountsService } from '../provider-accounts/provider-accounts.service';
@@ -39,6 +40,7 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
     private readonly mappings: SubUserMappingRepository,
     private readonly accounts: ProviderAccountsService,
     private readonly subUsers: SubUsersService,
+    private readonly audit: AuditService,
   ) {}
 
   onModuleInit(): void {
@@ -96,15 +98,20 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
         } catch (error) {
           const code = isGatewayError(error) ? error.code : 'INTERNAL';
           const message = isGatewayError(error) ? error.detail : 'unexpected error';
-          for (const mapping of group)
-            results.set(mapping.id, { id: mapping.id, outcome: 'failed', error: { code, message } });
+          for (const mapping of group) {
+            const item: BulkDeleteItem = { id: mapping.id, outcome: 'failed', error: { code, message } };
+            results.set(mapping.id, item);
+            await this.recordFailure(mapping, item, meta);
+          }
           progress();
           return;
         }
         for (const outcome of outcomes) {
           const mapping = byProviderId.get(outcome.id);
           if (!mapping) continue;
-          results.set(mapping.id, await this.apply(mapping, outcome, meta));
+          const item = await this.apply(mapping, outcome, meta);
+          results.set(mapping.id, item);
+          if (item.outcome === 'failed') await this.recordFailure(mapping, item, meta);
           progress();
         }
       }),
@@ -148,6 +155,25 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
           error: outcome.error ?? { code: 'INTERNAL', message: 'failed' },
         };
     }
+  }
+
+  /** Every change attempted has its audit event, failures included. */
+  private recordFailure(
+    mapping: SubUserMapping,
+    item: BulkDeleteItem,
+    meta: { auth: AuthContext | null; requestId: string | null },
+  ): Promise<void> {
+    return this.audit.record({
+      action: 'sub-user.deleted',
+      targetType: 'sub-user',
+      targetId: mapping.id,
+      tenantId: mapping.tenantId,
+      actor: meta.auth,
+      requestId: meta.requestId,
+      outcome: 'error',
+      errorCode: item.error?.code ?? 'INTERNAL',
+      changes: { request: { bulkDelete: true } },
+    });
   }
 
   private async isAdminJob(context: JobContext<BulkDeleteInput>): Promise<boolean> {

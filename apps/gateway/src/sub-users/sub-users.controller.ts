@@ -50,7 +50,8 @@ const IF_MATCH = {
 const UPSTREAM = [502, 503, 504] as const;
 
 function meta(auth: AuthContext, request: FastifyRequest): RequestMeta {
-  return { auth, requestId: String(request.id) };
+  const key = request.headers['idempotency-key'];
+  return { auth, requestId: String(request.id), ...(typeof key === 'string' ? { idempotencyKey: key } : {}) };
 }
 
 @ApiTags('sub-users')

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { randomInt, randomUUID } from 'node:crypto';
 import {
   CreateSubUserInput,
@@ -31,6 +32,8 @@ import {
   UpdateSubUserDto,
 } from './sub-user.dto';
 import { etagOf, sameSnapshot, snapshotOf, toSnapshot, toSubUserDto } from './sub-user.view';
+import { canonicalJson } from '../idempotency/canonical-json';
+import { SyncJob } from '../sync/sync.job';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long a create may stay unconfirmed before the sync gives up matching it. */
@@ -51,7 +54,12 @@ const API_FIELD: Record<SubUserInputField, string> = {
 export interface RequestMeta {
   auth: AuthContext;
   requestId: string;
+  /** The request's Idempotency-Key, if any: a create remembers it on its intent. */
+  idempotencyKey?: string;
 }
+
+/** Once a sub-user is being deleted or is deleted, no late answer may bring it back. */
+const FINAL_STATUSES = ['deleting', 'deleted'];
 
 export interface SubUserResult {
   subUser: SubUserDto;
@@ -93,6 +101,7 @@ export class SubUsersService {
     private readonly registry: ProviderRegistry,
     private readonly audit: AuditService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   async create(
@@ -119,27 +128,41 @@ export class SubUsersService {
       input.proxyPassword = generatedPassword;
     }
 
+    const requested = { ...dto, proxyPassword: undefined, tenantId };
+    // A retry of a create whose answer was lost (same Idempotency-Key) must not create twice.
+    const earlier = meta.idempotencyKey
+      ? await this.earlierAttempt(tenantId, meta.idempotencyKey, requested, account)
+      : null;
+    if (earlier && earlier.lifecycle !== 'intent')
+      return { subUser: this.view(earlier), etag: etagOf(earlier) };
+
     // The intent is committed before the provider is called: if the answer is lost, the sync
     // finds the sub-user by (account, name, time window) and completes this row, never a second one.
-    const id = randomUUID();
-    const now = new Date();
-    const requested = { ...dto, proxyPassword: undefined, tenantId };
-    await this.mappings.create({
-      id,
-      tenantId,
-      providerAccountId: account.record.id,
-      provider,
-      providerSubUserId: null,
-      lifecycle: 'intent',
-      status: 'provisioning',
-      name: dto.name,
-      gatewayNotes: fields.notes.support === 'gateway' ? (dto.notes ?? null) : null,
-      metadata: dto.metadata ?? {},
-      intent: JSON.parse(
-        JSON.stringify({ requested, requestId: meta.requestId, startedAt: now.toISOString() }),
-      ),
-      intentExpiresAt: new Date(now.getTime() + INTENT_WINDOW_MS),
-    });
+    const id = earlier?.id ?? randomUUID();
+    if (!earlier) {
+      const now = new Date();
+      await this.mappings.create({
+        id,
+        tenantId,
+        providerAccountId: account.record.id,
+        provider,
+        providerSubUserId: null,
+        lifecycle: 'intent',
+        status: 'provisioning',
+        name: dto.name,
+        gatewayNotes: fields.notes.support === 'gateway' ? (dto.notes ?? null) : null,
+        metadata: dto.metadata ?? {},
+        intent: JSON.parse(
+          JSON.stringify({
+            requested,
+            requestId: meta.requestId,
+            idempotencyKey: meta.idempotencyKey,
+            startedAt: now.toISOString(),
+          }),
+        ),
+        intentExpiresAt: new Date(now.getTime() + INTENT_WINDOW_MS),
+      });
+    }
 
     let created: ProviderSubUser;
     try {
@@ -160,7 +183,7 @@ export class SubUsersService {
           name: created.name ?? dto.name,
           snapshot: toSnapshot(created),
           syncedAt: new Date(),
-          intent: Prisma.DbNull,
+          // The intent (without secrets) stays as the record of the create request.
           intentExpiresAt: null,
         },
         db,
@@ -262,7 +285,12 @@ export class SubUsersService {
         changes.name = current.name;
         changes.syncedAt = new Date();
       }
-      const row = await this.mappings.updateIf(id, { lifecycles: ['active'] }, changes, db);
+      const row = await this.mappings.updateIf(
+        id,
+        { lifecycles: ['active'], notStatuses: FINAL_STATUSES },
+        changes,
+        db,
+      );
       if (!row) throw new GatewayError('CONFLICT', `Sub-user ${id} was deleted while it was being changed`);
       await this.record(
         {
@@ -321,7 +349,7 @@ export class SubUsersService {
       const snapshot = snapshotOf(before);
       const row = await this.mappings.updateIf(
         before.id,
-        { lifecycles: ['active'] },
+        { lifecycles: ['active'], notStatuses: status === 'deleting' ? FINAL_STATUSES : ['deleted'] },
         {
           status,
           lifecycle: status === 'deleted' ? 'deleted' : 'active',
@@ -330,21 +358,21 @@ export class SubUsersService {
         db,
       );
       const current = row ?? (await this.mappings.findById(before.id, db))!;
-      if (row) {
-        await this.audit.record(
-          {
-            action,
-            targetType: 'sub-user',
-            targetId: before.id,
-            tenantId: before.tenantId,
-            actor: meta.auth,
-            requestId: meta.requestId,
-            outcome: 'ok',
-            changes: { before: { status: before.status }, after: { status } },
-          },
-          db,
-        );
-      }
+      // The provider carried the delete out: it is recorded even when a concurrent call
+      // (another delete, a PATCH answered "deleting", a sync) already moved the row there.
+      await this.audit.record(
+        {
+          action,
+          targetType: 'sub-user',
+          targetId: before.id,
+          tenantId: before.tenantId,
+          actor: meta.auth,
+          requestId: meta.requestId,
+          outcome: 'ok',
+          changes: { before: { status: before.status }, after: { status: current.status } },
+        },
+        db,
+      );
       return current;
     });
   }
@@ -437,7 +465,7 @@ export class SubUsersService {
       const row =
         (await this.mappings.updateIf(
           id,
-          { lifecycles: ['active'] },
+          { lifecycles: ['active'], notStatuses: FINAL_STATUSES },
           { snapshot: toSnapshot(current), status: current.status, syncedAt: new Date() },
           db,
         )) ?? (await this.mappings.findById(id, db))!;
@@ -457,7 +485,10 @@ export class SubUsersService {
     if (sameSnapshot(mapping.snapshot, snapshot) && mapping.status === current.status) return mapping;
     const row = await this.mappings.updateIf(
       mapping.id,
-      { lifecycles: ['active'] },
+      {
+        lifecycles: ['active'],
+        notStatuses: FINAL_STATUSES.includes(current.status) ? ['deleted'] : FINAL_STATUSES,
+      },
       { snapshot, status: current.status, name: current.name, syncedAt: new Date() },
     );
     return row ?? mapping;
@@ -551,6 +582,49 @@ export class SubUsersService {
         fieldErrors: [{ field: 'provider', message: 'required when several providers are configured' }],
       },
     );
+  }
+
+  /**
+   * The row an earlier attempt with the same Idempotency-Key left. An open intent is resolved
+   * first, with the account's sync (which finds a sub-user the provider did create): the caller
+   * gets that sub-user instead of a second one; if the provider has none, the intent is reused.
+   */
+  private async earlierAttempt(
+    tenantId: string,
+    idempotencyKey: string,
+    requested: unknown,
+    account: ResolvedAccount,
+  ): Promise<SubUserMapping | null> {
+    const row = await this.mappings.findByCreateKey(tenantId, idempotencyKey);
+    if (!row) return null;
+    const earlierRequest = (row.intent as { requested?: unknown } | null)?.requested;
+    if (
+      canonicalJson(earlierRequest) !== canonicalJson(requested) ||
+      row.providerAccountId !== account.record.id
+    ) {
+      throw new GatewayError(
+        'IDEMPOTENCY_CONFLICT',
+        'This Idempotency-Key was used for a different create request',
+      );
+    }
+    if (row.lifecycle !== 'intent') return row;
+    // Resolved lazily: the sync module builds on this one.
+    const sync = this.moduleRef.get(SyncJob, { strict: false });
+    const result = await sync.syncAccount(
+      account.record,
+      { keyId: null, requestId: null },
+      { signal: new AbortController().signal, progress: () => undefined },
+    );
+    if (!result.ok) {
+      throw new ProviderError(
+        account.driver.provider,
+        'PROVIDER_UNAVAILABLE',
+        'Could not confirm whether the earlier attempt created the sub-user; retry later',
+        { reachedProvider: 'no' },
+      );
+    }
+    // Completed (the provider had it), gone (expired: create anew), or still open (reuse it).
+    return this.mappings.findById(row.id);
   }
 
   private async failIntent(

@@ -465,7 +465,8 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
           name: subUser.name,
           snapshot: toSnapshot(subUser),
           syncedAt: new Date(),
-          intent: Prisma.DbNull,
+          // The intent stays as the record of the create request (its Idempotency-Key lets a
+          // retry find this row instead of creating a second sub-user).
           intentExpiresAt: null,
         },
         db,

@@ -89,7 +89,7 @@ export class SubUserMappingRepository {
    */
   async updateIf(
     id: string,
-    condition: { lifecycles?: MappingLifecycle[]; version?: number },
+    condition: { lifecycles?: MappingLifecycle[]; version?: number; notStatuses?: string[] },
     changes: MappingChanges,
     db: Db = this.prisma.client,
   ): Promise<SubUserMapping | null> {
@@ -98,10 +98,19 @@ export class SubUserMappingRepository {
         id,
         ...(condition.lifecycles ? { lifecycle: { in: condition.lifecycles } } : {}),
         ...(condition.version !== undefined ? { version: condition.version } : {}),
+        ...(condition.notStatuses ? { status: { notIn: condition.notStatuses } } : {}),
       },
       data: { ...changes, version: { increment: 1 } },
     });
     return count === 0 ? null : db.subUserMapping.findUnique({ where: { id } });
+  }
+
+  /** The row a create with this Idempotency-Key started (open, completed or deleted since). */
+  findByCreateKey(tenantId: string, idempotencyKey: string): Promise<SubUserMapping | null> {
+    return this.prisma.client.subUserMapping.findFirst({
+      where: { tenantId, intent: { path: ['idempotencyKey'], equals: idempotencyKey } },
+      orderBy: { createdAt: 'desc' },
+    });
   }
 
   deleteIntent(id: string, db: Db = this.prisma.client): Promise<Prisma.BatchPayload> {
