@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { ProviderRegistryOptions } from '@app/providers';
 import { AppModule } from './app.module';
@@ -11,6 +12,8 @@ import { createValidationPipe } from './common/validation';
 import { mountSwagger } from './docs/swagger';
 import { GATEWAY_VERSION } from './version';
 import { parseQueryString } from './common/query-string';
+import { problemFor } from './common/problem/problem-details.filter';
+import { PROBLEM_CONTENT_TYPE } from './common/problem/problem-details';
 
 // A caller's X-Request-Id is kept when it is short and plain, so it cannot forge log lines.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -39,6 +42,16 @@ export async function createGatewayApp(
       requestIdFor(request.headers['x-request-id']),
     trustProxy: true,
     routerOptions: { querystringParser: parseQueryString },
+    // Errors the router raises before any route runs (bad URL encoding, an over-long path
+    // parameter) are answered as problem+json too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = problemFor(error, String(request.id));
+      void reply
+        .status(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .header('x-request-id', request.id)
+        .send(problem);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.registry, options.logStream),

@@ -42,7 +42,7 @@ export class SyncController {
   })
   @ApiProblemResponses(400, 401, 403, 422)
   async start(
-    @Body() dto: StartSyncDto | undefined,
+    @Body() dto: StartSyncDto,
     @CurrentAuth() auth: AuthContext,
     @Req() request: FastifyRequest,
   ): Promise<SyncAcceptedDto> {
