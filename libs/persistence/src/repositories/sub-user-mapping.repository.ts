@@ -139,6 +139,9 @@ export class SubUserMappingRepository {
       and.push({ metadata: { path: [key], equals: value } });
     }
     if (options.after) {
+      // The plain bound lets the index start at the cursor; the OR alone would make the
+      // database read and drop every row before it.
+      and.push({ createdAt: { lte: options.after.createdAt } });
       and.push({
         OR: [
           { createdAt: { lt: options.after.createdAt } },
