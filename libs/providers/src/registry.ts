@@ -41,7 +41,7 @@ interface CachedDriver {
 }
 
 /**
- * Drivers per provider account: one driver (one keep-alive axios instance, one circuit breaker,
+ * Drivers per provider account: one driver (one keep-alive undici pool, one circuit breaker,
  * one limiter) per account id, rebuilt when the account's base URL, key or plan change.
  */
 export class ProviderRegistry {

@@ -211,7 +211,7 @@ export class SubUsersService {
   }
 
   async get(id: string, auth: AuthContext, fresh: boolean): Promise<SubUserResult> {
-    let mapping = await this.findOwned(id, auth);
+    let mapping = await this.findOwned(id, auth, true);
     if (fresh && mapping.lifecycle === 'active' && mapping.providerSubUserId) {
       const { driver } = await this.accounts.resolve(mapping.providerAccountId);
       const current = await driver.get(mapping.providerSubUserId, { priority: 'user' });
@@ -435,8 +435,12 @@ export class SubUsersService {
   }
 
   /** The mapping, if the caller may see it; another tenant's sub-user is 404, never 403. */
-  async findOwned(id: string, auth: AuthContext): Promise<SubUserMapping> {
-    const mapping = UUID.test(id) ? await this.mappings.findById(id) : null;
+  async findOwned(id: string, auth: AuthContext, cached = false): Promise<SubUserMapping> {
+    const mapping = !UUID.test(id)
+      ? null
+      : cached
+        ? await this.mappings.findByIdCached(id)
+        : await this.mappings.findById(id);
     if (!mapping || !canAccessTenant(auth, mapping.tenantId))
       throw new GatewayError('NOT_FOUND', `No sub-user ${id}`);
     return mapping;

@@ -22,6 +22,9 @@ export interface ListPosition {
   id: string;
 }
 
+const CACHE_TTL_MS = 1_000;
+const CACHE_MAX_ENTRIES = 10_000;
+
 export type NewMapping = Prisma.SubUserMappingUncheckedCreateInput;
 
 /** A provider sub-user adopted by the sync (snapshot already reduced to the allow-list). */
@@ -51,10 +54,39 @@ export type MappingChanges = Prisma.SubUserMappingUncheckedUpdateManyInput;
 
 @Injectable()
 export class SubUserMappingRepository {
+  private readonly cache = new Map<string, { row: SubUserMapping; expiresAt: number }>();
+  private generation = 0;
+
   constructor(private readonly prisma: PrismaService) {}
 
   get client() {
     return this.prisma.client;
+  }
+
+  /**
+   * The hot path's read (GET /v1/sub-users/:id): served from a small in-process cache for at
+   * most CACHE_TTL_MS. Every write through this repository drops the row (a transaction drops
+   * the whole cache when it commits), so this process never serves its own stale writes; another
+   * replica's writes are seen within the TTL. Conditional writes (If-Match, lifecycle) never use
+   * it: they read the database.
+   */
+  async findByIdCached(id: string): Promise<SubUserMapping | null> {
+    const hit = this.cache.get(id);
+    if (hit && hit.expiresAt > Date.now()) return hit.row;
+    const generation = this.generation;
+    const row = await this.findById(id);
+    // A write that finished while this read was in flight may have made `row` stale.
+    if (row && generation === this.generation) {
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(id, { row, expiresAt: Date.now() + CACHE_TTL_MS });
+    }
+    return row;
+  }
+
+  private forget(id?: string): void {
+    this.generation += 1;
+    if (id === undefined) this.cache.clear();
+    else this.cache.delete(id);
   }
 
   findById(id: string, db: Db = this.prisma.client): Promise<SubUserMapping | null> {
@@ -93,6 +125,7 @@ export class SubUserMappingRepository {
     changes: MappingChanges,
     db: Db = this.prisma.client,
   ): Promise<SubUserMapping | null> {
+    this.forget(id);
     const { count } = await db.subUserMapping.updateMany({
       where: {
         id,
@@ -102,6 +135,7 @@ export class SubUserMappingRepository {
       },
       data: { ...changes, version: { increment: 1 } },
     });
+    this.forget(id);
     return count === 0 ? null : db.subUserMapping.findUnique({ where: { id } });
   }
 
@@ -114,6 +148,7 @@ export class SubUserMappingRepository {
   }
 
   deleteIntent(id: string, db: Db = this.prisma.client): Promise<Prisma.BatchPayload> {
+    this.forget(id);
     return db.subUserMapping.deleteMany({ where: { id, lifecycle: 'intent' } });
   }
 
@@ -222,6 +257,7 @@ export class SubUserMappingRepository {
   /** Records that the provider still reports these mappings unchanged (no version bump, no updatedAt). */
   async touchSynced(ids: string[], at: Date, db: Db = this.prisma.client): Promise<void> {
     if (ids.length === 0) return;
+    this.forget();
     await db.$executeRawUnsafe(
       'UPDATE sub_user_mappings SET synced_at = $1 WHERE id = ANY($2::uuid[])',
       at,
@@ -230,7 +266,12 @@ export class SubUserMappingRepository {
   }
 
   /** Runs `work` in one transaction (mapping + audit are always written together). */
-  transaction<T>(work: (db: Db) => Promise<T>): Promise<T> {
-    return this.prisma.client.$transaction(work);
+  async transaction<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    try {
+      return await this.prisma.client.$transaction(work);
+    } finally {
+      // Rows written inside may have been read (and cached) before the commit.
+      this.forget();
+    }
   }
 }

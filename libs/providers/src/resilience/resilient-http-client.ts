@@ -1,4 +1,3 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import {
   BrokenCircuitError,
   CircuitBreakerPolicy,
@@ -12,13 +11,12 @@ import {
   retry,
   timeout,
 } from 'cockatiel';
-import http from 'node:http';
-import https from 'node:https';
+import { Pool } from 'undici';
 import { type ProviderError, type ProviderName } from '@app/domain';
 import type { CallPriority } from '../provider-driver';
 import type { UpstreamLimiter } from './rate-limiter';
 import type { CircuitStateName, DriverOptions, HttpMethod, ResilienceHooks } from './resilience.types';
-import { UpstreamFailure, classifyFailure, requestIdFrom } from './upstream-failure';
+import { HttpStatusError, UpstreamFailure, classifyFailure, requestIdFrom } from './upstream-failure';
 
 export interface UpstreamRequest {
   /** A name for logs and metrics: `list`, `get`, `create`... */
@@ -67,15 +65,22 @@ const CIRCUIT_STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 /** Methods the provider may safely receive twice. */
 const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'PUT', 'PATCH', 'DELETE']);
 
+interface RawResponse<T> {
+  status: number;
+  data: T;
+  headers: Record<string, string | string[] | undefined>;
+}
+
 /**
- * One provider account's HTTP: keep-alive axios, and per attempt a rate/concurrency slot, a
+ * One provider account's HTTP: a keep-alive undici pool, and per attempt a rate/concurrency slot, a
  * circuit-breaker check and a timeout; retries around all of it. Non-idempotent calls (POST)
  * are resent only when the provider certainly did not process them (429, connection refused).
  */
 export class ResilientHttpClient {
-  private readonly http: AxiosInstance;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly pool: Pool;
+  /** The base URL's path (e.g. `/proxyhat/v1`), put in front of every request path. */
+  private readonly basePath: string;
+  private readonly headers: Record<string, string>;
   private readonly circuit: CircuitBreakerPolicy;
   private readonly timeoutPolicy: TimeoutPolicy;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -85,18 +90,17 @@ export class ResilientHttpClient {
   constructor(private readonly config: ResilientHttpClientConfig) {
     const { options } = config;
     this.hooks = options.hooks ?? {};
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets });
-    this.http = axios.create({
-      baseURL: config.baseUrl.replace(/\/+$/, ''),
-      headers: { Accept: 'application/json', ...config.defaultHeaders },
-      // The cockatiel timeout below fires first; axios' own is a backstop for a stuck socket.
-      timeout: options.timeoutMs + 1_000,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      maxRedirects: 0,
-      // Absolute `next` links or redirects must never carry the key to another host.
-      proxy: false,
+    const base = new URL(config.baseUrl);
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.headers = { accept: 'application/json', ...lowerCaseKeys(config.defaultHeaders) };
+    // undici's pool: keep-alive connections to the provider's origin only (redirects are never
+    // followed, so the key never reaches another host). The cockatiel timeout below fires
+    // first; the pool's own timeouts are a backstop for a stuck socket.
+    this.pool = new Pool(base.origin, {
+      connections: options.maxSockets,
+      headersTimeout: options.timeoutMs + 1_000,
+      bodyTimeout: options.timeoutMs + 1_000,
+      connectTimeout: Math.min(options.timeoutMs, 10_000),
     });
     this.timeoutPolicy = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
     this.circuit = circuitBreaker(handleWhen(countsAgainstCircuit), {
@@ -138,8 +142,7 @@ export class ResilientHttpClient {
       await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
       clearTimeout(timer);
     }
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    await this.pool.destroy();
   }
 
   private async execute<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
@@ -218,15 +221,31 @@ export class ResilientHttpClient {
     }
   }
 
-  private send<T>(request: UpstreamRequest, signal: AbortSignal): Promise<AxiosResponse<T>> {
-    return this.http.request<T>({
+  private async send<T>(request: UpstreamRequest, signal: AbortSignal): Promise<RawResponse<T>> {
+    const params = Object.entries(request.params ?? {}).map(([key, value]): [string, string] => [
+      key,
+      String(value),
+    ]);
+    const query = params.length > 0 ? `?${new URLSearchParams(params)}` : '';
+    const hasBody = request.data !== undefined;
+    const response = await this.pool.request({
       method: request.method,
-      url: request.path,
-      params: request.params,
-      data: request.data,
-      headers: request.headers,
+      path: `${this.basePath}${request.path}${query}`,
+      headers: {
+        ...this.headers,
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        ...lowerCaseKeys(request.headers ?? {}),
+      },
+      ...(hasBody ? { body: JSON.stringify(request.data) } : {}),
       signal,
     });
+    const text = await response.body.text();
+    const data = parseBody(text, response.headers['content-type']) as T;
+    const headers = response.headers as RawResponse<T>['headers'];
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw new HttpStatusError(response.statusCode, data, headers);
+    }
+    return { status: response.statusCode, data, headers };
   }
 
   private emitCall(
@@ -260,6 +279,24 @@ export class ResilientHttpClient {
       // A metrics or logging hook must never break a provider call.
     }
   }
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+/** JSON when the provider says so (or it looks like JSON); the raw text otherwise; null when empty. */
+function parseBody(text: string, contentType: string | string[] | undefined): unknown {
+  if (text.length === 0) return null;
+  const type = Array.isArray(contentType) ? contentType[0] : contentType;
+  if ((type ?? '').includes('json') || /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
 }
 
 /** 5xx answers and failures to get any answer count; 4xx answers (429 included) are the provider working. */

@@ -1,4 +1,3 @@
-import { isAxiosError } from 'axios';
 import { isTaskCancelledError } from 'cockatiel';
 import type { FailureKind } from './resilience.types';
 
@@ -28,8 +27,41 @@ export class UpstreamFailure extends Error {
   }
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
+/** A provider's non-2xx answer, as the HTTP client reports it. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string | string[] | undefined>,
+  ) {
+    super(`HTTP ${status}`);
+    this.name = 'HttpStatusError';
+  }
+}
+
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  // undici could not open a connection in time: nothing was sent.
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT_CODES = new Set([
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+/** The connection broke mid-call: the provider may have acted. */
+const DROPPED_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
 
 /** Parses `Retry-After` (seconds or an HTTP date) into whole seconds. */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
@@ -77,8 +109,8 @@ function errorCodeOf(error: unknown): string | undefined {
 export function classifyFailure(error: unknown, operation: string): UpstreamFailure {
   if (error instanceof UpstreamFailure) return error;
   if (isTaskCancelledError(error)) return new UpstreamFailure('timeout', operation, { reason: 'timed out' });
-  if (isAxiosError(error) && error.response) {
-    const { status, data, headers } = error.response;
+  if (error instanceof HttpStatusError) {
+    const { status, body: data, headers } = error;
     return new UpstreamFailure('http', operation, {
       status,
       body: data,
@@ -91,8 +123,10 @@ export function classifyFailure(error: unknown, operation: string): UpstreamFail
   if (code && NOT_SENT_CODES.has(code)) return new UpstreamFailure('not-sent', operation, { reason: code });
   if (code && TIMEOUT_CODES.has(code))
     return new UpstreamFailure('timeout', operation, { reason: 'timed out' });
-  if (isAxiosError(error) || code) {
-    return new UpstreamFailure('dropped', operation, { reason: code ?? 'connection failed' });
+  if (code) {
+    return new UpstreamFailure('dropped', operation, {
+      reason: DROPPED_CODES.has(code) ? code : `connection failed (${code})`,
+    });
   }
   throw error;
 }

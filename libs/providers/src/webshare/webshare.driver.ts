@@ -136,7 +136,7 @@ export class WebshareDriver implements ProviderDriver {
       operation: 'refresh',
       method: 'POST',
       path: `${this.subUserPath(providerSubUserId)}refresh/`,
-      // An empty JSON body: without one axios sends a form content type, which DRF refuses (415).
+      // An empty JSON body: without one DRF refuses the call (415).
       data: {},
       priority: options?.priority,
     });
