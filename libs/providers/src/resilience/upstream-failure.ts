@@ -108,7 +108,11 @@ function errorCodeOf(error: unknown): string | undefined {
 /** Classifies whatever an attempt threw into an {@link UpstreamFailure}. */
 export function classifyFailure(error: unknown, operation: string): UpstreamFailure {
   if (error instanceof UpstreamFailure) return error;
-  if (isTaskCancelledError(error)) return new UpstreamFailure('timeout', operation, { reason: 'timed out' });
+  // AbortSignal.timeout's reason is a DOMException named TimeoutError (not always an `Error` of
+  // this realm, so it is recognised by name).
+  if (isTaskCancelledError(error) || (error as { name?: unknown } | null)?.name === 'TimeoutError') {
+    return new UpstreamFailure('timeout', operation, { reason: 'timed out' });
+  }
   if (error instanceof HttpStatusError) {
     const { status, body: data, headers } = error;
     return new UpstreamFailure('http', operation, {
