@@ -1,4 +1,5 @@
 import { DatabaseTarget, resolveDatabaseTarget } from '@app/persistence/database-target';
+import { SandboxOptions, sandboxOptionsFromEnv } from '@app/sandbox';
 
 /**
  * The gateway's configuration, read once from the environment at start and validated.
@@ -18,7 +19,8 @@ export interface GatewayConfig {
     metricsToken: string | undefined;
     inboundRateLimitPerMinute: number;
   };
-  sandbox: { enabled: boolean; port: number };
+  /** Demo mode's in-process sandbox: its options come from the same environment (SANDBOX_*). */
+  sandbox: { enabled: boolean; port: number; options: SandboxOptions };
   providers: {
     defaultProvider: 'webshare' | 'proxyhat' | undefined;
     upstreamTimeoutMs: number;
@@ -192,6 +194,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     sandbox: {
       enabled: boolean(env, 'SANDBOX', false),
       port: integer(env, 'SANDBOX_PORT', 4010, 0, 65535),
+      options: sandboxOptionsFromEnv(env),
     },
     providers: {
       defaultProvider: oneOf(env, 'DEFAULT_PROVIDER', ['webshare', 'proxyhat'] as const, undefined),

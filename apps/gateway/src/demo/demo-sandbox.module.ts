@@ -1,5 +1,5 @@
 import { Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { RunningSandbox, sandboxOptionsFromEnv, startSandbox } from '@app/sandbox';
+import { RunningSandbox, startSandbox } from '@app/sandbox';
 import { GATEWAY_CONFIG } from '../config/config.module';
 import { GatewayConfig } from '../config/gateway-config';
 
@@ -15,7 +15,7 @@ export class DemoSandbox implements OnApplicationShutdown {
 
   static async start(config: GatewayConfig): Promise<DemoSandbox> {
     if (!config.sandbox.enabled) return new DemoSandbox(null);
-    const running = await startSandbox({ ...sandboxOptionsFromEnv(process.env), port: config.sandbox.port });
+    const running = await startSandbox({ ...config.sandbox.options, port: config.sandbox.port });
     new Logger('DemoSandbox').log(
       `Provider sandbox (simulated Webshare and ProxyHat) on ${running.url} — not real providers`,
     );

@@ -44,6 +44,7 @@ export function toProviderAccountDto(account: ProviderAccount): ProviderAccountD
 @Injectable()
 export class ProviderAccountsService {
   private readonly cache = new Map<string, { account: ResolvedAccount; expiresAt: number }>();
+  private readonly defaults = new Map<ProviderName, { accountId: string; expiresAt: number }>();
 
   constructor(
     private readonly accounts: ProviderAccountRepository,
@@ -97,6 +98,8 @@ export class ProviderAccountsService {
       );
       return created;
     });
+    // A new default replaces the cached one.
+    this.defaults.clear();
     return toProviderAccountDto(record);
   }
 
@@ -207,12 +210,15 @@ export class ProviderAccountsService {
 
   /** The default account of a provider (DEFAULT_PROVIDER picks the provider when none is named). */
   async resolveDefault(provider: ProviderName): Promise<ResolvedAccount> {
+    const cached = this.defaults.get(provider);
+    if (cached && cached.expiresAt > Date.now()) return this.resolve(cached.accountId);
     const record = await this.accounts.findDefault(provider);
     if (!record) {
       throw new GatewayError('VALIDATION_FAILED', `No default ${provider} account: name providerAccountId`, {
         fieldErrors: [{ field: 'provider', message: `no default account for ${provider}` }],
       });
     }
+    this.defaults.set(provider, { accountId: record.id, expiresAt: Date.now() + ACCOUNT_CACHE_TTL_MS });
     return this.resolve(record.id);
   }
 
@@ -266,6 +272,7 @@ export class ProviderAccountsService {
 
   private async forget(id: string): Promise<void> {
     this.cache.delete(id);
+    this.defaults.clear();
     await this.registry.invalidate(id);
   }
 }

@@ -152,11 +152,11 @@ export class SubUsersService {
         name: dto.name,
         gatewayNotes: fields.notes.support === 'gateway' ? (dto.notes ?? null) : null,
         metadata: dto.metadata ?? {},
+        createKey: meta.idempotencyKey ?? null,
         intent: JSON.parse(
           JSON.stringify({
             requested,
             requestId: meta.requestId,
-            idempotencyKey: meta.idempotencyKey,
             startedAt: now.toISOString(),
           }),
         ),

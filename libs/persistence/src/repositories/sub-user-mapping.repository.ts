@@ -142,7 +142,7 @@ export class SubUserMappingRepository {
   /** The row a create with this Idempotency-Key started (open, completed or deleted since). */
   findByCreateKey(tenantId: string, idempotencyKey: string): Promise<SubUserMapping | null> {
     return this.prisma.client.subUserMapping.findFirst({
-      where: { tenantId, intent: { path: ['idempotencyKey'], equals: idempotencyKey } },
+      where: { tenantId, createKey: idempotencyKey },
       orderBy: { createdAt: 'desc' },
     });
   }
