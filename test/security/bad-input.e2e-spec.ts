@@ -100,6 +100,8 @@ describe('bad input on every endpoint: 4xx problem+json, never a 5xx, the databa
 
   const text = (max: number) => fc.string({ unit: 'grapheme', maxLength: max });
   /** Up to 100 kB, mostly small. */
+  // Lengths are counted in characters (code points), as the DTO rules (validator.js) count them.
+  const codePoints = (value: string) => [...value].length;
   const hugeString = fc.oneof(
     { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 101, maxLength: 2_000 }) },
     {
@@ -171,10 +173,11 @@ describe('bad input on every endpoint: 4xx problem+json, never a 5xx, the databa
         fc.oneof(
           fc.integer(),
           fc.boolean(),
-          hugeString.filter((value) => value.length > 1000),
+          hugeString.filter((value) => codePoints(value) > 1000),
         ),
       );
-    if (['name', 'notes'].includes(name)) options.push(hugeString.filter((value) => value.length > 1000));
+    if (['name', 'notes'].includes(name))
+      options.push(hugeString.filter((value) => codePoints(value) > 1000));
     if (name === 'metadata') {
       options.push(
         fc.constantFrom<unknown>(
@@ -183,7 +186,7 @@ describe('bad input on every endpoint: 4xx problem+json, never a 5xx, the databa
           { '': 'x' },
           Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])),
         ),
-        fc.record({ k: hugeString.filter((value) => value.length > 512) }),
+        fc.record({ k: hugeString.filter((value) => codePoints(value) > 512) }),
       );
     }
     if (name === 'countries')

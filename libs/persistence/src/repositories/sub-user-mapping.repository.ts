@@ -22,6 +22,30 @@ export interface ListPosition {
   id: string;
 }
 
+/** Every column of the table under its model name, for the raw list query. */
+const MAPPING_COLUMNS = Prisma.raw(
+  [
+    'id',
+    'tenant_id AS "tenantId"',
+    'provider_account_id AS "providerAccountId"',
+    'provider',
+    'provider_sub_user_id AS "providerSubUserId"',
+    'lifecycle',
+    'status',
+    'name',
+    'gateway_notes AS "gatewayNotes"',
+    'metadata',
+    'snapshot',
+    'intent',
+    'intent_expires_at AS "intentExpiresAt"',
+    'create_key AS "createKey"',
+    'version',
+    'created_at AS "createdAt"',
+    'updated_at AS "updatedAt"',
+    'synced_at AS "syncedAt"',
+  ].join(', '),
+);
+
 const CACHE_TTL_MS = 1_000;
 const CACHE_MAX_ENTRIES = 10_000;
 
@@ -160,35 +184,40 @@ export class SubUserMappingRepository {
     });
   }
 
+  /**
+   * One page of the local list, newest first. Plain SQL: row-value cursors and JSON
+   * containment (`metadata @> {...}`, served by a GIN index) have no Prisma filter form, and
+   * reading rows without Prisma's per-row mapping keeps a page cheap at 100k sub-users.
+   */
   list(
     filter: SubUserListFilter,
     options: { after?: ListPosition; take: number },
   ): Promise<SubUserMapping[]> {
-    const and: Prisma.SubUserMappingWhereInput[] = [];
-    if (filter.tenantId !== undefined) and.push({ tenantId: filter.tenantId });
-    if (filter.provider !== undefined) and.push({ provider: filter.provider });
-    if (filter.providerAccountId !== undefined) and.push({ providerAccountId: filter.providerAccountId });
-    and.push(filter.status !== undefined ? { status: filter.status } : { status: { not: 'deleted' } });
-    if (filter.nameContains) and.push({ name: { contains: filter.nameContains, mode: 'insensitive' } });
-    for (const [key, value] of Object.entries(filter.metadata ?? {})) {
-      and.push({ metadata: { path: [key], equals: value } });
+    const conditions: Prisma.Sql[] = [];
+    if (filter.tenantId !== undefined) conditions.push(Prisma.sql`tenant_id = ${filter.tenantId}`);
+    if (filter.provider !== undefined) conditions.push(Prisma.sql`provider = ${filter.provider}`);
+    if (filter.providerAccountId !== undefined) {
+      conditions.push(Prisma.sql`provider_account_id = ${filter.providerAccountId}::uuid`);
+    }
+    conditions.push(
+      filter.status !== undefined ? Prisma.sql`status = ${filter.status}` : Prisma.sql`status <> 'deleted'`,
+    );
+    if (filter.nameContains) {
+      const pattern = `%${filter.nameContains.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      conditions.push(Prisma.sql`name ILIKE ${pattern}`);
+    }
+    if (filter.metadata && Object.keys(filter.metadata).length > 0) {
+      conditions.push(Prisma.sql`metadata @> ${JSON.stringify(filter.metadata)}::jsonb`);
     }
     if (options.after) {
-      // The plain bound lets the index start at the cursor; the OR alone would make the
-      // database read and drop every row before it.
-      and.push({ createdAt: { lte: options.after.createdAt } });
-      and.push({
-        OR: [
-          { createdAt: { lt: options.after.createdAt } },
-          { createdAt: options.after.createdAt, id: { lt: options.after.id } },
-        ],
-      });
+      // A row-value bound: the index starts right after the cursor.
+      conditions.push(Prisma.sql`(created_at, id) < (${options.after.createdAt}, ${options.after.id}::uuid)`);
     }
-    return this.prisma.client.subUserMapping.findMany({
-      where: { AND: and },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: options.take,
-    });
+    return this.prisma.client.$queryRaw<SubUserMapping[]>`
+      SELECT ${MAPPING_COLUMNS} FROM sub_user_mappings
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       ORDER BY created_at DESC, id DESC
+       LIMIT ${options.take}`;
   }
 
   /** Mappings of an account that the provider should still hold (the sync's view before it lists). */
