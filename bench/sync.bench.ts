@@ -45,8 +45,6 @@ async function runSync(url: string): Promise<{ job: Job; wallMs: number }> {
 }
 
 async function main(): Promise<void> {
-  // The in-process sandbox reads its options from the environment.
-  process.env.SANDBOX_RATE_LIMITS = 'off';
   const gateway = await startTestGateway({ ...SANDBOX_ENV, LOG_LEVEL: 'warn' });
   try {
     const { control } = sandboxOf(gateway);

@@ -21,19 +21,6 @@ const WS_KEYS = ['ws-secret-A1b2C3d4E5f6G7h8', 'ws-secret-Z9y8X7w6V5u4T3s2'];
 const PH_KEYS = ['ph-secret-Q1w2E3r4T5y6U7i8'];
 const ALL_PROVIDER_KEYS = [...WS_KEYS, ...PH_KEYS];
 
-function withSandboxKeys<T>(work: () => Promise<T>): Promise<T> {
-  // The in-process sandbox reads its keys from the process environment.
-  const saved = { ws: process.env.SANDBOX_WEBSHARE_KEYS, ph: process.env.SANDBOX_PROXYHAT_KEYS };
-  process.env.SANDBOX_WEBSHARE_KEYS = WS_KEYS.join(',');
-  process.env.SANDBOX_PROXYHAT_KEYS = PH_KEYS.join(',');
-  return work().finally(() => {
-    if (saved.ws === undefined) delete process.env.SANDBOX_WEBSHARE_KEYS;
-    else process.env.SANDBOX_WEBSHARE_KEYS = saved.ws;
-    if (saved.ph === undefined) delete process.env.SANDBOX_PROXYHAT_KEYS;
-    else process.env.SANDBOX_PROXYHAT_KEYS = saved.ph;
-  });
-}
-
 describe('security: authentication, tenancy, scopes, secrets, headers', () => {
   let gateway: RunningGateway;
   let operations: OperationInfo[];
@@ -45,7 +32,13 @@ describe('security: authentication, tenancy, scopes, secrets, headers', () => {
   };
 
   beforeAll(async () => {
-    gateway = await withSandboxKeys(() => startTestGateway({ ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '800' }));
+    // The in-process sandbox takes its keys from the gateway's environment.
+    gateway = await startTestGateway({
+      ...SANDBOX_ENV,
+      UPSTREAM_TIMEOUT_MS: '800',
+      SANDBOX_WEBSHARE_KEYS: WS_KEYS.join(','),
+      SANDBOX_PROXYHAT_KEYS: PH_KEYS.join(','),
+    });
     operations = operationsOf(await openApi(gateway));
   });
   afterAll(async () => {
