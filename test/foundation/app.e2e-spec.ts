@@ -37,9 +37,13 @@ describe('gateway foundation over HTTP', () => {
     expect(document.components.schemas.ProblemDetails.properties.code).toBeDefined();
   });
 
-  it('serves Swagger UI at /docs', async () => {
+  it('serves Swagger UI at /docs, with a policy that lets "Try it out" call the gateway over http', async () => {
     const response = await request(gateway.url).get('/docs').redirects(2).expect(200);
     expect(response.text).toContain('swagger-ui');
+    const policy = String(response.headers['content-security-policy']);
+    expect(policy).toContain("default-src 'self'");
+    expect(policy).not.toContain('upgrade-insecure-requests');
+    await request(gateway.url).get('/docs/swagger-ui-init.js').expect(200);
   });
 
   it('answers an unknown route with a 404 problem, never a bare error', async () => {

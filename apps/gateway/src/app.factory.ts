@@ -94,6 +94,8 @@ export async function createGatewayApp(
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        // Not upgraded: Swagger UI's "Try it out" calls the gateway over plain http in the demo.
+        upgradeInsecureRequests: null,
       },
     },
   });
