@@ -2,8 +2,7 @@ import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { admin, prismaOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
-import { Client } from 'pg';
-import { LOCAL_POSTGRES_URL, TestDatabase, createTestDatabase } from '../support/test-database';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { FAST_REGISTRY, createSubUser, waitForJob } from '../sub-users/sub-users-helpers';
 import { JobRunner } from '../../apps/gateway/src/jobs/job-runner.service';
 import {
@@ -15,26 +14,6 @@ import {
   requestId,
   syncAll,
 } from './invariants';
-
-/** Waits (up to 10 s) until no session is connected to the test database. */
-async function untilNoConnections(database: TestDatabase): Promise<void> {
-  const client = new Client({ connectionString: LOCAL_POSTGRES_URL });
-  await client.connect();
-  try {
-    const name = new URL(database.url).pathname.slice(1);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const { rows } = await client.query<{ count: string }>(
-        'SELECT count(*) AS count FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-        [name],
-      );
-      if (Number(rows[0].count) === 0 || Date.now() > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A timeout long enough that 200 requests at once never time out: these tests are about races
@@ -73,9 +52,7 @@ describe('concurrency on PostgreSQL', () => {
   afterAll(async () => {
     await replica?.close();
     await primary?.close();
-    // A closed pool may still be hanging up; a forced drop before that ends kills those
-    // connections and their 'error' events surface in the next test file.
-    if (database) await untilNoConnections(database);
+    // drop() waits for the closed pools to hang up before it forces the drop.
     await database?.drop();
   });
   afterEach(() => sandboxOf(primary).control.configure({ latencyMs: 0 }));

@@ -38,10 +38,28 @@ export async function createTestDatabase(options: { postgres?: boolean } = {}): 
     url: url.toString(),
     kind: 'postgres',
     drop: () =>
-      withAdminClient(serverUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-      ).then(() => undefined),
+      withAdminClient(serverUrl, async (client) => {
+        await untilNoSessions(client, name);
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }),
   };
+}
+
+/**
+ * A pool that was just closed may still be hanging up: a forced drop before that ends kills those
+ * connections, and their 'error' events surface as unhandled errors in the test file. Waits (up to
+ * 10 s) for every session of the database to end; the drop forces whatever is left.
+ */
+async function untilNoSessions(client: Client, database: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await client.query<{ count: string }>(
+      'SELECT count(*) AS count FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
+    if (Number(rows[0].count) === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function withAdminClient<T>(serverUrl: URL, work: (client: Client) => Promise<T>): Promise<T> {
