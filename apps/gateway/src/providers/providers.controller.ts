@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { FieldSupportTable, ProviderCapabilities } from '@app/domain';
-import { ProviderRegistry } from '@app/providers';
+// The examples are the real ProxyHat description, so the docs cannot drift from the driver.
+import { PROXYHAT_DESCRIPTION, ProviderRegistry } from '@app/providers';
 import { RequireScopes } from '../access/auth-context';
 import { ApiProblemResponses } from '../common/problem/problem-responses';
 
@@ -13,21 +14,7 @@ class ProviderDto {
     type: 'object',
     additionalProperties: true,
     description: 'What the provider can do, and what the gateway emulates',
-    example: {
-      notes: 'native',
-      bulkDelete: 'native',
-      refreshProxyList: false,
-      credentials: 'native',
-      resetUsage: true,
-      setPassword: true,
-      groups: true,
-      maxConcurrency: false,
-      countries: false,
-      trafficLimit: true,
-      asyncDelete: true,
-      pagination: 'none',
-      rateLimitPerMinute: 60,
-    },
+    example: PROXYHAT_DESCRIPTION.capabilities,
   })
   capabilities!: ProviderCapabilities;
 
@@ -36,10 +23,7 @@ class ProviderDto {
     additionalProperties: true,
     description:
       'Per normalized field: native (the provider holds it), gateway (kept by the gateway) or unsupported (422 UNSUPPORTED_BY_PROVIDER)',
-    example: {
-      name: { support: 'native', description: 'name' },
-      maxConcurrency: { support: 'unsupported', description: '—' },
-    },
+    example: PROXYHAT_DESCRIPTION.fields,
   })
   fields!: FieldSupportTable;
 }
