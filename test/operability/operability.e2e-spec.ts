@@ -56,6 +56,9 @@ describe('operability: logs, metrics, readiness', () => {
     });
     expect(line!.keyId).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof line!.responseTime).toBe('number');
+    // Liveness probes are left out of the log.
+    await request(gateway.url).get('/health/live').set('x-request-id', 'trace-live-1').expect(200);
+    expect(logs.entries().filter((entry) => entry.req?.id === 'trace-live-1')).toEqual([]);
   });
 
   it('logs upstream calls with provider, operation, status and duration, tied to the request', async () => {

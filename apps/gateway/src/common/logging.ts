@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
@@ -27,7 +28,6 @@ export function loggerOptions(config: GatewayConfig, stream?: NodeJS.WritableStr
     // Fastify assigns the request id (from X-Request-Id or generated); reuse it on every line.
     genReqId: (request) => String((request as unknown as { id?: string }).id ?? ''),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    autoLogging: { ignore: (request) => (request.url ?? '').startsWith('/health/live') },
     customProps: (request) => {
       const auth = (request as { auth?: { keyId: string; tenantId: string } }).auth;
       return auth ? { keyId: auth.keyId, tenantId: auth.tenantId } : {};
@@ -49,5 +49,9 @@ export function loggerOptions(config: GatewayConfig, stream?: NodeJS.WritableStr
         : undefined,
   };
   // A stream (tests capture log lines with one) replaces the pretty/stdout transport.
-  return { pinoHttp: stream ? [{ ...options, transport: undefined }, stream as DestinationStream] : options };
+  return {
+    pinoHttp: stream ? [{ ...options, transport: undefined }, stream as DestinationStream] : options,
+    // Liveness probes every few seconds would drown the log; they touch nothing worth a line.
+    exclude: [{ method: RequestMethod.GET, path: 'health/live' }],
+  };
 }
