@@ -1,6 +1,10 @@
 // Jest runs TypeScript through ts-jest without type-checking (isolatedModules): the
 // typecheck is its own CI step. Run through `npm test`, which adds
 // --experimental-vm-modules: PGlite's CommonJS build does `await import("fs")`.
+const { tsconfigAliases } = require('./scripts/tsconfig-aliases');
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',
@@ -16,11 +20,9 @@ module.exports = {
   },
   // ESM-only packages (cockatiel 4, content-disposition 3) are transformed to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cockatiel)/)'],
-  moduleNameMapper: {
-    '^@app/domain(|/.*)$': '<rootDir>/libs/domain/src$1',
-    '^@app/providers(|/.*)$': '<rootDir>/libs/providers/src$1',
-    '^@app/persistence(|/.*)$': '<rootDir>/libs/persistence/src$1',
-    '^@app/sandbox(|/.*)$': '<rootDir>/apps/sandbox/src$1',
-  },
+  // The @app/* aliases come from tsconfig.json's paths, their one owner.
+  moduleNameMapper: Object.fromEntries(
+    tsconfigAliases().map(({ alias, target }) => [`^${escapeRegExp(alias)}(|/.*)$`, `<rootDir>/${target}$1`]),
+  ),
   testTimeout: 60000,
 };

@@ -1,22 +1,18 @@
 // Lets the small dev scripts (db:migrate, db:diff) run TypeScript sources without a build:
 // each .ts file is transpiled on load with the project's own TypeScript (no type-check here;
-// `npm run typecheck` does that). The @app/* aliases are resolved to their lib folders.
+// `npm run typecheck` does that). The @app/* aliases (tsconfig.json's paths) are resolved to
+// their folders.
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 const ts = require('typescript');
+const { root, tsconfigAliases } = require('./tsconfig-aliases');
 
-const root = path.resolve(__dirname, '..');
-const aliases = {
-  '@app/domain': 'libs/domain/src',
-  '@app/providers': 'libs/providers/src',
-  '@app/persistence': 'libs/persistence/src',
-  '@app/sandbox': 'apps/sandbox/src',
-};
+const aliases = tsconfigAliases();
 
 const originalResolve = Module._resolveFilename;
 Module._resolveFilename = function resolveAlias(request, parent, ...rest) {
-  for (const [alias, target] of Object.entries(aliases)) {
+  for (const { alias, target } of aliases) {
     if (request === alias || request.startsWith(alias + '/')) {
       request = path.join(root, target, request.slice(alias.length));
       break;
