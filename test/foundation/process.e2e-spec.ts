@@ -1,7 +1,28 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort, startGatewayProcess, waitForHttp } from '../support/process';
+
+const root = resolve(__dirname, '../..');
+
+/** Runs the gateway's entry point in `cwd` (where it looks for `.env`); resolves with exit code and output. */
+function runGatewayIn(
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const clean = { ...process.env };
+  for (const name of ['DATABASE_URL', 'PORT', 'BODY_LIMIT_BYTES']) delete clean[name];
+  const child = spawn(
+    process.execPath,
+    ['-r', join(root, 'scripts/ts-register.js'), join(root, 'apps/gateway/src/main.ts')],
+    { cwd, env: { ...clean, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return new Promise((done) => child.on('close', (code) => done({ code, output })));
+}
 
 describe('the gateway as a process', () => {
   it('exits 1 with one line naming PORT when PORT is not a number', async () => {
@@ -20,6 +41,23 @@ describe('the gateway as a process', () => {
     expect(gateway.output().trim()).toBe(
       'Configuration error: DATABASE_URL is required in production and must be a postgresql:// URL',
     );
+  });
+
+  it('loads .env from the working folder, and a variable set in the environment wins over it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sgw-dotenv-'));
+    try {
+      writeFileSync(join(folder, '.env'), 'PORT=abc\nBODY_LIMIT_BYTES=tiny\n');
+      // PORT is read before BODY_LIMIT_BYTES: the error names BODY_LIMIT_BYTES only when the
+      // environment's PORT won and the file's BODY_LIMIT_BYTES was loaded.
+      const { code, output } = await runGatewayIn(folder, { PORT: '0' });
+      expect({ code, output: output.trim() }).toEqual({
+        code: 1,
+        output:
+          'Configuration error: BODY_LIMIT_BYTES must be a whole number from 1024 to 104857600 (got "tiny")',
+      });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('starts on a chosen port with generated demo secrets, then serves readiness and OpenAPI', async () => {
