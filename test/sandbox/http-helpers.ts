@@ -55,8 +55,10 @@ export function http(method: string, url: string, options: HttpOptions = {}): Pr
 
 export const WS_KEY = 'ws-sandbox-key';
 export const PH_KEY = 'ph-sandbox-key';
+export const IR_KEY = 'iproyal-sandbox-key';
 export const wsAuth = (key = WS_KEY) => ({ authorization: `Token ${key}` });
 export const phAuth = (key = PH_KEY) => ({ authorization: `Bearer ${key}` });
+export const irAuth = (key = IR_KEY) => ({ authorization: `Bearer ${key}` });
 
 export function jsonType(value: unknown): string {
   if (value === null) return 'null';
@@ -117,5 +119,7 @@ export const WEBSHARE_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}[+-
 /** ProxyHat's examples use UTC with Z and whole seconds. */
 export const PROXYHAT_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** IPRoyal hashes: 26 characters of Crockford's base32, like a ULID. */
+export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,9 @@
-import { FastifyInstance, FastifyReply } from 'fastify';
-import { ConfigPatch } from './config';
-import { ResetOptions, SandboxControl, SandboxControlError, SeedSpec } from './control';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConfigPatch, Provider, PROVIDERS } from './config';
+import { ResetOptions, SandboxControl, SandboxControlError, SandboxNotFoundError, SeedSpec } from './control';
 import { FaultSpec } from './faults';
 import { MalformedJsonBody, UnsupportedMediaBody } from './request-body';
+import { PeriodResetSpec, TrafficSpec } from './usage';
 
 export const ADMIN_PREFIX = '/__sandbox';
 
@@ -10,10 +11,15 @@ export const ADMIN_PREFIX = '/__sandbox';
 export function registerAdminRoutes(app: FastifyInstance, control: SandboxControl): void {
   const handle =
     <T>(
-      run: (body: T, query: Record<string, string | undefined>, params: Record<string, string>) => unknown,
+      run: (
+        body: T,
+        query: Record<string, string | undefined>,
+        params: Record<string, string>,
+        request: FastifyRequest,
+      ) => unknown,
       status = 200,
     ) =>
-    async (request: { body: unknown; query: unknown; params: unknown }, reply: FastifyReply) => {
+    async (request: FastifyRequest, reply: FastifyReply) => {
       const body = request.body;
       if (body instanceof MalformedJsonBody || body instanceof UnsupportedMediaBody) {
         return reply.code(400).send({ error: 'body must be JSON' });
@@ -23,9 +29,11 @@ export function registerAdminRoutes(app: FastifyInstance, control: SandboxContro
           (body ?? {}) as T,
           request.query as Record<string, string | undefined>,
           request.params as Record<string, string>,
+          request,
         );
         return reply.code(status).send(result ?? { ok: true });
       } catch (error) {
+        if (error instanceof SandboxNotFoundError) return reply.code(404).send({ error: error.message });
         if (error instanceof SandboxControlError) return reply.code(400).send({ error: error.message });
         throw error;
       }
@@ -89,11 +97,41 @@ export function registerAdminRoutes(app: FastifyInstance, control: SandboxContro
   app.get(
     `${ADMIN_PREFIX}/state`,
     handle((_body, query) => {
-      const provider = query.provider;
-      if (provider !== 'webshare' && provider !== 'proxyhat') {
-        throw new SandboxControlError("query parameter provider must be 'webshare' or 'proxyhat'");
+      const provider = query.provider as Provider;
+      if (!PROVIDERS.includes(provider)) {
+        throw new SandboxControlError(`query parameter provider must be one of ${PROVIDERS.join(', ')}`);
       }
       return control.state(provider, query.key || undefined);
     }),
   );
+  // Base URLs under the address the caller used: inside a container network the sandbox's own
+  // listening address (0.0.0.0) would be useless to the gateway.
+  app.get(
+    `${ADMIN_PREFIX}/accounts`,
+    handle((_body, _query, _params, request) => control.accounts(requestOrigin(request))),
+  );
+  app.post(
+    `${ADMIN_PREFIX}/traffic`,
+    handle<TrafficSpec>((body) => control.addTraffic(body)),
+  );
+  app.post(
+    `${ADMIN_PREFIX}/period-reset`,
+    handle<PeriodResetSpec>((body) => control.resetPeriod(body)),
+  );
+  app.get(
+    `${ADMIN_PREFIX}/iproyal/balance`,
+    handle((_body, query) => control.iproyalBalance(query.key || undefined)),
+  );
+  app.put(
+    `${ADMIN_PREFIX}/iproyal/balance`,
+    handle<{ key?: string; gb: number }>((body) => control.setIproyalBalance(body)),
+  );
+}
+
+function requestOrigin(request: FastifyRequest): string | undefined {
+  const host = request.headers.host;
+  if (host === undefined || host === '') return undefined;
+  const forwardedProto = request.headers['x-forwarded-proto'];
+  const scheme = typeof forwardedProto === 'string' ? forwardedProto.split(',')[0].trim() : 'http';
+  return `${scheme}://${host}`;
 }

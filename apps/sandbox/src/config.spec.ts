@@ -7,6 +7,8 @@ describe('sandboxOptionsFromEnv', () => {
       host: '127.0.0.1',
       webshareKeys: ['ws-sandbox-key'],
       proxyhatKeys: ['ph-sandbox-key'],
+      iproyalKeys: ['iproyal-sandbox-key'],
+      iproyalBalanceGb: 1000,
       rateLimits: true,
       latencyMs: 0,
       jitterMs: 0,
@@ -21,24 +23,34 @@ describe('sandboxOptionsFromEnv', () => {
         SANDBOX_PORT: '5000',
         SANDBOX_WEBSHARE_KEYS: 'a, b ,,c',
         SANDBOX_PROXYHAT_KEYS: 'p',
+        SANDBOX_IPROYAL_KEYS: 'i1,i2',
+        SANDBOX_IPROYAL_BALANCE_GB: '32.6',
         SANDBOX_RATE_LIMITS: 'off',
         SANDBOX_LATENCY_MS: '25',
         SANDBOX_JITTER_MS: '5',
         SANDBOX_ASYNC_DELETE_MS: '100',
       },
-      ['--seed-webshare', '30', '--seed-proxyhat=7'],
+      ['--seed-webshare', '30', '--seed-proxyhat=7', '--seed-iproyal', '4'],
     );
     expect(options).toMatchObject({
       port: 5000,
       webshareKeys: ['a', 'b', 'c'],
       proxyhatKeys: ['p'],
+      iproyalKeys: ['i1', 'i2'],
+      iproyalBalanceGb: 32.6,
       rateLimits: false,
       latencyMs: 25,
       jitterMs: 5,
       asyncDeleteMs: 100,
       seedWebshare: 30,
       seedProxyhat: 7,
+      seedIproyal: 4,
     });
+  });
+
+  it('falls back to the default balance for a negative or non-numeric SANDBOX_IPROYAL_BALANCE_GB', () => {
+    expect(sandboxOptionsFromEnv({ SANDBOX_IPROYAL_BALANCE_GB: '-5' }).iproyalBalanceGb).toBe(1000);
+    expect(sandboxOptionsFromEnv({ SANDBOX_IPROYAL_BALANCE_GB: 'lots' }).iproyalBalanceGb).toBe(1000);
   });
 });
 
@@ -50,6 +62,7 @@ describe('applyConfigPatch', () => {
     applyConfigPatch(config, { rateLimits: false });
     expect(config.rateLimits.webshare.enabled).toBe(false);
     expect(config.rateLimits.proxyhat.enabled).toBe(false);
+    expect(config.rateLimits.iproyal).toEqual({ enabled: false, perMinute: 120 });
   });
 
   it('rejects nonsense', () => {

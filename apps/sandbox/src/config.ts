@@ -5,7 +5,10 @@ export interface SandboxOptions {
   host?: string;
   webshareKeys?: string[];
   proxyhatKeys?: string[];
-  /** Provider rate limits (Webshare 240/min, ProxyHat 60/min per account key). */
+  iproyalKeys?: string[];
+  /** Prepaid traffic (GB) each IPRoyal account key holds after a reset. */
+  iproyalBalanceGb?: number;
+  /** Provider rate limits (Webshare 240/min, ProxyHat 60/min, IPRoyal 120/min per account key). */
   rateLimits?: boolean;
   latencyMs?: number;
   jitterMs?: number;
@@ -15,11 +18,13 @@ export interface SandboxOptions {
   seedWebshare?: number;
   /** Sub-users pre-created per ProxyHat key (besides the account's default sub-user). */
   seedProxyhat?: number;
+  /** Sub-users pre-created per IPRoyal key. */
+  seedIproyal?: number;
   logger?: boolean;
 }
 
-export type Provider = 'webshare' | 'proxyhat';
-export const PROVIDERS: readonly Provider[] = ['webshare', 'proxyhat'];
+export type Provider = 'webshare' | 'proxyhat' | 'iproyal';
+export const PROVIDERS: readonly Provider[] = ['webshare', 'proxyhat', 'iproyal'];
 
 export interface ProviderRateLimit {
   enabled: boolean;
@@ -43,11 +48,17 @@ export interface ConfigPatch {
 
 export const DEFAULT_WEBSHARE_KEY = 'ws-sandbox-key';
 export const DEFAULT_PROXYHAT_KEY = 'ph-sandbox-key';
+export const DEFAULT_IPROYAL_KEY = 'iproyal-sandbox-key';
+export const DEFAULT_IPROYAL_BALANCE_GB = 1000;
 export const DEFAULT_SANDBOX_PORT = 4010;
-/** The providers' published limits. */
-export const DEFAULT_PER_MINUTE: Record<Provider, number> = { webshare: 240, proxyhat: 60 };
+/** The providers' published limits; IPRoyal publishes none, so the sandbox assumes 120/min. */
+export const DEFAULT_PER_MINUTE: Record<Provider, number> = { webshare: 240, proxyhat: 60, iproyal: 120 };
 /** Retry-After used by a 'rate-limit' fault when the fault names none. */
-export const DEFAULT_RETRY_AFTER_SECONDS: Record<Provider, number> = { webshare: 60, proxyhat: 30 };
+export const DEFAULT_RETRY_AFTER_SECONDS: Record<Provider, number> = {
+  webshare: 60,
+  proxyhat: 30,
+  iproyal: 60,
+};
 export const DEFAULT_ASYNC_DELETE_MS = 2000;
 
 export function initialRuntimeConfig(options: SandboxOptions): RuntimeConfig {
@@ -56,6 +67,7 @@ export function initialRuntimeConfig(options: SandboxOptions): RuntimeConfig {
     rateLimits: {
       webshare: { enabled, perMinute: DEFAULT_PER_MINUTE.webshare },
       proxyhat: { enabled, perMinute: DEFAULT_PER_MINUTE.proxyhat },
+      iproyal: { enabled, perMinute: DEFAULT_PER_MINUTE.iproyal },
     },
     latencyMs: nonNegative(options.latencyMs, 0),
     jitterMs: nonNegative(options.jitterMs, 0),
@@ -100,8 +112,8 @@ export function applyConfigPatch(config: RuntimeConfig, patch: ConfigPatch): Run
 export class ConfigError extends Error {}
 
 /**
- * Reads SANDBOX_* variables and the CLI flags `--seed-webshare N --seed-proxyhat N`
- * (also `--seed-webshare=N`).
+ * Reads SANDBOX_* variables and the CLI flags `--seed-webshare N --seed-proxyhat N
+ * --seed-iproyal N` (also `--seed-webshare=N`).
  */
 export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[] = []): SandboxOptions {
   const options: SandboxOptions = {
@@ -109,6 +121,8 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[] = [
     host: env.SANDBOX_HOST || '127.0.0.1',
     webshareKeys: keyList(env.SANDBOX_WEBSHARE_KEYS, DEFAULT_WEBSHARE_KEY),
     proxyhatKeys: keyList(env.SANDBOX_PROXYHAT_KEYS, DEFAULT_PROXYHAT_KEY),
+    iproyalKeys: keyList(env.SANDBOX_IPROYAL_KEYS, DEFAULT_IPROYAL_KEY),
+    iproyalBalanceGb: gigabytesOr(env.SANDBOX_IPROYAL_BALANCE_GB, DEFAULT_IPROYAL_BALANCE_GB),
     rateLimits: !['off', 'false', '0', 'no'].includes((env.SANDBOX_RATE_LIMITS ?? '').trim().toLowerCase()),
     latencyMs: integerOr(env.SANDBOX_LATENCY_MS, 0),
     jitterMs: integerOr(env.SANDBOX_JITTER_MS, 0),
@@ -117,8 +131,10 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[] = [
   };
   const seedWebshare = flagValue(argv, '--seed-webshare');
   const seedProxyhat = flagValue(argv, '--seed-proxyhat');
+  const seedIproyal = flagValue(argv, '--seed-iproyal');
   if (seedWebshare !== undefined) options.seedWebshare = integerOr(seedWebshare, 0);
   if (seedProxyhat !== undefined) options.seedProxyhat = integerOr(seedProxyhat, 0);
+  if (seedIproyal !== undefined) options.seedIproyal = integerOr(seedIproyal, 0);
   return options;
 }
 
@@ -142,6 +158,13 @@ function integerOr(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   return Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
+/** A non-negative decimal amount of GB (`1000`, `12.5`); anything else falls back. */
+function gigabytesOr(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 function nonNegative(value: number | undefined, fallback: number): number {

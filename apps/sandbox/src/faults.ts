@@ -1,4 +1,4 @@
-import { Provider } from './config';
+import { Provider, PROVIDERS } from './config';
 
 export type FaultMode = 'error' | 'timeout-before' | 'timeout-after' | 'drop' | 'rate-limit';
 export const FAULT_MODES: readonly FaultMode[] = [
@@ -12,7 +12,9 @@ export const FAULT_MODES: readonly FaultMode[] = [
 export type WebshareOperation = 'list' | 'get' | 'create' | 'update' | 'delete' | 'refresh' | 'proxyConfig';
 export type ProxyhatOperation =
   'list' | 'get' | 'create' | 'update' | 'delete' | 'bulkDelete' | 'resetUsage' | 'moveToGroup' | 'groups';
-export type Operation = WebshareOperation | ProxyhatOperation;
+export type IproyalOperation =
+  'me' | 'list' | 'get' | 'create' | 'update' | 'delete' | 'giveTraffic' | 'takeTraffic';
+export type Operation = WebshareOperation | ProxyhatOperation | IproyalOperation;
 
 export const OPERATIONS: Record<Provider, readonly Operation[]> = {
   webshare: ['list', 'get', 'create', 'update', 'delete', 'refresh', 'proxyConfig'],
@@ -27,6 +29,7 @@ export const OPERATIONS: Record<Provider, readonly Operation[]> = {
     'moveToGroup',
     'groups',
   ],
+  iproyal: ['me', 'list', 'get', 'create', 'update', 'delete', 'giveTraffic', 'takeTraffic'],
 };
 
 export interface FaultSpec {
@@ -98,12 +101,12 @@ export class FaultRegistry {
 function validateFaultSpec(input: FaultSpec): FaultSpec {
   if (input === null || typeof input !== 'object') throw new FaultSpecError('fault must be an object');
   const { provider, operation, mode, status, retryAfter, times, rate } = input;
-  if (provider !== '*' && provider !== 'webshare' && provider !== 'proxyhat') {
-    throw new FaultSpecError("provider must be 'webshare', 'proxyhat' or '*'");
+  if (provider !== '*' && !PROVIDERS.includes(provider)) {
+    throw new FaultSpecError("provider must be 'webshare', 'proxyhat', 'iproyal' or '*'");
   }
   if (!FAULT_MODES.includes(mode)) throw new FaultSpecError(`mode must be one of ${FAULT_MODES.join(', ')}`);
   if (operation !== undefined && operation !== '*') {
-    const known = provider === '*' ? [...OPERATIONS.webshare, ...OPERATIONS.proxyhat] : OPERATIONS[provider];
+    const known = provider === '*' ? PROVIDERS.flatMap((name) => OPERATIONS[name]) : OPERATIONS[provider];
     if (!known.includes(operation)) throw new FaultSpecError(`unknown operation '${String(operation)}'`);
   }
   if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) {

@@ -32,3 +32,34 @@ export function deterministicString(seed: string, length: number): string {
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[digest[i % digest.length] % ALPHANUMERIC.length];
   return out;
 }
+
+/** Crockford's base32, the alphabet of ULIDs (no I, L, O, U). */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** 48-bit millisecond timestamp then 80 bits, 26 characters: the shape of IPRoyal's hashes. */
+function ulidFrom(ms: number, entropy: Uint8Array): string {
+  let time = '';
+  let rest = Math.max(0, Math.floor(ms));
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[rest % 32] + time;
+    rest = Math.floor(rest / 32);
+  }
+  let bits = 0n;
+  for (const byte of entropy.subarray(0, 10)) bits = (bits << 8n) | BigInt(byte);
+  let random = '';
+  for (let i = 0; i < 16; i++) {
+    random = CROCKFORD[Number(bits & 31n)] + random;
+    bits >>= 5n;
+  }
+  return time + random;
+}
+
+/** A new ULID: its time part keeps increasing and 80 random bits make a repeat practically impossible. */
+export function newUlid(ms = Date.now()): string {
+  return ulidFrom(ms, randomBytes(10));
+}
+
+/** A ULID derived from `seed`, so seeded data is the same on every run. */
+export function deterministicUlid(seed: string, ms: number): string {
+  return ulidFrom(ms, createHash('sha1').update(seed).digest());
+}

@@ -2,14 +2,24 @@ import Fastify, { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Socket } from 'node:net';
 import { registerAdminRoutes } from './admin-routes';
 import { CallCounter } from './call-counter';
-import { DEFAULT_PROXYHAT_KEY, DEFAULT_WEBSHARE_KEY, initialRuntimeConfig, SandboxOptions } from './config';
+import {
+  DEFAULT_IPROYAL_BALANCE_GB,
+  DEFAULT_IPROYAL_KEY,
+  DEFAULT_PROXYHAT_KEY,
+  DEFAULT_WEBSHARE_KEY,
+  initialRuntimeConfig,
+  SandboxOptions,
+} from './config';
 import { createControl, SandboxControl } from './control';
 import { FaultRegistry } from './faults';
+import { IPROYAL_PREFIX, registerIproyalRoutes } from './iproyal/routes';
+import { IproyalStore } from './iproyal/store';
 import { PipelineContext } from './provider-pipeline';
 import { ProxyhatStore } from './proxyhat/store';
 import { PROXYHAT_PREFIX, registerProxyhatRoutes } from './proxyhat/routes';
 import { RateLimiter } from './rate-limiter';
 import { registerLenientBodyParsers } from './request-body';
+import { gigabytesToBytes } from './traffic-units';
 import { registerWebshareRoutes, WEBSHARE_PREFIX } from './webshare/routes';
 import { WebshareStore } from './webshare/store';
 import { randomUUID } from 'node:crypto';
@@ -22,6 +32,8 @@ export interface RunningSandbox {
   webshareBaseUrl: string;
   /** `${url}/proxyhat/v1`, so sub-users are at `${proxyhatBaseUrl}/sub-users` */
   proxyhatBaseUrl: string;
+  /** `${url}/iproyal/v1`, so sub-users are at `${iproyalBaseUrl}/residential-subusers` */
+  iproyalBaseUrl: string;
   control: SandboxControl;
   /** Stops listening; also ends requests held open by timeout faults, so it never hangs. */
   close(): Promise<void>;
@@ -33,17 +45,38 @@ const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const webshareKeys = nonEmpty(options.webshareKeys, DEFAULT_WEBSHARE_KEY);
   const proxyhatKeys = nonEmpty(options.proxyhatKeys, DEFAULT_PROXYHAT_KEY);
+  const iproyalKeys = nonEmpty(options.iproyalKeys, DEFAULT_IPROYAL_KEY);
+  const iproyalBalanceGb = options.iproyalBalanceGb ?? DEFAULT_IPROYAL_BALANCE_GB;
+  if (!Number.isFinite(iproyalBalanceGb) || iproyalBalanceGb < 0) {
+    throw new Error('iproyalBalanceGb must be a non-negative number');
+  }
   const context: PipelineContext = {
     config: initialRuntimeConfig(options),
     faults: new FaultRegistry(),
     calls: new CallCounter(),
-    rateLimiters: { webshare: new RateLimiter(), proxyhat: new RateLimiter() },
+    rateLimiters: { webshare: new RateLimiter(), proxyhat: new RateLimiter(), iproyal: new RateLimiter() },
     hangingSockets: new Set<Socket>(),
   };
   const webshare = new WebshareStore(webshareKeys);
   const proxyhat = new ProxyhatStore(proxyhatKeys);
-  const control = createControl({ ...context, webshareKeys, proxyhatKeys, webshare, proxyhat });
-  control.reset({ seedWebshare: options.seedWebshare ?? 0, seedProxyhat: options.seedProxyhat ?? 0 });
+  const iproyal = new IproyalStore(iproyalKeys, gigabytesToBytes(iproyalBalanceGb));
+  const urls = { origin: '' };
+  const control = createControl({
+    ...context,
+    webshareKeys,
+    proxyhatKeys,
+    iproyalKeys,
+    iproyalBalanceGb,
+    webshare,
+    proxyhat,
+    iproyal,
+    origin: () => urls.origin,
+  });
+  control.reset({
+    seedWebshare: options.seedWebshare ?? 0,
+    seedProxyhat: options.seedProxyhat ?? 0,
+    seedIproyal: options.seedIproyal ?? 0,
+  });
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -54,6 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   registerLenientBodyParsers(app);
   registerWebshareRoutes(app, context, webshare);
   registerProxyhatRoutes(app, context, proxyhat);
+  registerIproyalRoutes(app, context, iproyal);
   registerAdminRoutes(app, control);
   app.setNotFoundHandler((request, reply) => answerByPrefix(request, reply, 404, 'Not found.'));
   app.setErrorHandler((error: FastifyError, request, reply) =>
@@ -65,6 +99,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   if (address === null || typeof address === 'string') throw new Error('sandbox is not listening on TCP');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  urls.origin = url;
 
   let closing: Promise<void> | undefined;
   return {
@@ -72,6 +107,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     port: address.port,
     webshareBaseUrl: `${url}${WEBSHARE_PREFIX}`,
     proxyhatBaseUrl: `${url}${PROXYHAT_PREFIX}`,
+    iproyalBaseUrl: `${url}${IPROYAL_PREFIX}`,
     control,
     close() {
       closing ??= (async () => {
@@ -90,6 +126,13 @@ function answerByPrefix(request: FastifyRequest, reply: FastifyReply, status: nu
   if (path.startsWith(`${WEBSHARE_PREFIX}/`)) {
     const detail = status === 404 ? 'Not found.' : status >= 500 ? 'A server error occurred.' : message;
     return reply.code(status).header('x-request-id', randomUUID().replace(/-/g, '')).send({ detail });
+  }
+  if (path.startsWith(`${IPROYAL_PREFIX}/`) || path === IPROYAL_PREFIX) {
+    // Laravel: `The route v1/... could not be found.`; other errors keep their message, 5xx hide it.
+    const route = path.slice('/iproyal/'.length);
+    const text =
+      status === 404 ? `The route ${route} could not be found.` : status >= 500 ? 'Server Error' : message;
+    return reply.code(status).send({ message: text });
   }
   if (path.startsWith(`${PROXYHAT_PREFIX}/`) || path === PROXYHAT_PREFIX) {
     const route = path.slice('/proxyhat/'.length);

@@ -1,4 +1,4 @@
-import { parseTrafficLimit } from './traffic-units';
+import { bytesToGigabytes, gigabytesToBytes, parseTrafficLimit } from './traffic-units';
 
 describe('parseTrafficLimit', () => {
   it.each([
@@ -25,4 +25,28 @@ describe('parseTrafficLimit', () => {
       expect(parseTrafficLimit(input)).toBeNull();
     },
   );
+});
+
+describe('IPRoyal GB <-> bytes', () => {
+  it.each([
+    [10, 10737418240],
+    [5.5, 5905580032],
+    [0.1, 107374182],
+    [32.6, 35003983462],
+    [0, 0],
+  ])('%d GB -> %i bytes and back', (gigabytes, bytes) => {
+    expect(gigabytesToBytes(gigabytes)).toBe(bytes);
+    expect(bytesToGigabytes(bytes)).toBe(gigabytes);
+  });
+
+  it('gives back every amount of up to 9 decimals exactly', () => {
+    for (const gigabytes of [0.000000001, 0.123456789, 999.999999999, 1234.5, 0.3]) {
+      expect(bytesToGigabytes(gigabytesToBytes(gigabytes))).toBe(gigabytes);
+    }
+  });
+
+  it('prints odd byte counts with 9 decimals at most', () => {
+    expect(bytesToGigabytes(1)).toBe(0.000000001);
+    expect(bytesToGigabytes(1234)).toBe(0.000001149);
+  });
 });

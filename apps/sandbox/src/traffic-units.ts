@@ -37,3 +37,20 @@ export function parseTrafficLimit(input: string): number | null {
   const bytes = (scaled * 2n + scale) / (scale * 2n);
   return bytes > MAX_BYTES ? null : Number(bytes);
 }
+
+/** IPRoyal counts traffic in GB; like the gateway's libs/domain, 1 GB = 1024³ bytes. */
+export const BYTES_PER_GB = 1024 ** 3;
+
+/** GB (float) to whole bytes, rounded to the nearest byte. */
+export function gigabytesToBytes(gigabytes: number): number {
+  return Math.round(gigabytes * BYTES_PER_GB);
+}
+
+/**
+ * Whole bytes to GB, rounded to 9 decimals (a nano-GB is about one byte): an amount sent with
+ * up to 9 decimals comes back exactly as sent (0.1 -> 107374182 B -> 0.1), not as
+ * 0.09999999962747097.
+ */
+export function bytesToGigabytes(bytes: number): number {
+  return Math.round((bytes / BYTES_PER_GB) * 1e9) / 1e9;
+}

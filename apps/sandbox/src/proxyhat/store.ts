@@ -168,6 +168,14 @@ export class ProxyhatStore {
     return reset;
   }
 
+  /** Simulated proxy use: `bytes` more used traffic (no cap: usage can overshoot a limit). */
+  addUsage(key: string, uuid: string, bytes: number, now = Date.now()): ProxyhatSubUser | undefined {
+    const subUser = this.get(key, uuid, now);
+    if (subUser === undefined) return undefined;
+    subUser.used_traffic += bytes;
+    return { ...subUser };
+  }
+
   moveToGroup(key: string, ids: string[], groupId: string | null, now = Date.now()) {
     const account = this.requireAccount(key);
     let moved = 0;

@@ -1,12 +1,15 @@
 import { deterministicString, randomLowercase, randomString } from '../random-ids';
-import { addOneMonth, webshareDateTime } from '../time-format';
-import { forgetSubuserJson } from './serialize';
+import { addOneMonth, parseIsoDateTime, webshareDateTime } from '../time-format';
 import {
-  WebshareAggregateStats,
-  WebshareProxyCredentials,
-  WebshareSubuser,
-  WebshareSubuserInput,
-} from './types';
+  emptyAggregateStats,
+  projectedBandwidth,
+  SEED_COUNTRIES,
+  SEED_PROXY_LIMITS,
+  SEED_THREAD_COUNTS,
+  seededStats,
+} from './stats';
+import { forgetSubuserJson } from './serialize';
+import { WebshareProxyCredentials, WebshareSubuser, WebshareSubuserInput } from './types';
 
 interface StoredSubuser {
   subuser: WebshareSubuser;
@@ -37,24 +40,6 @@ const DEFAULT_PLAN = 'default';
 
 function planKey(planId: number | null): string {
   return planId === null ? DEFAULT_PLAN : String(planId);
-}
-
-export function emptyAggregateStats(): WebshareAggregateStats {
-  return {
-    bandwidth_projected: 0,
-    bandwidth_total: 0,
-    bandwidth_average: 0,
-    requests_total: 0,
-    requests_successful: 0,
-    requests_failed: 0,
-    error_reasons: [],
-    countries_used: {},
-    number_of_proxies_used: 0,
-    protocols_used: {},
-    average_concurrency: 0,
-    average_rps: 0,
-    last_request_sent_at: null,
-  };
 }
 
 /** In-memory Webshare accounts, one per API key. */
@@ -183,6 +168,56 @@ export class WebshareStore {
     return true;
   }
 
+  /** The sub-user with this id in any plan of the account, with its plan. */
+  locate(key: string, id: number): { planId: number | null; subuser: WebshareSubuser } | undefined {
+    for (const [plan, subusers] of this.accounts.get(key)?.plans ?? []) {
+      const stored = subusers.byId.get(id);
+      if (stored !== undefined) {
+        return { planId: plan === DEFAULT_PLAN ? null : Number(plan), subuser: stored.subuser };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Simulated proxy use: `bytes` more bandwidth in the current period, counted as one
+   * successful HTTP request, with the fields Webshare derives from them (average bytes per
+   * request, the projection for the whole period, the last request time).
+   */
+  addUsage(key: string, id: number, bytes: number, now = Date.now()): WebshareStateEntry | undefined {
+    const found = this.locate(key, id);
+    if (found === undefined) return undefined;
+    const { subuser } = found;
+    forgetSubuserJson(subuser);
+    const stats = subuser.aggregate_stats;
+    stats.bandwidth_total += bytes;
+    stats.requests_total += 1;
+    stats.requests_successful += 1;
+    stats.protocols_used.http = (stats.protocols_used.http ?? 0) + 1;
+    stats.number_of_proxies_used = Math.max(1, stats.number_of_proxies_used);
+    stats.bandwidth_average = Math.round(stats.bandwidth_total / stats.requests_total);
+    stats.bandwidth_projected = projectedBandwidth(subuser, now);
+    stats.last_request_sent_at = webshareDateTime(now, this.nextMicros());
+    return this.stateEntry(key, id);
+  }
+
+  /**
+   * Ends the current bandwidth period as Webshare does when `bandwidth_use_end_date` passes:
+   * the usage stats start again from zero and the period moves on by one month.
+   */
+  endPeriod(key: string, id: number): WebshareStateEntry | undefined {
+    const found = this.locate(key, id);
+    if (found === undefined) return undefined;
+    const { subuser } = found;
+    const end = parseIsoDateTime(subuser.bandwidth_use_end_date);
+    if (end === null) throw new Error(`unreadable bandwidth_use_end_date of sub-user ${id}`);
+    forgetSubuserJson(subuser);
+    subuser.aggregate_stats = emptyAggregateStats();
+    subuser.bandwidth_use_start_date = subuser.bandwidth_use_end_date;
+    subuser.bandwidth_use_end_date = webshareDateTime(addOneMonth(end.ms), end.micros);
+    return this.stateEntry(key, id);
+  }
+
   /** Adds `count` deterministic, varied sub-users; returns how many were created. */
   seed(key: string, count: number, labelPrefix = 'seed-user-', planId: number | null = null): number {
     const account = this.requireAccount(key);
@@ -215,6 +250,14 @@ export class WebshareStore {
       });
     }
     return count;
+  }
+
+  /** One sub-user's state entry. */
+  stateEntry(key: string, id: number): WebshareStateEntry | undefined {
+    const found = this.locate(key, id);
+    const credentials = this.credentialsOf(key, found?.planId ?? null, id);
+    if (found === undefined || credentials === undefined) return undefined;
+    return { ...found.subuser, plan_id: found.planId, proxy_credentials: { ...credentials } };
   }
 
   /** Raw state for test assertions, including each sub-user's proxy credentials. */
@@ -261,50 +304,4 @@ export class WebshareStore {
     this.microsCounter = (this.microsCounter + 137) % 1000;
     return this.microsCounter;
   }
-}
-
-const SEED_COUNTRIES: (Record<string, number> | null)[] = [
-  null,
-  { ZZ: 1000 },
-  { US: 10, GB: 5 },
-  null,
-  { DE: 20 },
-  { US: 50, FR: 10, ZZ: 5 },
-];
-const SEED_PROXY_LIMITS = [0, 1, 5, 10, 2.5, 50, 0.5];
-const SEED_THREAD_COUNTS = [500, 100, 50, 1000, 250];
-
-function seededStats(index: number): WebshareAggregateStats {
-  if (index % 3 === 0) return emptyAggregateStats();
-  const requests = 5 + ((index * 7919) % 20_000);
-  const failed = Math.floor(requests / 20);
-  const bandwidthTotal = requests * 4096 + ((index * 104729) % 1_000_000);
-  const errorReasons =
-    failed > 0
-      ? [
-          {
-            reason: 'client_connect_forbidden_host',
-            type: 'configuration',
-            how_to_fix: 'The target website you are connecting cannot be accessed via Webshare Proxy.',
-            http_status: 403,
-            count: failed,
-          },
-        ]
-      : [];
-  const gb = Math.floor(requests / 3);
-  return {
-    bandwidth_projected: bandwidthTotal * 3,
-    bandwidth_total: bandwidthTotal,
-    bandwidth_average: Math.round(bandwidthTotal / requests),
-    requests_total: requests,
-    requests_successful: requests - failed,
-    requests_failed: failed,
-    error_reasons: errorReasons,
-    countries_used: { GB: gb, FR: requests - gb },
-    number_of_proxies_used: 1 + (index % 40),
-    protocols_used: { http: requests - (index % 5), socks5: index % 5 },
-    average_concurrency: requests / 3_600_000,
-    average_rps: requests / 1_800_000,
-    last_request_sent_at: webshareDateTime(Date.UTC(2026, 0, 1) + index * 60_000, (index * 7) % 1000),
-  };
 }
