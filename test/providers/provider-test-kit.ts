@@ -20,6 +20,7 @@ export const FAST_DRIVER_OPTIONS: DriverOptionsInput = {
 export const SANDBOX_KEYS: Record<ProviderName, string> = {
   webshare: 'ws-sandbox-key',
   proxyhat: 'ph-sandbox-key',
+  iproyal: 'iproyal-sandbox-key',
 };
 
 export function accountFor(

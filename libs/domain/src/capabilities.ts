@@ -15,6 +15,21 @@ export interface ProviderCapabilities {
   maxConcurrency: boolean;
   countries: boolean;
   trafficLimit: boolean;
+  /**
+   * What `traffic.limitBytes` is: `limit`, a cap on usage; `allocation`, prepaid traffic moved out
+   * of the account's balance into the sub-user (reported as available + used; raising it can fail
+   * for lack of balance, deleting the sub-user returns what is left).
+   */
+  trafficModel: 'limit' | 'allocation';
+  /** Whether `trafficLimitBytes: null` (unlimited) is possible. */
+  unlimitedTraffic: boolean;
+  /** The account has a prepaid traffic balance the gateway can read (`getBalance`). */
+  balance: boolean;
+  /**
+   * `native`: the provider has a switch; `emulated`: the gateway lowers the provider-side
+   * limit or allocation to what is already used and restores it on resume; `unsupported`: neither.
+   */
+  suspend: 'native' | 'emulated' | 'unsupported';
   /** Deletion finishes later: delete answers `deleting`. */
   asyncDelete: boolean;
   pagination: 'pages' | 'none';
@@ -34,6 +49,10 @@ export interface FieldSupport {
 export type FieldSupportTable = Record<SubUserInputField, FieldSupport>;
 
 export interface ProviderDescription {
+  /** How people write the provider's name, e.g. `ProxyHat`. */
+  displayName: string;
+  /** The provider's official API base URL: a new account's default. */
+  defaultBaseUrl: string;
   capabilities: ProviderCapabilities;
   fields: FieldSupportTable;
 }

@@ -1,7 +1,7 @@
 /** Providers the gateway can drive. Adding one means a new driver folder and a registry line. */
-export type ProviderName = 'webshare' | 'proxyhat';
+export type ProviderName = 'webshare' | 'proxyhat' | 'iproyal';
 
-export const PROVIDER_NAMES: readonly ProviderName[] = ['webshare', 'proxyhat'];
+export const PROVIDER_NAMES: readonly ProviderName[] = ['webshare', 'proxyhat', 'iproyal'];
 
 export type SubUserStatus = 'active' | 'provisioning' | 'suspended' | 'deleting' | 'deleted' | 'unknown';
 
@@ -68,6 +68,12 @@ export interface ProviderSubUser {
   stats: SubUserStats | null;
   /** The provider's default sub-user (ProxyHat): not deletable. */
   isDefault?: boolean;
+  /**
+   * The proxy password, when the provider's answer carried it (ProxyHat payloads, every IPRoyal
+   * answer). Transient: the gateway may compare it (to recognise a create whose answer was lost)
+   * but never stores, logs or returns it; snapshots are an allow-list that leaves it out.
+   */
+  revealedPassword?: string;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -81,6 +87,8 @@ export interface CreateSubUserInput {
   maxConcurrency?: number;
   countries?: Record<string, number> | null;
   groupId?: string | null;
+  /** The proxy login, where the provider lets the caller choose it (IPRoyal). */
+  proxyUsername?: string;
   proxyPassword?: string;
 }
 
@@ -92,6 +100,7 @@ export interface UpdateSubUserInput {
   maxConcurrency?: number;
   countries?: Record<string, number> | null;
   groupId?: string | null;
+  proxyUsername?: string;
   proxyPassword?: string;
 }
 
@@ -105,5 +114,21 @@ export const SUB_USER_INPUT_FIELDS: readonly SubUserInputField[] = [
   'maxConcurrency',
   'countries',
   'groupId',
+  'proxyUsername',
   'proxyPassword',
 ];
+
+/**
+ * The public API's name for each input field: what a caller sends and what field errors name
+ * (the API takes `trafficLimit` as bytes or a string such as "5GB"; drivers take bytes).
+ */
+export const SUB_USER_API_FIELD_NAMES: Readonly<Record<SubUserInputField, string>> = {
+  name: 'name',
+  notes: 'notes',
+  trafficLimitBytes: 'trafficLimit',
+  maxConcurrency: 'maxConcurrency',
+  countries: 'countries',
+  groupId: 'groupId',
+  proxyUsername: 'proxyUsername',
+  proxyPassword: 'proxyPassword',
+};

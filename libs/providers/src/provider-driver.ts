@@ -4,6 +4,7 @@ import {
   type ProviderCapabilities,
   type ProviderName,
   type ProviderSubUser,
+  type SubUserEcho,
   UnsupportedByProviderError,
   type UpdateSubUserInput,
 } from '@app/domain';
@@ -39,6 +40,11 @@ export interface ProxyCredentials {
   proxyUrls: string[];
 }
 
+/** The account's prepaid traffic not yet given to any sub-user. */
+export interface AccountBalance {
+  availableBytes: number;
+}
+
 export interface SubUserGroup {
   id: string;
   name: string;
@@ -61,8 +67,19 @@ export interface ProviderDriver {
   /** Every sub-user of the account (all pages). A failed page fails the whole list. */
   list(options?: CallOptions): Promise<ProviderSubUser[]>;
   get(providerSubUserId: string, options?: CallOptions): Promise<ProviderSubUser>;
-  /** Sent once: retried only when the provider certainly did not process it. */
+  /**
+   * Sent once: retried only when the provider certainly did not process it. The answer carries
+   * `revealedPassword` where the provider reveals the proxy password.
+   */
   create(input: CreateSubUserInput, options?: CallOptions): Promise<ProviderSubUser>;
+  /**
+   * Pure: what the provider will hold after `create(input)`, in normalized fields, with every
+   * transformation the provider applies to what it is sent, for the fields `input` sets (values
+   * the driver generates, such as a password, are not in it). Throws what `create` would throw
+   * for an input it refuses. The gateway matches it (`echoMatches`) against a later listing to
+   * find the sub-user of a create whose answer was lost.
+   */
+  expectedEcho(input: CreateSubUserInput): SubUserEcho;
   update(
     providerSubUserId: string,
     input: UpdateSubUserInput,
@@ -76,6 +93,8 @@ export interface ProviderDriver {
   resetUsage?(providerSubUserId: string, options?: CallOptions): Promise<void>;
   setPassword?(providerSubUserId: string, password: string, options?: CallOptions): Promise<void>;
   listGroups?(options?: CallOptions): Promise<SubUserGroup[]>;
+  /** Where the account has a prepaid balance (`capabilities.balance`). */
+  getBalance?(options?: CallOptions): Promise<AccountBalance>;
 
   /** The circuit breaker's state for this account. */
   circuitState(): CircuitStateName;
@@ -84,7 +103,13 @@ export interface ProviderDriver {
 }
 
 export type OptionalOperation =
-  'bulkDelete' | 'refreshProxyList' | 'getCredentials' | 'resetUsage' | 'setPassword' | 'listGroups';
+  | 'bulkDelete'
+  | 'refreshProxyList'
+  | 'getCredentials'
+  | 'resetUsage'
+  | 'setPassword'
+  | 'listGroups'
+  | 'getBalance';
 
 type BoundOperation<K extends OptionalOperation> = NonNullable<ProviderDriver[K]>;
 

@@ -22,7 +22,11 @@ const REACHED_PROVIDER: Record<UpstreamFailure['kind'], ReachedProvider> = {
   'circuit-open': 'no',
 };
 
-const PROVIDER_LABELS: Record<ProviderName, string> = { webshare: 'Webshare', proxyhat: 'ProxyHat' };
+/** Which provider failed, as errors name it (the driver's description supplies both). */
+export interface ErrorSource {
+  provider: ProviderName;
+  displayName: string;
+}
 
 function codeForStatus(status: number): ProviderErrorCode {
   if (status === 401 || status === 403) return 'PROVIDER_AUTH_FAILED';
@@ -38,11 +42,11 @@ function codeForStatus(status: number): ProviderErrorCode {
  * folder supplies `readBody`, which knows its provider's error format and field names.
  */
 export function toProviderError(
-  provider: ProviderName,
+  source: ErrorSource,
   failure: UpstreamFailure,
   readBody: (body: unknown) => ProviderErrorBody,
 ): ProviderError {
-  const label = PROVIDER_LABELS[provider];
+  const { provider, displayName: label } = source;
   const { requestId, status, retryAfterSeconds } = failure.details;
   const common = {
     reachedProvider: REACHED_PROVIDER[failure.kind],
@@ -110,6 +114,35 @@ function defaultMessage(code: ProviderErrorCode, label: string): string {
     default:
       return 'request refused';
   }
+}
+
+const REDACTED = '[redacted]';
+
+/**
+ * The error without any of `secrets` in its detail or field messages (a provider may quote a
+ * rejected password back). The same error when none occurs, which is every ordinary case.
+ */
+export function redactSecrets(error: ProviderError, secrets: readonly string[] | undefined): ProviderError {
+  const present = (secrets ?? []).filter((secret) => secret.length > 0);
+  const mentions = (text: string) => present.some((secret) => text.includes(secret));
+  if (
+    present.length === 0 ||
+    (!mentions(error.detail) && !(error.fieldErrors ?? []).some((field) => mentions(field.message)))
+  ) {
+    return error;
+  }
+  const redact = (text: string) =>
+    present.reduce((result, secret) => result.split(secret).join(REDACTED), text);
+  return new ProviderError(error.provider, error.code as ProviderErrorCode, redact(error.detail), {
+    ...(error.fieldErrors
+      ? { fieldErrors: error.fieldErrors.map((field) => ({ ...field, message: redact(field.message) })) }
+      : {}),
+    ...(error.extras !== undefined ? { extras: error.extras } : {}),
+    ...(error.reachedProvider !== undefined ? { reachedProvider: error.reachedProvider } : {}),
+    ...(error.providerStatus !== undefined ? { providerStatus: error.providerStatus } : {}),
+    ...(error.providerRequestId !== undefined ? { providerRequestId: error.providerRequestId } : {}),
+    ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+  });
 }
 
 /** Keeps provider messages short and single-line; they reach callers verbatim. */

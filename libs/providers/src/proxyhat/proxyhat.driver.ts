@@ -2,6 +2,7 @@ import {
   type CreateSubUserInput,
   ProviderError,
   type ProviderSubUser,
+  type SubUserEcho,
   type UpdateSubUserInput,
 } from '@app/domain';
 import type { DriverRuntime, ProviderAccountConfig, ProviderDriverFactory } from '../driver-runtime';
@@ -17,7 +18,13 @@ import { ResilientHttpClient, type UpstreamRequest } from '../resilience/resilie
 import type { CircuitStateName } from '../resilience/resilience.types';
 import { PROXYHAT_DESCRIPTION } from './proxyhat.capabilities';
 import { toProxyhatError } from './proxyhat.errors';
-import { generateProxyPassword, toDomain, toProviderCreate, toProviderUpdate } from './proxyhat.mapper';
+import {
+  generateProxyPassword,
+  toDomain,
+  toExpectedEcho,
+  toProviderCreate,
+  toProviderUpdate,
+} from './proxyhat.mapper';
 import type {
   ProxyhatBulkDeletePayload,
   ProxyhatDeletePayload,
@@ -25,6 +32,7 @@ import type {
   ProxyhatGroup,
   ProxyhatResetUsagePayload,
   ProxyhatSubUser,
+  ProxyhatSubUserWrite,
 } from './proxyhat.types';
 
 const GATEWAY_HOST = 'gate.proxyhat.com';
@@ -73,9 +81,14 @@ export class ProxyhatDriver implements ProviderDriver {
       method: 'POST',
       path: '/sub-users',
       data,
+      secrets: secretsOf(data),
       priority: options?.priority,
     });
     return toDomain(raw);
+  }
+
+  expectedEcho(input: CreateSubUserInput): SubUserEcho {
+    return toExpectedEcho(input);
   }
 
   async update(
@@ -90,6 +103,7 @@ export class ProxyhatDriver implements ProviderDriver {
       method: 'PUT',
       path: this.subUserPath(providerSubUserId),
       data,
+      secrets: secretsOf(data),
       priority: options?.priority,
     });
     return toDomain(raw);
@@ -265,6 +279,11 @@ export class ProxyhatDriver implements ProviderDriver {
     }
     return `/sub-users/${encodeURIComponent(providerSubUserId)}`;
   }
+}
+
+/** The password a call sends: kept out of any error it ends with. */
+function secretsOf(data: ProxyhatSubUserWrite): string[] {
+  return data.proxy_password ? [data.proxy_password] : [];
 }
 
 export const proxyhatDriverFactory: ProviderDriverFactory = {

@@ -29,13 +29,13 @@ describe('proxyhat error mapping', () => {
     expect(error.status).toBe(422);
     expect(error.providerStatus).toBe(422);
     expect(error.fieldErrors).toEqual([
-      { field: 'trafficLimitBytes', message: 'The traffic limit format is invalid.' },
+      { field: 'trafficLimit', message: 'The traffic limit format is invalid.' },
       { field: 'groupId', message: 'The selected group is invalid.' },
       { field: 'proxyPassword', message: 'The proxy password field is required.' },
       { field: 'name', message: 'The name may not be greater than 255 characters.' },
       { field: 'notes', message: 'The notes must be a string.' },
     ]);
-    expect(error.detail).toMatch(/^ProxyHat: Validation failed \(trafficLimitBytes: /);
+    expect(error.detail).toMatch(/^ProxyHat: Validation failed \(trafficLimit: /);
   });
 
   it('401 {"message": "Unauthenticated."} → PROVIDER_AUTH_FAILED (502, never 401)', () => {

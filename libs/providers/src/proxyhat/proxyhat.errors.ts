@@ -1,15 +1,16 @@
-import type { FieldError, ProviderError } from '@app/domain';
+import { type FieldError, type ProviderError, SUB_USER_API_FIELD_NAMES as API } from '@app/domain';
 import type { UpstreamFailure } from '../resilience/upstream-failure';
 import { type ProviderErrorBody, cleanMessage, isPlainObject, toProviderError } from '../upstream-errors';
+import { PROXYHAT_DESCRIPTION } from './proxyhat.capabilities';
 
-/** ProxyHat field → normalized input field. Unknown fields keep their name. */
+/** ProxyHat field → the API's field (what the caller sent). Unknown fields keep their name. */
 const FIELD_NAMES: Record<string, string> = {
-  traffic_limit: 'trafficLimitBytes',
-  is_traffic_limited: 'trafficLimitBytes',
-  sub_user_group_id: 'groupId',
-  proxy_password: 'proxyPassword',
-  name: 'name',
-  notes: 'notes',
+  traffic_limit: API.trafficLimitBytes,
+  is_traffic_limited: API.trafficLimitBytes,
+  sub_user_group_id: API.groupId,
+  proxy_password: API.proxyPassword,
+  name: API.name,
+  notes: API.notes,
 };
 
 /**
@@ -40,5 +41,9 @@ export function readProxyhatErrorBody(body: unknown): ProviderErrorBody {
 }
 
 export function toProxyhatError(failure: UpstreamFailure): ProviderError {
-  return toProviderError('proxyhat', failure, readProxyhatErrorBody);
+  return toProviderError(
+    { provider: 'proxyhat', displayName: PROXYHAT_DESCRIPTION.displayName },
+    failure,
+    readProxyhatErrorBody,
+  );
 }

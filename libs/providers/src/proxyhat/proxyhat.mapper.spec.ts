@@ -1,4 +1,11 @@
-import { DomainValidationError, UnsupportedByProviderError } from '@app/domain';
+import fc from 'fast-check';
+import {
+  DomainValidationError,
+  UnsupportedByProviderError,
+  echoMatches,
+  parseTrafficAmount,
+} from '@app/domain';
+import { EDGE_CHARACTERS, laravelTrim } from '../testing/provider-text';
 import createResponse from './__fixtures__/create-response.json';
 import getResponse from './__fixtures__/get-response.json';
 import listResponse from './__fixtures__/list-response.json';
@@ -6,6 +13,7 @@ import updateResponse from './__fixtures__/update-response.json';
 import {
   generateProxyPassword,
   toDomain,
+  toExpectedEcho,
   toProviderCreate,
   toProviderUpdate,
   toStatus,
@@ -128,5 +136,89 @@ describe('proxyhat mapper: toProvider', () => {
     expect(() => toProviderCreate({ maxConcurrency: 5 })).toThrow(UnsupportedByProviderError);
     expect(() => toProviderUpdate({ countries: { US: 1 } })).toThrow(/countries/);
     expect(() => toProviderUpdate({ trafficLimitBytes: 0 })).toThrow(DomainValidationError);
+  });
+});
+
+describe('proxyhat revealed password', () => {
+  it('a payload carrying proxy_password reports it as the transient revealedPassword', () => {
+    const raw = { ...(getResponse.payload as ProxyhatSubUser), proxy_password: 'hat-secret-1' };
+    expect(toDomain(raw).revealedPassword).toBe('hat-secret-1');
+    expect(toDomain(getResponse.payload as ProxyhatSubUser)).not.toHaveProperty('revealedPassword');
+  });
+});
+
+describe('proxyhat expectedEcho', () => {
+  it('sends name and notes stripped, "" as null (Laravel would hold them so)', () => {
+    expect(toProviderCreate({ name: ' My proxy user\u200b', notes: '   ' }, 'pw')).toEqual({
+      proxy_password: 'pw',
+      name: 'My proxy user',
+      notes: null,
+    });
+    expect(toProviderUpdate({ notes: '\tsome notes ' })).toEqual({ notes: 'some notes' });
+  });
+
+  it('is what ProxyHat holds for the fields set, "5GB" read as bytes, the caller password included', () => {
+    expect(
+      toExpectedEcho({
+        name: ' My proxy user ',
+        notes: 'n',
+        trafficLimitBytes: 5368709120,
+        groupId: 'g-1',
+        proxyPassword: 'securepass123',
+      }),
+    ).toEqual({
+      name: 'My proxy user',
+      notes: 'n',
+      trafficLimitBytes: 5368709120,
+      groupId: 'g-1',
+      proxyPassword: 'securepass123',
+    });
+    expect(toExpectedEcho({ trafficLimitBytes: null, groupId: null })).toEqual({
+      trafficLimitBytes: null,
+      groupId: null,
+    });
+    // A password the driver generates is not known here.
+    expect(toExpectedEcho({})).toEqual({});
+    expect(() => toExpectedEcho({ countries: { US: 1 } })).toThrow(UnsupportedByProviderError);
+  });
+
+  /** ProxyHat after a create, modelled: it parses traffic_limit, may trim strings (Laravel) or not. */
+  function proxyhatModel(
+    body: ReturnType<typeof toProviderCreate>,
+    text: (value: string | null | undefined) => string | null,
+  ): ProxyhatSubUser {
+    return {
+      ...(createResponse.payload as ProxyhatSubUser),
+      proxy_password: body.proxy_password ?? null,
+      is_traffic_limited: body.is_traffic_limited ?? false,
+      traffic_limit: body.traffic_limit === undefined ? 0 : parseTrafficAmount(body.traffic_limit),
+      name: text(body.name),
+      notes: text(body.notes),
+      sub_user_group_id: body.sub_user_group_id ?? null,
+    };
+  }
+
+  it('property: the echo matches what ProxyHat holds, whether or not it trims strings', () => {
+    const edgeText = fc.array(fc.constantFrom(...EDGE_CHARACTERS), { maxLength: 10 }).map((c) => c.join(''));
+    const input = fc.record(
+      {
+        name: fc.oneof(edgeText, fc.string({ maxLength: 40 })),
+        notes: fc.oneof(edgeText, fc.string({ maxLength: 40 })),
+        trafficLimitBytes: fc.option(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), { nil: null }),
+        groupId: fc.option(fc.uuid(), { nil: null }),
+        proxyPassword: fc.stringMatching(/^[\x21-\x7e]{8,40}$/),
+      },
+      { requiredKeys: [] },
+    );
+    const asSent = (value: string | null | undefined) => value ?? null;
+    const laravel = (value: string | null | undefined) => (value == null ? null : laravelTrim(value));
+    fc.assert(
+      fc.property(input, (create) => {
+        const echo = toExpectedEcho(create);
+        const body = toProviderCreate(create, 'generated-by-driver');
+        expect(echoMatches(echo, toDomain(proxyhatModel(body, asSent)))).toBe(true);
+        expect(echoMatches(echo, toDomain(proxyhatModel(body, laravel)))).toBe(true);
+      }),
+    );
   });
 });

@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto';
 import {
   type CreateSubUserInput,
   type ProviderSubUser,
+  SUB_USER_API_FIELD_NAMES,
+  type SubUserEcho,
   type SubUserStatus,
   type UpdateSubUserInput,
   formatTrafficAmount,
+  parseTrafficAmount,
   validateTrafficLimit,
 } from '@app/domain';
 import { rejectUnsupportedFields } from '../field-support';
+import { laravelText } from '../text-fields';
 import { PROXYHAT_DESCRIPTION } from './proxyhat.capabilities';
 import type { ProxyhatSubUser, ProxyhatSubUserWrite } from './proxyhat.types';
 
@@ -17,6 +21,10 @@ import type { ProxyhatSubUser, ProxyhatSubUserWrite } from './proxyhat.types';
  * `is_traffic_limited: false` means unlimited (traffic_limit is then meaningless).
  * We send the largest unit that holds the bytes exactly (units.formatTrafficAmount), so ProxyHat
  * parses back exactly the bytes we meant: no rounding happens on its side.
+ *
+ * ProxyHat is a Laravel app: name and notes are sent stripped, "" as null (text-fields.ts), so
+ * what it holds does not depend on its TrimStrings/ConvertEmptyStringsToNull middleware.
+ * Payloads may carry `proxy_password`: reported as the transient `revealedPassword`.
  *
  * Status: lifecycle_status "Active" → active, "Deleting" → deleting, suspended_at set →
  * suspended. Other values are undocumented: kept raw in providerStatus and mapped to `unknown`.
@@ -74,6 +82,7 @@ export function toDomain(raw: ProxyhatSubUser): ProviderSubUser {
     isDefault: raw.is_default_user === true,
     createdAt: toIsoTimestamp(raw.created_at),
     updatedAt: toIsoTimestamp(raw.updated_at),
+    ...(typeof raw.proxy_password === 'string' ? { revealedPassword: raw.proxy_password } : {}),
   };
 }
 
@@ -84,7 +93,7 @@ export function generateProxyPassword(): string {
 
 function writeTraffic(body: ProxyhatSubUserWrite, limitBytes: number | null | undefined): void {
   if (limitBytes === undefined) return;
-  const bytes = validateTrafficLimit(limitBytes);
+  const bytes = validateTrafficLimit(limitBytes, SUB_USER_API_FIELD_NAMES.trafficLimitBytes);
   if (bytes === null) {
     body.is_traffic_limited = false;
   } else {
@@ -103,8 +112,7 @@ export function toProviderCreate(
   const password = input.proxyPassword ?? generatedPassword;
   if (password !== undefined) body.proxy_password = password;
   writeTraffic(body, input.trafficLimitBytes);
-  if (input.name !== undefined) body.name = input.name;
-  if (input.notes !== undefined) body.notes = input.notes;
+  writeText(body, input);
   if (input.groupId !== undefined && input.groupId !== null) body.sub_user_group_id = input.groupId;
   return body;
 }
@@ -115,8 +123,34 @@ export function toProviderUpdate(input: UpdateSubUserInput): ProxyhatSubUserWrit
   const body: ProxyhatSubUserWrite = {};
   if (input.proxyPassword !== undefined) body.proxy_password = input.proxyPassword;
   writeTraffic(body, input.trafficLimitBytes);
-  if (input.name !== undefined) body.name = input.name;
-  if (input.notes !== undefined) body.notes = input.notes;
+  writeText(body, input);
   if (input.groupId !== undefined) body.sub_user_group_id = input.groupId;
   return body;
+}
+
+function writeText(body: ProxyhatSubUserWrite, input: CreateSubUserInput | UpdateSubUserInput): void {
+  if (input.name !== undefined) body.name = laravelText(input.name);
+  if (input.notes !== undefined) body.notes = input.notes === null ? null : laravelText(input.notes);
+}
+
+/**
+ * What ProxyHat holds after creating `input`: the body sent (stripped text, the caller's
+ * password) as ProxyHat reads it — traffic_limit "5GB" parsed with 1024-based units, exactly as
+ * parseTrafficAmount does (traffic-roundtrip.spec checks they agree), is_traffic_limited false
+ * as unlimited. A password the driver generates is not in it.
+ */
+export function toExpectedEcho(input: CreateSubUserInput): SubUserEcho {
+  const body = toProviderCreate(input);
+  const echo: SubUserEcho = {};
+  if (body.name !== undefined) echo.name = body.name;
+  if (body.notes !== undefined) echo.notes = body.notes;
+  if (body.is_traffic_limited !== undefined) {
+    echo.trafficLimitBytes =
+      body.is_traffic_limited && body.traffic_limit !== undefined
+        ? parseTrafficAmount(body.traffic_limit)
+        : null;
+  }
+  if (input.groupId !== undefined) echo.groupId = input.groupId;
+  if (body.proxy_password !== undefined) echo.proxyPassword = body.proxy_password;
+  return echo;
 }

@@ -35,7 +35,7 @@ export interface ProxyhatSubUserWrite {
   is_traffic_limited?: boolean;
   /** A human string with 1024-based units, e.g. "5GB". */
   traffic_limit?: string;
-  name?: string;
+  name?: string | null;
   notes?: string | null;
   sub_user_group_id?: string | null;
 }

@@ -11,6 +11,7 @@ import {
 import { Pool } from 'undici';
 import { type ProviderError, type ProviderName } from '@app/domain';
 import type { CallPriority } from '../provider-driver';
+import { redactSecrets } from '../upstream-errors';
 import type { UpstreamLimiter } from './rate-limiter';
 import type { CircuitStateName, DriverOptions, HttpMethod, ResilienceHooks } from './resilience.types';
 import { HttpStatusError, UpstreamFailure, classifyFailure, requestIdFrom } from './upstream-failure';
@@ -30,6 +31,11 @@ export interface UpstreamRequest {
    * the earlier attempt, whose answer was lost, did the work. Answered with `data: null`.
    */
   successStatusesOnRetry?: number[];
+  /**
+   * Values the request carries that must never reach an error (a proxy password): the failure's
+   * detail and field messages are redacted of them, should the provider quote them back.
+   */
+  secrets?: readonly string[];
 }
 
 export interface UpstreamResponse<T> {
@@ -212,7 +218,7 @@ export class ResilientHttpClient {
             ? error
             : undefined;
       if (!failure) throw error;
-      const translated = this.config.translateError(failure);
+      const translated = redactSecrets(this.config.translateError(failure), request.secrets);
       this.emitCall(request, translated.code, lastStatus, attempts, startedAt);
       throw translated;
     }

@@ -2,6 +2,7 @@ import {
   type CreateSubUserInput,
   ProviderError,
   type ProviderSubUser,
+  type SubUserEcho,
   type UpdateSubUserInput,
 } from '@app/domain';
 import { emulateBulkDelete } from '../bulk-delete';
@@ -18,7 +19,7 @@ import { ResilientHttpClient, type UpstreamRequest } from '../resilience/resilie
 import type { CircuitStateName } from '../resilience/resilience.types';
 import { WEBSHARE_DESCRIPTION } from './webshare.capabilities';
 import { toWebshareError } from './webshare.errors';
-import { toDomain, toProviderCreate, toProviderUpdate } from './webshare.mapper';
+import { toDomain, toExpectedEcho, toProviderCreate, toProviderUpdate } from './webshare.mapper';
 import type { WebsharePage, WebshareProxyConfig, WebshareSubUser } from './webshare.types';
 
 const SUBUSER_PATH = '/api/v2/subuser/';
@@ -93,6 +94,10 @@ export class WebshareDriver implements ProviderDriver {
       priority: options?.priority,
     });
     return toDomain(raw);
+  }
+
+  expectedEcho(input: CreateSubUserInput): SubUserEcho {
+    return toExpectedEcho(input);
   }
 
   async update(

@@ -28,7 +28,7 @@ describe('webshare error mapping', () => {
     expect(error.providerRequestId).toBe('req-1');
     expect(error.fieldErrors).toEqual([
       { field: 'name', message: 'This field is required.' },
-      { field: 'trafficLimitBytes', message: 'Ensure this value is greater than or equal to 0.' },
+      { field: 'trafficLimit', message: 'Ensure this value is greater than or equal to 0.' },
       { field: 'maxConcurrency', message: 'A valid integer is required.' },
       { field: 'countries', message: 'Invalid country code.' },
     ]);

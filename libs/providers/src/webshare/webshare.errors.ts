@@ -1,13 +1,14 @@
-import type { FieldError, ProviderError } from '@app/domain';
+import { type FieldError, type ProviderError, SUB_USER_API_FIELD_NAMES as API } from '@app/domain';
 import type { UpstreamFailure } from '../resilience/upstream-failure';
 import { type ProviderErrorBody, cleanMessage, isPlainObject, toProviderError } from '../upstream-errors';
+import { WEBSHARE_DESCRIPTION } from './webshare.capabilities';
 
-/** Webshare field → normalized input field. Unknown fields keep their name. */
+/** Webshare field → the API's field (what the caller sent). Unknown fields keep their name. */
 const FIELD_NAMES: Record<string, string> = {
-  label: 'name',
-  proxy_limit: 'trafficLimitBytes',
-  max_thread_count: 'maxConcurrency',
-  proxy_countries: 'countries',
+  label: API.name,
+  proxy_limit: API.trafficLimitBytes,
+  max_thread_count: API.maxConcurrency,
+  proxy_countries: API.countries,
 };
 
 const NON_FIELD_KEYS = new Set(['detail', 'code', 'non_field_errors', 'message']);
@@ -45,5 +46,9 @@ export function readWebshareErrorBody(body: unknown): ProviderErrorBody {
 }
 
 export function toWebshareError(failure: UpstreamFailure): ProviderError {
-  return toProviderError('webshare', failure, readWebshareErrorBody);
+  return toProviderError(
+    { provider: 'webshare', displayName: WEBSHARE_DESCRIPTION.displayName },
+    failure,
+    readWebshareErrorBody,
+  );
 }

@@ -1,7 +1,9 @@
-import { DomainValidationError, UnsupportedByProviderError } from '@app/domain';
+import fc from 'fast-check';
+import { DomainValidationError, UnsupportedByProviderError, echoMatches } from '@app/domain';
+import { EDGE_CHARACTERS, javascriptTrim, pythonStrip } from '../testing/provider-text';
 import refreshResponse from './__fixtures__/refresh-response.json';
 import subUser from './__fixtures__/subuser.json';
-import { toDomain, toProviderCreate, toProviderUpdate } from './webshare.mapper';
+import { toDomain, toExpectedEcho, toProviderCreate, toProviderUpdate } from './webshare.mapper';
 import type { WebshareSubUser } from './webshare.types';
 
 const GB = 1024 ** 3;
@@ -112,5 +114,69 @@ describe('webshare mapper: toProvider', () => {
 
   it('refuses a 0 limit', () => {
     expect(() => toProviderCreate({ trafficLimitBytes: 0 })).toThrow(DomainValidationError);
+  });
+});
+
+describe('webshare expectedEcho', () => {
+  it('is what Webshare holds: the label stripped, the limit as its GB float read back', () => {
+    expect(
+      toExpectedEcho({
+        name: ' x \u200b',
+        notes: 'the gateway keeps notes: not an echo of Webshare',
+        trafficLimitBytes: 1536 * 1024 ** 2 + 1,
+        maxConcurrency: 25,
+        countries: { US: 5, ZZ: 2 },
+      }),
+    ).toEqual({
+      name: 'x',
+      trafficLimitBytes: 1536 * 1024 ** 2 + 1,
+      maxConcurrency: 25,
+      countries: { US: 5, ZZ: 2 },
+    });
+    expect(toExpectedEcho({ trafficLimitBytes: null, countries: null })).toEqual({
+      trafficLimitBytes: null,
+      countries: null,
+    });
+    expect(toExpectedEcho({})).toEqual({});
+    expect(() => toExpectedEcho({ groupId: 'g1' })).toThrow(UnsupportedByProviderError);
+  });
+
+  it('sends the label stripped, so Webshare stores what was sent ("x " is listed as "x")', () => {
+    expect(toProviderCreate({ name: 'x ' })).toEqual({ label: 'x' });
+    expect(toProviderUpdate({ name: '\tnew label\u0085' })).toEqual({ label: 'new label' });
+  });
+
+  /** Webshare after a create, modelled: DRF strips the label; proxy_limit is a stored double. */
+  function webshareModel(body: ReturnType<typeof toProviderCreate>, strip: (text: string) => string) {
+    return toDomain({
+      ...(subUser as WebshareSubUser),
+      label: body.label === undefined ? 'default' : strip(body.label),
+      proxy_limit: JSON.parse(JSON.stringify(body.proxy_limit ?? 0)) as number,
+      max_thread_count: body.max_thread_count ?? 500,
+      proxy_countries: body.proxy_countries === undefined ? { ZZ: 1000 } : body.proxy_countries,
+    });
+  }
+
+  it('property: the echo matches what Webshare holds, whichever whitespace it strips', () => {
+    const label = fc.array(fc.constantFrom(...EDGE_CHARACTERS), { maxLength: 10 }).map((c) => c.join(''));
+    const input = fc.record(
+      {
+        name: fc.oneof(label, fc.string({ maxLength: 40 })),
+        trafficLimitBytes: fc.option(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), { nil: null }),
+        maxConcurrency: fc.integer({ min: 1, max: 10_000 }),
+        countries: fc.option(fc.dictionary(fc.stringMatching(/^[A-Z]{2}$/), fc.nat({ max: 1000 })), {
+          nil: null,
+        }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(input, (create) => {
+        const echo = toExpectedEcho(create);
+        const body = toProviderCreate(create);
+        expect(echoMatches(echo, webshareModel(body, pythonStrip))).toBe(true);
+        expect(echoMatches(echo, webshareModel(body, javascriptTrim))).toBe(true);
+      }),
+    );
   });
 });

@@ -1,6 +1,8 @@
 import {
   type CreateSubUserInput,
   type ProviderSubUser,
+  SUB_USER_API_FIELD_NAMES,
+  type SubUserEcho,
   type SubUserStats,
   type UpdateSubUserInput,
   bytesToGigabytes,
@@ -8,6 +10,7 @@ import {
   validateTrafficLimit,
 } from '@app/domain';
 import { rejectUnsupportedFields } from '../field-support';
+import { stripEdgeWhitespace } from '../text-fields';
 import { WEBSHARE_DESCRIPTION } from './webshare.capabilities';
 import type { WebshareAggregateStats, WebshareSubUser, WebshareSubUserWrite } from './webshare.types';
 
@@ -18,6 +21,8 @@ import type { WebshareAggregateStats, WebshareSubUser, WebshareSubUserWrite } fr
  * rounded to the nearest byte (units.gigabytesToBytes).
  * Webshare has no status: a sub-user that exists is `active`, with providerStatus null.
  * Webshare has no notes: they are ignored here and kept by the gateway (capabilities.notes).
+ * Webshare strips whitespace around `label` (DRF CharField): the label is sent already stripped
+ * (text-fields.ts), so Webshare holds exactly what was sent ("x " is listed as "x").
  */
 
 export function webshareLimitToBytes(proxyLimitGb: number | null | undefined): number | null {
@@ -26,7 +31,7 @@ export function webshareLimitToBytes(proxyLimitGb: number | null | undefined): n
 }
 
 export function bytesToWebshareLimit(limitBytes: number | null): number {
-  const bytes = validateTrafficLimit(limitBytes);
+  const bytes = validateTrafficLimit(limitBytes, SUB_USER_API_FIELD_NAMES.trafficLimitBytes);
   return bytes === null ? 0 : bytesToGigabytes(bytes);
 }
 
@@ -94,7 +99,7 @@ export function toDomain(raw: WebshareSubUser): ProviderSubUser {
 function toWrite(input: CreateSubUserInput | UpdateSubUserInput): WebshareSubUserWrite {
   rejectUnsupportedFields('webshare', WEBSHARE_DESCRIPTION.fields, input);
   const body: WebshareSubUserWrite = {};
-  if (input.name !== undefined) body.label = input.name;
+  if (input.name !== undefined) body.label = stripEdgeWhitespace(input.name);
   if (input.trafficLimitBytes !== undefined) body.proxy_limit = bytesToWebshareLimit(input.trafficLimitBytes);
   if (input.maxConcurrency !== undefined) body.max_thread_count = input.maxConcurrency;
   if (input.countries !== undefined)
@@ -110,4 +115,22 @@ export function toProviderCreate(input: CreateSubUserInput): WebshareSubUserWrit
 /** PATCH body: absent fields stay as they are; `trafficLimitBytes: null` → 0 (unlimited). */
 export function toProviderUpdate(input: UpdateSubUserInput): WebshareSubUserWrite {
   return toWrite(input);
+}
+
+/**
+ * What Webshare holds after creating `input`: derived from the body sent, as Webshare reads it —
+ * the stripped label, and proxy_limit as the GB float it stores (a JSON number: a double both
+ * ways), read back to bytes as toDomain does. Notes are not Webshare's (the gateway keeps them).
+ */
+export function toExpectedEcho(input: CreateSubUserInput): SubUserEcho {
+  const body = toProviderCreate(input);
+  const echo: SubUserEcho = {};
+  if (body.label !== undefined) echo.name = body.label;
+  if (body.proxy_limit !== undefined) {
+    const stored = JSON.parse(JSON.stringify(body.proxy_limit)) as number;
+    echo.trafficLimitBytes = webshareLimitToBytes(stored);
+  }
+  if (body.max_thread_count !== undefined) echo.maxConcurrency = body.max_thread_count;
+  if (body.proxy_countries !== undefined) echo.countries = body.proxy_countries;
+  return echo;
 }
