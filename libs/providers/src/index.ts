@@ -11,3 +11,4 @@ export { UpstreamFailure, parseRetryAfter } from './resilience/upstream-failure'
 export type { UpstreamLimiter } from './resilience/rate-limiter';
 export * from './webshare';
 export * from './proxyhat';
+export * from './iproyal';

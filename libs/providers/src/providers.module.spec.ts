@@ -9,9 +9,11 @@ describe('ProvidersModule', () => {
     }).compile();
     const registry = moduleRef.get(ProviderRegistry);
     expect(registry).toBeInstanceOf(ProviderRegistry);
-    expect(registry.supportedProviders()).toEqual(['webshare', 'proxyhat']);
+    expect(registry.supportedProviders()).toEqual(['webshare', 'proxyhat', 'iproyal']);
     expect(registry.driverOptions('proxyhat').rateLimit).toMatchObject({ enabled: false, perMinute: 60 });
     expect(registry.driverOptions('webshare').rateLimit.perMinute).toBe(240);
+    // IPRoyal publishes no limit: the driver's own conservative pace.
+    expect(registry.driverOptions('iproyal').rateLimit.perMinute).toBe(120);
     const close = jest.spyOn(registry, 'close');
     await moduleRef.close();
     expect(close).toHaveBeenCalled();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ProviderCapabilities, ProviderDescription, ProviderName } from '@app/domain';
 import type { ProviderAccountConfig, ProviderDriverFactory } from './driver-runtime';
+import { iproyalDriverFactory } from './iproyal/iproyal.driver';
 import type { ProviderDriver } from './provider-driver';
 import { proxyhatDriverFactory } from './proxyhat/proxyhat.driver';
 import {
@@ -20,6 +21,7 @@ import { webshareDriverFactory } from './webshare/webshare.driver';
 export const BUILT_IN_DRIVER_FACTORIES: readonly ProviderDriverFactory[] = [
   webshareDriverFactory,
   proxyhatDriverFactory,
+  iproyalDriverFactory,
 ];
 
 export interface ProviderRegistryOptions {
