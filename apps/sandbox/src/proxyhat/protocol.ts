@@ -3,7 +3,7 @@ import { DEFAULT_RETRY_AFTER_SECONDS, RuntimeConfig } from '../config';
 import { ProviderProtocol, SandboxReply } from '../provider-pipeline';
 import { RateLimitDecision } from '../rate-limiter';
 import { MalformedJsonBody } from '../request-body';
-import { LaravelErrors } from './types';
+import { LaravelErrors, laravelTooManyAttempts } from '../laravel';
 
 /** ProxyHat wraps every answer: `{success, payload, meta, errors, description}`. */
 export function envelope(payload: unknown, status = 200): SandboxReply {
@@ -30,16 +30,6 @@ export function proxyhatProtocol(
   isValidKey: (key: string) => boolean,
   config: RuntimeConfig,
 ): ProviderProtocol {
-  const tooManyAttempts = (retryAfter: number, limit: number, resetAt: number): SandboxReply => ({
-    status: 429,
-    body: { message: 'Too Many Attempts.' },
-    headers: {
-      'retry-after': String(retryAfter),
-      'x-ratelimit-limit': String(limit),
-      'x-ratelimit-remaining': '0',
-      'x-ratelimit-reset': String(resetAt),
-    },
-  });
   return {
     provider: 'proxyhat',
     authenticate(request: FastifyRequest) {
@@ -56,7 +46,7 @@ export function proxyhatProtocol(
       return { body: undefined };
     },
     throttled(decision: RateLimitDecision) {
-      return tooManyAttempts(decision.retryAfterSeconds, decision.limit, decision.resetAtSeconds);
+      return laravelTooManyAttempts(decision.retryAfterSeconds, decision.limit, decision.resetAtSeconds);
     },
     rateLimitHeaders(decision: RateLimitDecision) {
       return {
@@ -69,7 +59,7 @@ export function proxyhatProtocol(
     },
     faultRateLimit(retryAfterSeconds: number | undefined) {
       const retryAfter = retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS.proxyhat;
-      return tooManyAttempts(
+      return laravelTooManyAttempts(
         retryAfter,
         config.rateLimits.proxyhat.perMinute,
         Math.ceil(Date.now() / 1000) + retryAfter,

@@ -40,5 +40,4 @@ export interface ProxyhatGroupInput {
   description?: string | null;
 }
 
-/** Laravel validation errors: field -> messages. */
-export type LaravelErrors = Record<string, string[]>;
+export type { LaravelErrors } from '../laravel';
