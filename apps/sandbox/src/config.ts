@@ -174,3 +174,18 @@ function nonNegative(value: number | undefined, fallback: number): number {
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
+
+/** Every variable the sandbox reads (checked against .env.example and docker-compose by a test). */
+export const SANDBOX_VARIABLES = [
+  'SANDBOX_PORT',
+  'SANDBOX_HOST',
+  'SANDBOX_WEBSHARE_KEYS',
+  'SANDBOX_PROXYHAT_KEYS',
+  'SANDBOX_IPROYAL_KEYS',
+  'SANDBOX_IPROYAL_BALANCE_GB',
+  'SANDBOX_RATE_LIMITS',
+  'SANDBOX_LATENCY_MS',
+  'SANDBOX_JITTER_MS',
+  'SANDBOX_ASYNC_DELETE_MS',
+  'SANDBOX_LOGGER',
+] as const;

@@ -1,4 +1,4 @@
-export { sandboxOptionsFromEnv } from './config';
+export { sandboxOptionsFromEnv, SANDBOX_VARIABLES } from './config';
 export type { SandboxOptions, ConfigPatch, Provider, ProviderRateLimit, RuntimeConfig } from './config';
 export { startSandbox } from './server';
 export type { RunningSandbox } from './server';
@@ -22,6 +22,6 @@ export type {
 } from './faults';
 export type { WebshareSubuser, WebshareAggregateStats, WebshareProxyCredentials } from './webshare/types';
 export type { WebshareStateEntry } from './webshare/store';
-export type { ProxyhatSubUser, ProxyhatGroup } from './proxyhat/types';
+export type { ProxyhatSubUser, ProxyhatGroup, ProxyhatGroupView } from './proxyhat/types';
 export type { IproyalSubuser, IproyalStateEntry, IproyalLimits, IproyalMe } from './iproyal/types';
 export { parseTrafficLimit } from './traffic-units';

@@ -1,6 +1,13 @@
 import { deterministicString, deterministicUuid, newUuid, randomString } from '../random-ids';
 import { proxyhatDateTime } from '../time-format';
-import { ProxyhatGroup, ProxyhatGroupInput, ProxyhatSubUser, ProxyhatSubUserInput } from './types';
+import { withMembers } from './groups';
+import {
+  ProxyhatGroup,
+  ProxyhatGroupInput,
+  ProxyhatGroupView,
+  ProxyhatSubUser,
+  ProxyhatSubUserInput,
+} from './types';
 
 interface Account {
   /** Insertion-ordered: the list answers in creation order. */
@@ -192,20 +199,24 @@ export class ProxyhatStore {
     return { requested: ids.length, moved, not_found: notFound };
   }
 
-  listGroups(key: string, now = Date.now()): ProxyhatGroup[] {
+  listGroups(key: string, now = Date.now()): ProxyhatGroupView[] {
     const account = this.live(key, now);
-    return account === undefined ? [] : [...account.groups.values()];
+    return account === undefined ? [] : withMembers([...account.groups.values()], account.subUsers.values());
   }
 
-  getGroup(key: string, id: string, now = Date.now()): ProxyhatGroup | undefined {
-    return this.live(key, now)?.groups.get(id);
+  getGroup(key: string, id: string, now = Date.now()): ProxyhatGroupView | undefined {
+    const account = this.live(key, now);
+    const group = account?.groups.get(id);
+    return account === undefined || group === undefined
+      ? undefined
+      : withMembers([group], account.subUsers.values())[0];
   }
 
   hasGroup(key: string, id: string): boolean {
     return this.accounts.get(key)?.groups.has(id) ?? false;
   }
 
-  createGroup(key: string, input: ProxyhatGroupInput, now = Date.now()): ProxyhatGroup {
+  createGroup(key: string, input: ProxyhatGroupInput, now = Date.now()): ProxyhatGroupView {
     const account = this.requireAccount(key);
     const group: ProxyhatGroup = {
       id: newUuid(),
@@ -215,15 +226,20 @@ export class ProxyhatStore {
       created_at: proxyhatDateTime(now),
     };
     account.groups.set(group.id, group);
-    return group;
+    return { ...group, sub_users: [] };
   }
 
-  updateGroup(key: string, id: string, input: ProxyhatGroupInput): ProxyhatGroup | undefined {
+  updateGroup(
+    key: string,
+    id: string,
+    input: ProxyhatGroupInput,
+    now = Date.now(),
+  ): ProxyhatGroupView | undefined {
     const group = this.accounts.get(key)?.groups.get(id);
     if (group === undefined) return undefined;
     if (input.name !== undefined) group.name = input.name;
     if (input.description !== undefined) group.description = input.description;
-    return group;
+    return this.getGroup(key, id, now);
   }
 
   /** Deleting a group takes its sub-users out of it; the sub-users stay. */

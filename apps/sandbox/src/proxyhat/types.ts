@@ -25,6 +25,11 @@ export interface ProxyhatGroup {
   created_at: string;
 }
 
+/** A group as the API answers it, with its member sub-users. */
+export interface ProxyhatGroupView extends ProxyhatGroup {
+  sub_users: ProxyhatSubUser[];
+}
+
 /** Validated create/update input (absent = not sent); traffic_limit already in bytes. */
 export interface ProxyhatSubUserInput {
   proxy_password?: string;

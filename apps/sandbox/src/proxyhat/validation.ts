@@ -134,7 +134,11 @@ export function validateGroupBody(body: unknown, mode: 'create' | 'update'): Val
   return check.result(input);
 }
 
-/** `{ids: [...]}` for the bulk routes: a non-empty array of strings. */
+/**
+ * `{ids: [...]}` for the bulk routes: a non-empty array of strings. The docs mark `ids`
+ * required, and Laravel's `required` fails on an empty array, so `[]` (the Go SDK sends it for
+ * an empty slice; a nil slice is `null`) is a 422 like a missing field.
+ */
 export function validateIds(body: unknown): Validated<string[]> {
   const check = new Checker(asObject(body));
   if (!check.required('ids')) return check.result([]);
@@ -143,22 +147,27 @@ export function validateIds(body: unknown): Validated<string[]> {
     check.fail('ids', 'The ids field must be an array.');
     return check.result([]);
   }
+  if (ids.length === 0) {
+    check.fail('ids', 'The ids field is required.');
+    return check.result([]);
+  }
   ids.forEach((id, index) => {
     if (typeof id !== 'string') check.fail(`ids.${index}`, `The ids.${index} field must be a string.`);
   });
   return check.result(ids as string[]);
 }
 
-/** `group_id` for bulk-move-to-group: an existing group, or null to take the sub-users out. */
+/**
+ * `group_id` for bulk-move-to-group: an existing group, or null or absent to take the
+ * sub-users out of their group (the official Go SDK's BulkMoveToGroup with a nil groupID sends
+ * only `ids`).
+ */
 export function validateTargetGroup(
   body: unknown,
   groupExists: (id: string) => boolean,
 ): Validated<string | null> {
   const check = new Checker(asObject(body));
-  if (!check.has('group_id')) {
-    check.fail('group_id', 'The group id field must be present.');
-    return check.result(null);
-  }
+  if (!check.has('group_id')) return check.result(null);
   const groupId = check.string('group_id', true);
   if (typeof groupId === 'string' && !groupExists(groupId)) {
     check.fail('group_id', 'The selected group id is invalid.');

@@ -1,12 +1,15 @@
 import { FastifyInstance, FastifyRequest } from 'fastify';
-import { PipelineContext, ProviderCall, providerRoute, queryValue, SandboxReply } from '../provider-pipeline';
+import { PipelineContext, providerRoute, queryValue, SandboxReply } from '../provider-pipeline';
 import { drfError, drfNotFound, webshareProtocol } from './protocol';
 import { pageJson, subuserJson, webshareJson } from './serialize';
 import { WebshareSubuser } from './types';
 import { WebshareStore } from './store';
 import { validateSubuserBody } from './validation';
+import { withPlan, withSubuserId } from './plan-params';
+import { WEBSHARE_PREFIX } from './prefix';
+import { registerWebshareProxyConfigRoutes } from './proxy-config';
 
-export const WEBSHARE_PREFIX = '/webshare';
+export { WEBSHARE_PREFIX } from './prefix';
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 100;
 
@@ -66,89 +69,28 @@ export function registerWebshareRoutes(
     ),
   );
 
-  app.post(
-    `${base}/subuser/:id/refresh/`,
-    providerRoute<IdParams>(context, protocol, 'refresh', (call) =>
-      withSubuserId(call, (planId, id) => {
-        const subuser = store.get(call.key, planId, id);
-        if (subuser === undefined) return drfNotFound();
-        // Webshare only refreshes custom proxy lists; proxy_countries null means there is none.
-        if (subuser.proxy_countries === null) {
-          return drfError(400, 'Cannot refresh proxy list of a user without custom proxy list.', {
-            code: 'invalid',
-          });
-        }
-        return found(store.refresh(call.key, planId, id));
-      }),
-    ),
+  const refresh = providerRoute<IdParams>(context, protocol, 'refresh', (call) =>
+    withSubuserId(call, (planId, id) => {
+      const subuser = store.get(call.key, planId, id);
+      if (subuser === undefined) return drfNotFound();
+      // Webshare only refreshes custom proxy lists; proxy_countries null means there is none.
+      if (subuser.proxy_countries === null) {
+        return drfError(400, 'Cannot refresh proxy list of a user without custom proxy list.', {
+          code: 'invalid',
+        });
+      }
+      return found(store.refresh(call.key, planId, id));
+    }),
   );
+  // The example and the SDKs POST; the seed's request line says GET: both refresh.
+  app.post(`${base}/subuser/:id/refresh/`, refresh);
+  app.get(`${base}/subuser/:id/refresh/`, refresh);
 
-  app.get(
-    `${base}/proxy/config/`,
-    providerRoute(context, protocol, 'proxyConfig', (call) =>
-      withPlan(call, (planId) => {
-        const masquerade = call.request.headers['x-subuser'];
-        if (masquerade === undefined) return proxyConfig(store.accountCredentials(call.key));
-        const id = parseId(Array.isArray(masquerade) ? masquerade[0] : masquerade);
-        if (id === null) return drfNotFound();
-        return proxyConfig(store.credentialsOf(call.key, planId, id));
-      }),
-    ),
-  );
+  registerWebshareProxyConfigRoutes(app, context, protocol, store);
 }
 
 function found(subuser: WebshareSubuser | undefined): SandboxReply {
   return subuser === undefined ? drfNotFound() : { status: 200, body: subuserJson(subuser) };
-}
-
-/** `?plan_id=` selects the plan (absent = the account's default plan). */
-function withPlan<P>(call: ProviderCall<P>, run: (planId: number | null) => SandboxReply): SandboxReply {
-  const raw = queryValue(call.query.plan_id);
-  if (raw === undefined || raw === '') return run(null);
-  const planId = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(planId)) {
-    return {
-      status: 400,
-      body: webshareJson({ plan_id: [{ message: 'A valid integer is required.', code: 'invalid' }] }),
-    };
-  }
-  return run(planId);
-}
-
-function withSubuserId(
-  call: ProviderCall<IdParams>,
-  run: (planId: number | null, id: number) => SandboxReply,
-): SandboxReply {
-  return withPlan(call, (planId) => {
-    const id = parseId(call.params.id);
-    return id === null ? drfNotFound() : run(planId, id);
-  });
-}
-
-function parseId(raw: string | undefined): number | null {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw.trim())) return null;
-  return Number(raw.trim());
-}
-
-function proxyConfig(
-  credentials: { username: string; password: string; proxy_list_download_token: string } | undefined,
-) {
-  if (credentials === undefined) return drfNotFound();
-  return {
-    status: 200,
-    body: webshareJson({
-      request_timeout: 86400,
-      request_idle_timeout: 900,
-      ip_authorization_country_codes: [],
-      auto_replace_invalid_proxies: true,
-      auto_replace_low_country_confidence_proxies: false,
-      auto_replace_out_of_rotation_proxies: true,
-      auto_replace_failed_site_check_proxies: false,
-      proxy_list_download_token: credentials.proxy_list_download_token,
-      username: credentials.username,
-      password: credentials.password,
-    }),
-  };
 }
 
 /**

@@ -72,7 +72,8 @@ export function seededStats(index: number): WebshareAggregateStats {
     error_reasons: errorReasons,
     countries_used: { GB: gb, FR: requests - gb },
     number_of_proxies_used: 1 + (index % 40),
-    protocols_used: { http: requests - (index % 5), socks5: index % 5 },
+    // The SDKs name the protocols `http` and `socks`.
+    protocols_used: { http: requests - (index % 5), socks: index % 5 },
     average_concurrency: requests / 3_600_000,
     average_rps: requests / 1_800_000,
     last_request_sent_at: webshareDateTime(Date.UTC(2026, 0, 1) + index * 60_000, (index * 7) % 1000),
