@@ -4,7 +4,6 @@ import {
   type ProviderSubUser,
   type SubUserEcho,
   type UpdateSubUserInput,
-  gigabytesToBytes,
 } from '@app/domain';
 import { emulateBulkDelete } from '../bulk-delete';
 import { mapWithConcurrency } from '../concurrency';
@@ -22,6 +21,7 @@ import type { CircuitStateName } from '../resilience/resilience.types';
 import { IPROYAL_DESCRIPTION } from './iproyal.capabilities';
 import { toIproyalError } from './iproyal.errors';
 import {
+  balanceBytes,
   checkUpdate,
   generateCredentials,
   toDomain,
@@ -72,8 +72,7 @@ export class IproyalDriver implements ProviderDriver {
   }
 
   async getBalance(options?: CallOptions): Promise<AccountBalance> {
-    const me = await this.me('me', options);
-    return { availableBytes: gigabytesToBytes(me.available_traffic) };
+    return { availableBytes: balanceBytes(await this.me('me', options)) };
   }
 
   async list(options?: CallOptions): Promise<ProviderSubUser[]> {

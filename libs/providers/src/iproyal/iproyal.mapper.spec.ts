@@ -2,10 +2,12 @@ import fc from 'fast-check';
 import { DomainValidationError, UnsupportedByProviderError, echoMatches } from '@app/domain';
 import giveTrafficResponse from './__fixtures__/give-traffic-response.json';
 import listResponse from './__fixtures__/list-response.json';
+import me from './__fixtures__/me.json';
 import subUser from './__fixtures__/subuser.json';
 import updateResponse from './__fixtures__/update-response.json';
 import {
   allocationBytes,
+  balanceBytes,
   bytesToIproyalGigabytes,
   generateCredentials,
   toDomain,
@@ -61,6 +63,13 @@ describe('iproyal mapper: toDomain on the documented SubuserResource', () => {
       periodStart: null,
       periodEnd: null,
     });
+  });
+});
+
+describe('iproyal mapper: the account', () => {
+  it('reads GET /me available_traffic (GB) as the balance in bytes', () => {
+    expect(balanceBytes(me)).toBe(Math.round(32.6 * GB));
+    expect(balanceBytes(me)).toBe(35003983462);
   });
 });
 

@@ -12,7 +12,7 @@ import {
 import { rejectUnsupportedFields } from '../field-support';
 import { laravelText } from '../text-fields';
 import { IPROYAL_DESCRIPTION } from './iproyal.capabilities';
-import type { IproyalSubUser, IproyalSubUserWrite } from './iproyal.types';
+import type { IproyalMe, IproyalSubUser, IproyalSubUserWrite } from './iproyal.types';
 
 /*
  * IPRoyal's unit convention: traffic is a float number of GB, 1 GB = 1024³ bytes (as the other
@@ -73,6 +73,11 @@ export function toDomain(raw: IproyalSubUser): ProviderSubUser {
     updatedAt: null,
     ...(typeof raw.password === 'string' ? { revealedPassword: raw.password } : {}),
   };
+}
+
+/** `GET /me`: the account's unallocated prepaid traffic (GB) in bytes. */
+export function balanceBytes(me: Pick<IproyalMe, 'available_traffic'>): number {
+  return gigabytesToBytes(finiteOrZero(me.available_traffic));
 }
 
 /**
