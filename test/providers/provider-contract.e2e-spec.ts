@@ -1,21 +1,39 @@
-import { type ProviderName, UnsupportedByProviderError } from '@app/domain';
-import { type ProviderDriver, requireOperation } from '@app/providers';
+import { type CreateSubUserInput, type ProviderDescription, UnsupportedByProviderError } from '@app/domain';
+import { type OptionalOperation, type ProviderDriver, requireOperation } from '@app/providers';
 import { type RunningSandbox, startSandbox } from '@app/sandbox';
-import { GB, MB, RegistryPool, accountFor, rejectionOf, sleep } from './provider-test-kit';
+import {
+  ALL_PROVIDERS,
+  GB,
+  MB,
+  MISSING_IDS,
+  RegistryPool,
+  accountFor,
+  rejectionOf,
+  sleep,
+  storedIdentities,
+} from './provider-test-kit';
 
 /**
- * One contract, both drivers, over HTTP against the sandbox. Provider differences the contract
- * allows (async delete, native vs gateway notes, optional operations) come from capabilities.
+ * One contract, every driver, over HTTP against the sandbox. Provider differences the contract
+ * allows (async delete, gateway-kept name or notes, prepaid traffic, optional operations) come
+ * from the driver's published description, never from its name. Provider-only operations are in
+ * provider-specifics.e2e-spec.ts.
  */
 const ASYNC_DELETE_MS = 1_500;
 
 interface ProviderCase {
-  provider: ProviderName;
+  provider: (typeof ALL_PROVIDERS)[number];
   /** Fields this provider can hold beyond name and traffic. */
-  extraCreateFields: Record<string, unknown>;
-  unsupportedField: Record<string, unknown>;
-  unsupportedOperation: 'resetUsage' | 'refreshProxyList';
+  extraCreateFields: CreateSubUserInput;
+  unsupportedField: CreateSubUserInput;
+  unsupportedOperation: OptionalOperation;
   listSeed: number;
+  /** List calls the driver needs for the seeded account (pages of 100, or one unpaged call). */
+  listCalls: number;
+  /** A create the provider itself refuses, and the field its error must name. */
+  rejectedCreate: { input: CreateSubUserInput; providerStatus: number; field: string };
+  /** Where native credentials connect. */
+  proxyGateway?: { host: string; ports: { http: number } };
 }
 
 const CASES: ProviderCase[] = [
@@ -25,6 +43,12 @@ const CASES: ProviderCase[] = [
     unsupportedField: { groupId: 'some-group' },
     unsupportedOperation: 'resetUsage',
     listSeed: 350,
+    listCalls: 4,
+    rejectedCreate: {
+      input: { name: 'bad', maxConcurrency: -5 },
+      providerStatus: 400,
+      field: 'maxConcurrency',
+    },
   },
   {
     provider: 'proxyhat',
@@ -32,6 +56,27 @@ const CASES: ProviderCase[] = [
     unsupportedField: { maxConcurrency: 10 },
     unsupportedOperation: 'refreshProxyList',
     listSeed: 40,
+    listCalls: 1,
+    rejectedCreate: {
+      input: { name: 'bad-group', groupId: 'no-such-group' },
+      providerStatus: 422,
+      field: 'groupId',
+    },
+    proxyGateway: { host: 'gate.proxyhat.com', ports: { http: 8080 } },
+  },
+  {
+    provider: 'iproyal',
+    extraCreateFields: { proxyUsername: 'contractuser1', proxyPassword: 'contractPass1' },
+    unsupportedField: { countries: { US: 1 } },
+    unsupportedOperation: 'resetUsage',
+    listSeed: 250,
+    listCalls: 3,
+    rejectedCreate: {
+      input: { name: 'bad', proxyPassword: 'short' },
+      providerStatus: 422,
+      field: 'proxyPassword',
+    },
+    proxyGateway: { host: 'geo.iproyal.com', ports: { http: 12321 } },
   },
 ];
 
@@ -40,9 +85,13 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
   let sandbox: RunningSandbox;
   const pool = new RegistryPool();
   let driver: ProviderDriver;
+  let description: ProviderDescription;
+  /** Where the provider holds names: otherwise the gateway keeps them and the driver reports null. */
+  const nameHeld = (name: string) => (description.fields.name.support === 'native' ? name : null);
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, rateLimits: false, asyncDeleteMs: ASYNC_DELETE_MS });
+    description = pool.create().describe(provider);
   });
   afterAll(async () => {
     await pool.closeAll();
@@ -62,15 +111,12 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
     expect(String(error.stack)).not.toContain('not-a-key-0123');
   });
 
-  it('creates and gets a sub-user, traffic in bytes both ways', async () => {
-    const created = await driver.create({
-      name: 'contract-create',
-      trafficLimitBytes: 5 * GB,
-      ...testCase.extraCreateFields,
-    });
+  it('creates and gets a sub-user, traffic in bytes both ways, the password revealed where the provider shows it', async () => {
+    const extra = testCase.extraCreateFields;
+    const created = await driver.create({ name: 'contract-create', trafficLimitBytes: 5 * GB, ...extra });
     expect(created).toMatchObject({
       provider,
-      name: 'contract-create',
+      name: nameHeld('contract-create'),
       status: 'active',
       traffic: { limitBytes: 5 * GB },
     });
@@ -78,50 +124,70 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
     const fetched = await driver.get(created.providerSubUserId);
     expect(fetched).toMatchObject({
       providerSubUserId: created.providerSubUserId,
-      name: 'contract-create',
+      name: nameHeld('contract-create'),
       traffic: { limitBytes: 5 * GB, usedBytes: expect.any(Number) },
     });
-    if (testCase.extraCreateFields.maxConcurrency !== undefined) {
+    if (extra.maxConcurrency !== undefined) {
       expect(fetched.maxConcurrency).toBe(25);
       expect(fetched.countries).toEqual({ US: 5, ZZ: 2 });
     }
-    if (driver.capabilities.notes === 'native') expect(fetched.notes).toBe('created by the contract test');
-    else expect(fetched.notes).toBeNull();
+    expect(fetched.notes).toBe(driver.capabilities.notes === 'native' ? extra.notes : null);
+    if (extra.proxyUsername !== undefined) expect(fetched.proxyUsername).toBe(extra.proxyUsername);
+    if (extra.proxyPassword !== undefined) {
+      expect(created.revealedPassword).toBe(extra.proxyPassword);
+      expect(fetched.revealedPassword).toBe(extra.proxyPassword);
+    } else {
+      expect(fetched).not.toHaveProperty('revealedPassword');
+    }
   });
 
-  it('creates an unlimited sub-user and keeps odd amounts exact', async () => {
-    const unlimited = await driver.create({ name: 'unlimited', trafficLimitBytes: null });
-    expect(unlimited.traffic.limitBytes).toBeNull();
+  it('creates an unlimited sub-user where traffic can be unlimited, and keeps odd amounts exact', async () => {
+    if (driver.capabilities.unlimitedTraffic) {
+      const unlimited = await driver.create({ name: 'unlimited', trafficLimitBytes: null });
+      expect(unlimited.traffic.limitBytes).toBeNull();
+    } else {
+      // A prepaid allocation cannot be unlimited: refused before anything is sent.
+      const error = await rejectionOf(driver.create({ name: 'unlimited', trafficLimitBytes: null }));
+      expect(error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        status: 422,
+        fieldErrors: [{ field: 'trafficLimit', message: expect.stringMatching(/cannot be unlimited/) }],
+      });
+      expect(sandbox.control.calls()[`${provider}.create`] ?? 0).toBe(0);
+    }
     const odd = await driver.create({ name: 'odd', trafficLimitBytes: 1536 * MB + 1 });
     expect((await driver.get(odd.providerSubUserId)).traffic.limitBytes).toBe(1536 * MB + 1);
   });
 
   it(`lists the whole account, each sub-user exactly once (${testCase.listSeed} seeded)`, async () => {
     sandbox.control.seed({ provider, count: testCase.listSeed, labelPrefix: 'seeded' });
-    const expectedIds = new Set(
-      (sandbox.control.state(provider) as Array<{ id?: number; uuid?: string }>).map((raw) =>
-        String(raw.id ?? raw.uuid),
-      ),
-    );
+    const expectedIds = new Set(storedIdentities(sandbox, provider).map((stored) => stored.id));
+    expect(expectedIds.size).toBeGreaterThanOrEqual(testCase.listSeed);
     const listed = await driver.list({ priority: 'background' });
     const ids = listed.map((subUser) => subUser.providerSubUserId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(expectedIds);
-    expect(ids.length).toBeGreaterThanOrEqual(testCase.listSeed);
-    if (provider === 'webshare') {
-      expect(ids.length).toBeGreaterThan(300); // more than 3 pages of 100
-      expect(sandbox.control.calls()['webshare.list']).toBe(4);
-    }
+    expect(sandbox.control.calls()[`${provider}.list`]).toBe(testCase.listCalls);
   });
 
-  it('updates with PATCH semantics: absent unchanged, null = unlimited', async () => {
+  it('updates with PATCH semantics: absent unchanged, null = unlimited where it can be', async () => {
     const created = await driver.create({ name: 'before', trafficLimitBytes: 2 * GB });
-    const renamed = await driver.update(created.providerSubUserId, { name: 'after' });
-    expect(renamed).toMatchObject({ name: 'after', traffic: { limitBytes: 2 * GB } });
-    const raised = await driver.update(created.providerSubUserId, { trafficLimitBytes: 10 * GB });
+    const id = created.providerSubUserId;
+    const renamed = await driver.update(id, { name: 'after' });
+    expect(renamed).toMatchObject({ name: nameHeld('after'), traffic: { limitBytes: 2 * GB } });
+    // A name the gateway keeps changes nothing at the provider: no write is sent.
+    const updates = sandbox.control.calls()[`${provider}.update`] ?? 0;
+    expect(updates).toBe(nameHeld('after') === null ? 0 : 1);
+    const raised = await driver.update(id, { trafficLimitBytes: 10 * GB });
     expect(raised.traffic.limitBytes).toBe(10 * GB);
-    const unlimited = await driver.update(created.providerSubUserId, { trafficLimitBytes: null });
-    expect(unlimited).toMatchObject({ name: 'after', traffic: { limitBytes: null } });
+    if (driver.capabilities.unlimitedTraffic) {
+      const unlimited = await driver.update(id, { trafficLimitBytes: null });
+      expect(unlimited).toMatchObject({ name: nameHeld('after'), traffic: { limitBytes: null } });
+    } else {
+      const error = await rejectionOf(driver.update(id, { trafficLimitBytes: null }));
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', fieldErrors: [{ field: 'trafficLimit' }] });
+      expect((await driver.get(id)).traffic.limitBytes).toBe(10 * GB);
+    }
   });
 
   it('deletes: gone, or deleting where the provider finishes later', async () => {
@@ -140,7 +206,7 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
 
   it('bulk deletes with an outcome per id, a missing id included', async () => {
     const created = await Promise.all([1, 2, 3].map((n) => driver.create({ name: `bulk-${n}` })));
-    const missingId = provider === 'webshare' ? '99999999' : '00000000-0000-4000-8000-000000000000';
+    const missingId = MISSING_IDS[provider];
     const ids = [...created.map((subUser) => subUser.providerSubUserId), missingId];
     const results = await requireOperation(driver, 'bulkDelete')(ids);
     const expectedOutcome = driver.capabilities.asyncDelete ? 'deleting' : 'deleted';
@@ -148,21 +214,39 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
       ...created.map((subUser) => ({ id: subUser.providerSubUserId, outcome: expectedOutcome })),
       { id: missingId, outcome: 'not_found' },
     ]);
-    if (provider === 'proxyhat') {
-      // The native call answers counts only: the driver established each outcome in 3 calls.
-      expect(sandbox.control.calls()).toMatchObject({ 'proxyhat.bulkDelete': 1, 'proxyhat.list': 2 });
+    if (driver.capabilities.bulkDelete === 'native') {
+      // ProxyHat's native call answers counts only: the driver established each outcome in 3 calls.
+      expect(sandbox.control.calls()).toMatchObject({
+        [`${provider}.bulkDelete`]: 1,
+        [`${provider}.list`]: 2,
+      });
+    } else {
+      // Emulated: one delete per distinct id.
+      expect(sandbox.control.calls()[`${provider}.delete`]).toBe(4);
     }
   });
 
-  it('bulk delete marks the default sub-user as skipped (ProxyHat) or deletes everything (Webshare)', async () => {
+  it('bulk delete empties the account; only a default sub-user (ProxyHat) is skipped', async () => {
+    sandbox.control.seed({ provider, count: 6, labelPrefix: 'wipe' });
     const all = await driver.list();
-    const defaultUser = all.find((subUser) => subUser.isDefault);
-    if (!defaultUser) {
-      expect(provider).toBe('webshare');
-      return;
-    }
-    const results = await requireOperation(driver, 'bulkDelete')([defaultUser.providerSubUserId]);
-    expect(results).toEqual([{ id: defaultUser.providerSubUserId, outcome: 'skipped' }]);
+    const defaults = all.filter((subUser) => subUser.isDefault);
+    expect(defaults).toHaveLength(provider === 'proxyhat' ? 1 : 0);
+    expect(all.length).toBe(6 + defaults.length);
+    const results = await requireOperation(
+      driver,
+      'bulkDelete',
+    )(all.map((subUser) => subUser.providerSubUserId));
+    const removed = driver.capabilities.asyncDelete ? 'deleting' : 'deleted';
+    expect(results).toEqual(
+      all.map((subUser) => ({
+        id: subUser.providerSubUserId,
+        outcome: subUser.isDefault ? 'skipped' : removed,
+      })),
+    );
+    if (driver.capabilities.asyncDelete) await sleep(ASYNC_DELETE_MS + 300);
+    const remaining = defaults.map((subUser) => subUser.providerSubUserId);
+    expect((await driver.list()).map((subUser) => subUser.providerSubUserId)).toEqual(remaining);
+    expect(storedIdentities(sandbox, provider).map((stored) => stored.id)).toEqual(remaining);
   });
 
   it('refreshes the proxy list where the provider has one, else UNSUPPORTED_BY_PROVIDER', async () => {
@@ -182,24 +266,23 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
 
   it('gives proxy credentials for a sub-user', async () => {
     const created = await driver.create({ name: 'creds', ...testCase.extraCreateFields });
-    const credentials = await requireOperation(driver, 'getCredentials')(created.providerSubUserId);
+    const id = created.providerSubUserId;
+    const credentials = await requireOperation(driver, 'getCredentials')(id);
     expect(credentials.username).toEqual(expect.any(String));
     expect(credentials.password).toEqual(expect.any(String));
     expect(credentials.proxyUrls[0]).toMatch(/^http:\/\/.+:.+@.+:\d+$/);
-    if (provider === 'proxyhat') {
+    if (driver.capabilities.credentials === 'native') {
       expect(credentials).toMatchObject({
         username: created.proxyUsername,
-        password: 'contract-pass-1',
-        host: 'gate.proxyhat.com',
-        ports: { http: 8080 },
+        password: testCase.extraCreateFields.proxyPassword,
+        ...testCase.proxyGateway,
       });
-      await requireOperation(driver, 'setPassword')(created.providerSubUserId, 'a-new-pass-2');
-      expect((await driver.getCredentials!(created.providerSubUserId)).password).toBe('a-new-pass-2');
+      await requireOperation(driver, 'setPassword')(id, 'aNewPass2');
+      expect((await driver.getCredentials!(id)).password).toBe('aNewPass2');
+      expect((await driver.get(id)).revealedPassword).toBe('aNewPass2');
     } else {
       expect(credentials).toMatchObject({ host: 'p.webshare.io', ports: { http: 80 } });
-      const state = sandbox.control
-        .state('webshare')
-        .find((raw) => String(raw.id) === created.providerSubUserId);
+      const state = sandbox.control.state('webshare').find((raw) => String(raw.id) === id);
       expect(credentials.username).toBe(state?.proxy_credentials.username);
     }
   });
@@ -215,37 +298,10 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
   });
 
   it('maps a provider refusal to PROVIDER_REJECTED with normalized field errors', async () => {
-    if (provider === 'proxyhat') {
-      const error = await rejectionOf(driver.create({ name: 'bad-group', groupId: 'no-such-group' }));
-      expect(error).toMatchObject({ code: 'PROVIDER_REJECTED', status: 422, providerStatus: 422 });
-      expect(error.fieldErrors).toEqual([{ field: 'groupId', message: expect.any(String) }]);
-    } else {
-      const error = await rejectionOf(driver.create({ name: 'bad', maxConcurrency: -5 }));
-      expect(error).toMatchObject({ code: 'PROVIDER_REJECTED', status: 422, providerStatus: 400 });
-      expect(error.fieldErrors).toEqual([{ field: 'maxConcurrency', message: expect.any(String) }]);
-    }
-  });
-
-  it('carries provider-only operations: reset usage (ProxyHat) / plan_id on every call (Webshare)', async () => {
-    if (provider === 'proxyhat') {
-      const created = await driver.create({ name: 'reset' });
-      await expect(
-        requireOperation(driver, 'resetUsage')(created.providerSubUserId),
-      ).resolves.toBeUndefined();
-      expect((await driver.get(created.providerSubUserId)).traffic.usedBytes).toBe(0);
-      const groups = await requireOperation(driver, 'listGroups')();
-      expect(Array.isArray(groups)).toBe(true);
-    } else {
-      const planned = pool.driver(sandbox, 'webshare', { account: { planId: '4242' } });
-      const created = await planned.create({ name: 'on-plan' });
-      const stored = sandbox.control
-        .state('webshare')
-        .find((raw) => String(raw.id) === created.providerSubUserId);
-      expect(stored?.plan_id).toBe(4242);
-      expect((await planned.list()).map((subUser) => subUser.providerSubUserId)).toEqual([
-        created.providerSubUserId,
-      ]);
-    }
+    const { input, providerStatus, field } = testCase.rejectedCreate;
+    const error = await rejectionOf(driver.create(input));
+    expect(error).toMatchObject({ code: 'PROVIDER_REJECTED', status: 422, provider, providerStatus });
+    expect(error.fieldErrors).toEqual([{ field, message: expect.any(String) }]);
   });
 
   it('the registry reuses one driver per account and rebuilds it when the key changes', () => {
@@ -255,6 +311,6 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
     expect(registry.driverFor({ ...account })).toBe(first);
     expect(registry.driverFor({ ...account, apiKey: 'rotated' })).not.toBe(first);
     expect(registry.capabilities(provider)).toBe(first.capabilities);
-    expect(registry.supportedProviders()).toEqual(['webshare', 'proxyhat']);
+    expect(registry.supportedProviders()).toEqual([...ALL_PROVIDERS]);
   });
 });

@@ -1,10 +1,19 @@
-import type { ProviderName } from '@app/domain';
+import { echoMatches } from '@app/domain';
 import type { CallEvent, RetryEvent } from '@app/providers';
 import { type RunningSandbox, startSandbox } from '@app/sandbox';
-import { RegistryPool, accountFor, rejectionOf } from './provider-test-kit';
+import {
+  ALL_PROVIDERS,
+  MISSING_IDS,
+  RegistryPool,
+  SANDBOX_PATHS,
+  accountFor,
+  namedInput,
+  rejectionOf,
+  storedIdentities,
+} from './provider-test-kit';
 
-/** Resilience against injected faults, for both drivers: retries, circuit breaker, timeouts, single creates. */
-describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (provider) => {
+/** Resilience against injected faults, for every driver: retries, circuit breaker, timeouts, single creates. */
+describe.each(ALL_PROVIDERS)('provider faults: %s', (provider) => {
   let sandbox: RunningSandbox;
   const pool = new RegistryPool();
 
@@ -39,6 +48,32 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
     expect(retries).toEqual([
       expect.objectContaining({ provider, operation: 'get', attempt: 1, delayMs: 1000 }),
     ]);
+  });
+
+  it('retries a 429 without Retry-After on its own backoff and succeeds', async () => {
+    const id = await seededId();
+    const retries: RetryEvent[] = [];
+    const driver = pool.driver(sandbox, provider, {
+      driverOptions: { hooks: { onRetry: (e) => retries.push(e) } },
+    });
+    // The provider's error body with status 429 and no Retry-After header.
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'error', status: 429, times: 1 });
+    await expect(driver.get(id)).resolves.toMatchObject({ providerSubUserId: id });
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(2);
+    // Exponential backoff with half jitter from the test kit's 10 ms base: 5–10 ms.
+    expect(retries).toEqual([expect.objectContaining({ provider, operation: 'get', attempt: 1 })]);
+    expect(retries[0].delayMs).toBeGreaterThanOrEqual(5);
+    expect(retries[0].delayMs).toBeLessThanOrEqual(10);
+  });
+
+  it('reports PROVIDER_RATE_LIMITED without a Retry-After when header-less 429s outlast the retries', async () => {
+    const id = await seededId();
+    const driver = pool.driver(sandbox, provider);
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'error', status: 429 });
+    const error = await rejectionOf(driver.get(id));
+    expect(error).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', status: 503, providerStatus: 429 });
+    expect(error.retryAfterSeconds).toBeUndefined();
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(3);
   });
 
   it('reports PROVIDER_RATE_LIMITED with Retry-After when 429s outlast the retries', async () => {
@@ -86,7 +121,7 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
 
   it('does not count 4xx answers against the circuit', async () => {
     const driver = pool.driver(sandbox, provider, { driverOptions: { circuit: { threshold: 2 } } });
-    const missing = provider === 'webshare' ? '99999999' : '00000000-0000-4000-8000-000000000000';
+    const missing = MISSING_IDS[provider];
     for (let i = 0; i < 4; i++) {
       await expect(driver.get(missing)).rejects.toMatchObject({ code: 'PROVIDER_NOT_FOUND' });
     }
@@ -142,14 +177,16 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
     it('timeout after the provider acted → PROVIDER_TIMEOUT, exactly one create received', async () => {
       const driver = pool.driver(sandbox, provider, { driverOptions: { timeoutMs: 300 } });
       sandbox.control.addFault({ provider, operation: 'create', mode: 'timeout-after', times: 1 });
-      const error = await rejectionOf(driver.create({ name: 'maybe-created' }));
+      const input = namedInput(provider, 'maybe-created');
+      const error = await rejectionOf(driver.create(input));
       expect(error).toMatchObject({ code: 'PROVIDER_TIMEOUT', provider, reachedProvider: 'maybe' });
       expect(sandbox.control.calls()[`${provider}.create`]).toBe(1);
       // It did happen: the sync's intent matching will find it, the driver must not double it.
-      const created = (sandbox.control.state(provider) as Array<{ label?: string; name?: string }>).filter(
-        (raw) => (raw.label ?? raw.name) === 'maybe-created',
-      );
-      expect(created).toHaveLength(1);
+      const held = input.proxyUsername ?? input.name;
+      expect(storedIdentities(sandbox, provider).filter((stored) => stored.name === held)).toHaveLength(1);
+      // ...and it is recognisable from the create alone: exactly one listed sub-user holds its echo.
+      const listed = await pool.driver(sandbox, provider).list();
+      expect(listed.filter((subUser) => echoMatches(driver.expectedEcho(input), subUser))).toHaveLength(1);
     });
 
     it('503 on create → PROVIDER_UNAVAILABLE, not retried', async () => {
@@ -175,8 +212,13 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
         retryAfter: 0,
         times: 1,
       });
-      await expect(driver.create({ name: 'after-429' })).resolves.toMatchObject({ name: 'after-429' });
+      const input = namedInput(provider, 'after-429');
+      const created = await driver.create(input);
+      expect(echoMatches(driver.expectedEcho(input), created)).toBe(true);
       expect(sandbox.control.calls()[`${provider}.create`]).toBe(2);
+      expect(storedIdentities(sandbox, provider).map((stored) => stored.id)).toContain(
+        created.providerSubUserId,
+      );
     });
 
     it('connection refused → resent (nothing reached the provider), then PROVIDER_UNAVAILABLE', async () => {
@@ -185,7 +227,7 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
       // Port 1 on loopback: nothing listens there.
       const driver = registry.driverFor(
         accountFor(sandbox, provider, {
-          baseUrl: `http://127.0.0.1:1/${provider === 'webshare' ? 'webshare' : 'proxyhat/v1'}`,
+          baseUrl: `http://127.0.0.1:1${SANDBOX_PATHS[provider]}`,
         }),
       );
       const error = await rejectionOf(driver.create({ name: 'unreachable' }));
@@ -197,11 +239,13 @@ describe.each<ProviderName>(['webshare', 'proxyhat'])('provider faults: %s', (pr
 
   it('never puts the API key or a proxy password into an error', async () => {
     const driver = pool.driver(sandbox, provider, { account: { apiKey: 'super-secret-key-123' } });
+    const description = pool.create().describe(provider);
+    const choosesPassword = description.fields.proxyPassword.support === 'native';
     const error = await rejectionOf(
-      driver.create({ name: 'x', ...(provider === 'proxyhat' ? { proxyPassword: 'pw-secret-456' } : {}) }),
+      driver.create({ name: 'x', ...(choosesPassword ? { proxyPassword: 'pwSecret456' } : {}) }),
     );
     const rendered = `${JSON.stringify(error)} ${error.stack} ${JSON.stringify(Object.entries(error))}`;
     expect(rendered).not.toContain('super-secret-key-123');
-    expect(rendered).not.toContain('pw-secret-456');
+    expect(rendered).not.toContain('pwSecret456');
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ProviderName } from '@app/domain';
+import { type CreateSubUserInput, PROVIDER_NAMES, type ProviderName } from '@app/domain';
 import {
   type DriverOptionsInput,
   type ProviderAccountConfig,
@@ -23,6 +23,62 @@ export const SANDBOX_KEYS: Record<ProviderName, string> = {
   iproyal: 'iproyal-sandbox-key',
 };
 
+/** Every provider the gateway drives: the suites run once for each. */
+export const ALL_PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;
+
+export function baseUrlOf(sandbox: RunningSandbox, provider: ProviderName): string {
+  const urls: Record<ProviderName, string> = {
+    webshare: sandbox.webshareBaseUrl,
+    proxyhat: sandbox.proxyhatBaseUrl,
+    iproyal: sandbox.iproyalBaseUrl,
+  };
+  return urls[provider];
+}
+
+/** The path of each simulator under the sandbox's origin (for a base URL on another port). */
+export const SANDBOX_PATHS: Record<ProviderName, string> = {
+  webshare: '/webshare',
+  proxyhat: '/proxyhat/v1',
+  iproyal: '/iproyal/v1',
+};
+
+/** An id the provider accepts in a path but holds nothing under. */
+export const MISSING_IDS: Record<ProviderName, string> = {
+  webshare: '99999999',
+  proxyhat: '00000000-0000-4000-8000-000000000000',
+  iproyal: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
+};
+
+/**
+ * Create input that names the sub-user where the provider can hold it: the name, or for IPRoyal
+ * (which has only the username) a username made of the name's letters and digits.
+ */
+export function namedInput(provider: ProviderName, name: string): CreateSubUserInput {
+  if (provider !== 'iproyal') return { name };
+  return {
+    name,
+    proxyUsername: name
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 32)
+      .padEnd(3, '0'),
+  };
+}
+
+/** What the sandbox stores for a provider, reduced to (provider id, the name it holds). */
+export function storedIdentities(
+  sandbox: RunningSandbox,
+  provider: ProviderName,
+): Array<{ id: string; name: string | null }> {
+  switch (provider) {
+    case 'webshare':
+      return sandbox.control.state('webshare').map((raw) => ({ id: String(raw.id), name: raw.label }));
+    case 'proxyhat':
+      return sandbox.control.state('proxyhat').map((raw) => ({ id: raw.uuid, name: raw.name }));
+    case 'iproyal':
+      return sandbox.control.state('iproyal').map((raw) => ({ id: raw.hash, name: raw.username }));
+  }
+}
+
 export function accountFor(
   sandbox: RunningSandbox,
   provider: ProviderName,
@@ -31,7 +87,7 @@ export function accountFor(
   return {
     id: `acc-${provider}-${randomUUID()}`,
     provider,
-    baseUrl: provider === 'webshare' ? sandbox.webshareBaseUrl : sandbox.proxyhatBaseUrl,
+    baseUrl: baseUrlOf(sandbox, provider),
     apiKey: SANDBOX_KEYS[provider],
     planId: null,
     ...overrides,
