@@ -101,8 +101,21 @@ describe('Webshare simulator (sub-user API v2)', () => {
       const second = await create({ label: 'b' });
       await http('DELETE', `${subusers}${second.body.id}/`, { headers: wsAuth() });
       const third = await create({ label: 'c' });
-      expect(second.body.id).toBe(first.body.id + 1);
-      expect(third.body.id).toBe(second.body.id + 1);
+      expect(second.body.id).toBeGreaterThan(first.body.id);
+      expect(third.body.id).toBeGreaterThan(second.body.id);
+      for (const id of [first.body.id, second.body.id, third.body.id])
+        expect(Number.isSafeInteger(id)).toBe(true);
+    });
+
+    it('seeded sub-users keep their seed numbers as ids and list before created ones', async () => {
+      const created = await create({ label: 'created first' });
+      sandbox.control.seed({ provider: 'webshare', count: 2 });
+      const listed = await http('GET', subusers, { headers: wsAuth() });
+      expect(listed.body.results.map((s: { id: number }) => s.id)).toEqual([1, 2, created.body.id]);
+      const deleted = await http('DELETE', `${subusers}1/`, { headers: wsAuth() });
+      expect(deleted.status).toBe(204);
+      const after = await http('GET', subusers, { headers: wsAuth() });
+      expect(after.body.results.map((s: { id: number }) => s.id)).toEqual([2, created.body.id]);
     });
 
     it('PATCH changes only the fields sent', async () => {
@@ -258,7 +271,7 @@ describe('Webshare simulator (sub-user API v2)', () => {
       const theirs = await http('GET', `${subusers}${mine.body.id}/`, { headers: wsAuth('ws-other-key') });
       expect(theirs.status).toBe(404);
       const other = await create({ label: 'theirs' }, 'ws-other-key');
-      expect(other.body.id).toBe(1);
+      expect(other.body.id).toBeGreaterThan(mine.body.id);
       expect(sandbox.control.state('webshare', WS_KEY).map((s) => s.label)).toEqual(['mine']);
     });
 

@@ -1,3 +1,4 @@
+import { ClockIds } from '../clock-ids';
 import { deterministicString, randomLowercase, randomString } from '../random-ids';
 import { addOneMonth, parseIsoDateTime, webshareDateTime } from '../time-format';
 import {
@@ -23,8 +24,7 @@ interface PlanSubusers {
 }
 
 interface Account {
-  /** Ids are per account, increasing and never reused (also across plans). */
-  nextId: number;
+  /** How many sub-users were seeded: seeded sub-user n has id n (deterministic data). */
   seedCounter: number;
   plans: Map<string, PlanSubusers>;
   credentials: WebshareProxyCredentials;
@@ -42,10 +42,15 @@ function planKey(planId: number | null): string {
   return planId === null ? DEFAULT_PLAN : String(planId);
 }
 
-/** In-memory Webshare accounts, one per API key. */
+/**
+ * In-memory Webshare accounts, one per API key. Created sub-users get clock-derived ids
+ * (clock-ids.ts), so a restarted sandbox never hands out an id again; seeded ones get their
+ * seed number, far below.
+ */
 export class WebshareStore {
   private accounts = new Map<string, Account>();
   private microsCounter = 0;
+  private readonly ids = new ClockIds();
 
   constructor(private readonly keys: readonly string[]) {
     this.reset();
@@ -56,7 +61,6 @@ export class WebshareStore {
       this.keys.map((key) => [
         key,
         {
-          nextId: 1,
           seedCounter: 0,
           plans: new Map(),
           credentials: {
@@ -95,7 +99,7 @@ export class WebshareStore {
     const stamp = webshareDateTime(now, this.nextMicros());
     const start = input.bandwidth_use_start ?? { ms: now, micros: this.nextMicros() };
     const subuser: WebshareSubuser = {
-      id: account.nextId++,
+      id: this.ids.next(),
       label: input.label ?? '',
       proxy_countries: input.proxy_countries ?? null,
       proxy_limit: input.proxy_limit ?? 0,
@@ -228,7 +232,8 @@ export class WebshareStore {
       const stamp = webshareDateTime(createdMs, index % 1000);
       const startMs = Date.UTC(2026, index % 12, 1 + (index % 28));
       const subuser: WebshareSubuser = {
-        id: account.nextId++,
+        // The seed number: the same on every run, and below every id create hands out.
+        id: index + 1,
         label: `${labelPrefix}${index + 1}`,
         proxy_countries: SEED_COUNTRIES[index % SEED_COUNTRIES.length],
         proxy_limit: SEED_PROXY_LIMITS[index % SEED_PROXY_LIMITS.length],
@@ -286,7 +291,21 @@ export class WebshareStore {
       account.plans.set(name, plan);
     }
     plan.byId.set(stored.subuser.id, stored);
-    plan.ordered.push(stored.subuser);
+    const { ordered } = plan;
+    const id = stored.subuser.id;
+    if (ordered.length === 0 || ordered[ordered.length - 1].id < id) {
+      ordered.push(stored.subuser);
+      return;
+    }
+    // A seed after creates: its small id goes before theirs.
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (ordered[middle].id < id) low = middle + 1;
+      else high = middle;
+    }
+    ordered.splice(low, 0, stored.subuser);
   }
 
   private plan(key: string, planId: number | null): PlanSubusers | undefined {
