@@ -22,6 +22,60 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+/** Query parameter names that carry secrets (compared lower-case, without `-` and `_`). */
+const SECRET_PARAMETERS = new Set([
+  'key',
+  'apikey',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'auth',
+  'authorization',
+  'bearer',
+  'jwt',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'sig',
+  'signature',
+  'session',
+  'sessionid',
+  'credentials',
+]);
+const SECRET_PARTS = /token|secret|passw|apikey|credential|signature|privatekey/;
+
+function isSecretParameter(name: string): boolean {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    // A malformed escape: judge the raw name.
+  }
+  const normalized = decoded.toLowerCase().replace(/[-_.\s[\]]/g, '');
+  return SECRET_PARAMETERS.has(normalized) || SECRET_PARTS.test(normalized);
+}
+
+/**
+ * The URL as logged: values of query parameters that look like secrets (`?api_key=`, `token`,
+ * `password`, ...) are replaced, so a key sent in the wrong place is not written in clear.
+ */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const query = url
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals < 0 ? pair : pair.slice(0, equals);
+      return equals >= 0 && isSecretParameter(name) ? `${name}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, start)}?${query}`;
+}
+
 export function loggerOptions(config: GatewayConfig, stream?: NodeJS.WritableStream): Params {
   const options: Options = {
     level: config.logging.level,
@@ -36,7 +90,7 @@ export function loggerOptions(config: GatewayConfig, stream?: NodeJS.WritableStr
       req: (request: { id: string; method: string; url: string }) => ({
         id: request.id,
         method: request.method,
-        url: request.url,
+        url: redactUrl(request.url),
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },
