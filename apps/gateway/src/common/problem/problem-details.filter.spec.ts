@@ -29,7 +29,7 @@ describe('problemFor', () => {
     });
   });
 
-  it('maps Nest HTTP exceptions by status, and Fastify parser errors to MALFORMED_REQUEST', () => {
+  it('maps Nest HTTP exceptions by status, Fastify parser errors to MALFORMED_REQUEST, and hardening #8: a body over the limit to 413 PAYLOAD_TOO_LARGE', () => {
     expect(problemFor(new NotFoundException('Cannot GET /x'), 'r')).toMatchObject({
       status: 404,
       code: 'NOT_FOUND',
@@ -42,11 +42,82 @@ describe('problemFor', () => {
       code: 'FST_ERR_CTP_BODY_TOO_LARGE',
       statusCode: 413,
     });
-    expect(problemFor(tooLarge, 'r')).toMatchObject({
-      status: 400,
-      code: 'MALFORMED_REQUEST',
-      detail: 'Request body is too large',
+    expect(problemFor(tooLarge, 'r')).toEqual({
+      type: 'urn:subuser-gateway:problem:payload-too-large',
+      title: 'Payload too large',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      source: 'gateway',
+      detail: 'Request body is larger than the gateway accepts (BODY_LIMIT_BYTES)',
+      requestId: 'r',
     });
+    const badJson = Object.assign(new Error('Unexpected token'), {
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      statusCode: 400,
+    });
+    expect(problemFor(badJson, 'r')).toMatchObject({ status: 400, code: 'MALFORMED_REQUEST' });
+  });
+
+  // The shapes below are what Prisma 7 with @prisma/adapter-pg and pg were seen to throw.
+  it.each([
+    [
+      'an unreachable server (Prisma P1001)',
+      Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), {
+        code: 'P1001',
+        meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable', host: '127.0.0.1' } } },
+      }),
+    ],
+    [
+      'a raw query on an unreachable server (P2010 wrapping DatabaseNotReachable)',
+      Object.assign(new Error('Raw query failed'), {
+        code: 'P2010',
+        meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } },
+      }),
+    ],
+    [
+      'a terminated backend (57P01)',
+      Object.assign(new Error('Raw query failed'), {
+        code: 'P2010',
+        meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P01', severity: 'FATAL' } } },
+      }),
+    ],
+    [
+      'a database not accepting connections (FATAL 55000)',
+      Object.assign(new Error('Database error'), {
+        code: 'P2039',
+        meta: { driverAdapterError: { cause: { kind: 'postgres', code: '55000', severity: 'FATAL' } } },
+      }),
+    ],
+    ['pg: a connection cut under it', new Error('Connection terminated unexpectedly')],
+    ['a refused socket', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+  ])('hardening #9: answers 503 DATABASE_UNAVAILABLE for %s', (_label, error) => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(problemFor(error, 'r')).toEqual({
+        type: 'urn:subuser-gateway:problem:database-unavailable',
+        title: 'Database unavailable',
+        status: 503,
+        code: 'DATABASE_UNAVAILABLE',
+        source: 'gateway',
+        detail: 'The database cannot be reached right now; retry after the time in Retry-After',
+        requestId: 'r',
+      });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('hardening #9: keeps a query the database refused (a constraint, a syntax error) a 500 INTERNAL', () => {
+    const log = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const refused = Object.assign(new Error('Raw query failed'), {
+        code: 'P2010',
+        meta: { driverAdapterError: { cause: { kind: 'postgres', code: '42601', severity: 'ERROR' } } },
+      });
+      expect(problemFor(refused, 'r').code).toBe('INTERNAL');
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('turns anything unexpected into 500 INTERNAL with an error id that is also logged, never the error text', () => {

@@ -1,10 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode, GatewayError, ProviderError } from '@app/domain';
-import { PROBLEM_CONTENT_TYPE, ProblemDetails, buildProblem } from './problem-details';
+import { GatewayError, ProviderError } from '@app/domain';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
+import { PROBLEM_CONTENT_TYPE, ProblemCode, ProblemDetails, buildProblem } from './problem-details';
 
-const STATUS_TO_CODE: Record<number, ErrorCode> = {
+const STATUS_TO_CODE: Record<number, ProblemCode> = {
   400: 'MALFORMED_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
@@ -12,11 +13,13 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
   405: 'NOT_FOUND',
   409: 'CONFLICT',
   412: 'PRECONDITION_FAILED',
-  413: 'MALFORMED_REQUEST',
+  413: 'PAYLOAD_TOO_LARGE',
   415: 'MALFORMED_REQUEST',
   422: 'VALIDATION_FAILED',
   429: 'RATE_LIMITED',
 };
+
+const BODY_TOO_LARGE = 'Request body is larger than the gateway accepts (BODY_LIMIT_BYTES)';
 
 interface FastifyLikeError {
   code?: string;
@@ -49,22 +52,38 @@ const logger = new Logger('ProblemDetails');
 export class ProblemDetailsFilter implements ExceptionFilter {
   catch(thrown: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const request = context.getRequest<FastifyRequest>();
-    const reply = context.getResponse<FastifyReply>();
-    const problem =
-      thrown instanceof RenderedProblem ? thrown.problem : problemFor(thrown, String(request.id));
-    const exception = thrown instanceof RenderedProblem ? thrown.original : thrown;
-    const retryAfter = exception instanceof ProviderError ? exception.retryAfterSeconds : undefined;
-    const retryAfterExtra =
-      exception instanceof GatewayError ? exception.extras?.retryAfterSeconds : undefined;
-    const seconds = retryAfter ?? (typeof retryAfterExtra === 'number' ? retryAfterExtra : undefined);
-    if (seconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(seconds))));
-    if (exception instanceof HttpException) {
-      const headers = (exception.getResponse() as { headers?: Record<string, string> }).headers;
-      for (const [name, value] of Object.entries(headers ?? {})) reply.header(name, value);
-    }
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    replyWithProblem(context.getRequest<FastifyRequest>(), context.getResponse<FastifyReply>(), thrown);
   }
+}
+
+/**
+ * Sends the problem for `thrown` with its headers (Retry-After, an HttpException's own): the one
+ * way every error answer leaves the gateway, from the filter and from the Fastify hooks that
+ * answer before Nest runs (authentication, router errors).
+ */
+export function replyWithProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  thrown: unknown,
+): FastifyReply {
+  const problem = thrown instanceof RenderedProblem ? thrown.problem : problemFor(thrown, String(request.id));
+  const exception = thrown instanceof RenderedProblem ? thrown.original : thrown;
+  const seconds = retryAfterSeconds(problem, exception);
+  if (seconds !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(seconds))));
+  if (exception instanceof HttpException) {
+    const headers = (exception.getResponse() as { headers?: Record<string, string> }).headers;
+    for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
+  }
+  return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+function retryAfterSeconds(problem: ProblemDetails, exception: unknown): number | undefined {
+  if (problem.code === 'DATABASE_UNAVAILABLE') return DATABASE_RETRY_AFTER_SECONDS;
+  if (exception instanceof ProviderError && exception.retryAfterSeconds !== undefined) {
+    return exception.retryAfterSeconds;
+  }
+  const extra = exception instanceof GatewayError ? exception.extras?.retryAfterSeconds : undefined;
+  return typeof extra === 'number' ? extra : undefined;
 }
 
 /** The problem body for any thrown value (unexpected ones are logged with their error id). */
@@ -93,11 +112,23 @@ export function problemFor(exception: unknown, requestId: string): ProblemDetail
     const message =
       typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
     const detail = Array.isArray(message) ? message.join('; ') : String(message);
-    return buildProblem(code, detail, requestId);
+    return buildProblem(code, code === 'PAYLOAD_TOO_LARGE' ? BODY_TOO_LARGE : detail, requestId);
+  }
+  if (isDatabaseUnavailable(exception)) {
+    // Logged without the error's text, which can name the database host.
+    logger.warn({ requestId }, 'Database unavailable');
+    return buildProblem(
+      'DATABASE_UNAVAILABLE',
+      'The database cannot be reached right now; retry after the time in Retry-After',
+      requestId,
+    );
   }
   const fastifyError = exception as FastifyLikeError;
   if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
     const status = fastifyError.statusCode ?? 500;
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return buildProblem('PAYLOAD_TOO_LARGE', describeFastifyError(fastifyError), requestId);
+    }
     if (status >= 400 && status < 500) {
       return buildProblem('MALFORMED_REQUEST', describeFastifyError(fastifyError), requestId);
     }
@@ -137,7 +168,7 @@ function describeFastifyError(error: FastifyLikeError): string {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Unsupported content type: send application/json';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'Request body is too large';
+      return BODY_TOO_LARGE;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'Body cannot be empty when content-type is application/json';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

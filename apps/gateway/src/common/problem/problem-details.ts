@@ -1,7 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ERROR_CATALOG, ErrorCode, FieldError } from '@app/domain';
+import { ERROR_CATALOG, FieldError } from '@app/domain';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/**
+ * Codes only the HTTP edge answers: limits of the transport and an unreachable database. No
+ * service throws them; the problem rendering (the filter, the client-error handler) does.
+ */
+export const EDGE_ERROR_CATALOG = {
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+/** Every code a problem can carry: the domain's and the edge's. */
+export const PROBLEM_CATALOG = { ...ERROR_CATALOG, ...EDGE_ERROR_CATALOG };
+export type ProblemCode = keyof typeof PROBLEM_CATALOG;
 
 export class ProblemFieldError implements FieldError {
   @ApiProperty({ example: 'trafficLimit' })
@@ -25,8 +40,8 @@ export class ProblemDetails {
   @ApiProperty({ example: 'name must be shorter than or equal to 100 characters' })
   detail!: string;
 
-  @ApiProperty({ enum: Object.keys(ERROR_CATALOG), example: 'VALIDATION_FAILED' })
-  code!: ErrorCode;
+  @ApiProperty({ enum: Object.keys(PROBLEM_CATALOG), example: 'VALIDATION_FAILED' })
+  code!: ProblemCode;
 
   @ApiProperty({
     description: 'Who refused the call: the gateway itself or the upstream provider',
@@ -58,17 +73,17 @@ export class ProblemDetails {
   [extra: string]: unknown;
 }
 
-export function problemType(code: ErrorCode): string {
+export function problemType(code: ProblemCode): string {
   return `urn:subuser-gateway:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
 export function buildProblem(
-  code: ErrorCode,
+  code: ProblemCode,
   detail: string,
   requestId: string,
   extras: Partial<ProblemDetails> = {},
 ): ProblemDetails {
-  const { status, title } = ERROR_CATALOG[code];
+  const { status, title } = PROBLEM_CATALOG[code];
   return {
     type: problemType(code),
     title,
