@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { RunningGateway, startTestGateway } from '../support/gateway';
+import { RunningGateway, TEST_ADMIN_KEY, startTestGateway } from '../support/gateway';
 
 describe('gateway foundation over HTTP', () => {
   let gateway: RunningGateway;
@@ -16,10 +16,21 @@ describe('gateway foundation over HTTP', () => {
     expect(response.body).toEqual({ status: 'ok' });
   });
 
-  it('reports ready when the database answers, naming which database', async () => {
-    const response = await request(gateway.url).get('/health/ready').expect(200);
+  it('reports ready when the database answers, naming which database to an admin key', async () => {
+    const response = await request(gateway.url)
+      .get('/health/ready')
+      .set('authorization', `Bearer ${TEST_ADMIN_KEY}`)
+      .expect(200);
     expect(response.body.status).toBe('ok');
     expect(response.body.info.database).toEqual({ status: 'up', kind: gateway.database.kind });
+  });
+
+  it('hardening #11: tells an unauthenticated caller only up or degraded, never which accounts or database', async () => {
+    for (const authorization of [undefined, 'Bearer sgw_not_a_real_key_000000000000']) {
+      const call = request(gateway.url).get('/health/ready');
+      const response = await (authorization ? call.set('authorization', authorization) : call).expect(200);
+      expect(response.body).toEqual({ status: 'ok', database: 'up', providers: 'up' });
+    }
   });
 
   it('serves an OpenAPI 3 document with title, version, bearer auth and tags', async () => {
@@ -59,18 +70,34 @@ describe('gateway foundation over HTTP', () => {
     expect(response.body.requestId).toBe(response.headers['x-request-id']);
   });
 
-  it.each([
-    ['a body that is not JSON', 'application/json', '{"name": '],
-    ['a body over the limit', 'application/json', JSON.stringify({ name: 'x'.repeat(4096) })],
-  ])('turns Fastify parser errors into 400 MALFORMED_REQUEST: %s', async (_label, contentType, body) => {
+  it('turns Fastify parser errors into 400 MALFORMED_REQUEST: a body that is not JSON', async () => {
     const response = await request(gateway.url)
       .post('/health/live')
-      .set('content-type', contentType)
-      .send(body)
+      .set('content-type', 'application/json')
+      .send('{"name": ')
       .expect(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 400, code: 'MALFORMED_REQUEST', source: 'gateway' });
     expect(typeof response.body.detail).toBe('string');
+  });
+
+  it('hardening #8: answers a body over the limit with 413 PAYLOAD_TOO_LARGE problem+json', async () => {
+    const response = await request(gateway.url)
+      .post('/v1/tenants')
+      .set('authorization', `Bearer ${TEST_ADMIN_KEY}`)
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ name: 'x'.repeat(4096) }))
+      .expect(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toEqual({
+      type: 'urn:subuser-gateway:problem:payload-too-large',
+      title: 'Payload too large',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      source: 'gateway',
+      detail: 'Request body is larger than the gateway accepts (BODY_LIMIT_BYTES)',
+      requestId: response.headers['x-request-id'],
+    });
   });
 
   it('keeps a caller-supplied request id and echoes it back', async () => {

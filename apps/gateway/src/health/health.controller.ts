@@ -1,13 +1,21 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { FastifyReply } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { PrismaService } from '@app/persistence';
 import { ProviderAccountRepository } from '@app/persistence/repositories/provider-account.repository';
+import { ApiKeysService } from '../access/api-keys.service';
 import { Public } from '../access/auth-context';
+import { GATEWAY_CONFIG } from '../config/config.module';
+import { GatewayConfig } from '../config/gateway-config';
+import { presentsMetricsToken } from '../observability/metrics-token';
 import { AccountHealth, UpstreamObserver } from '../observability/upstream-observer';
 
-const readyExample = {
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+const publicReadyExample = { status: 'ok', database: 'up', providers: 'degraded' };
+
+const detailedReadyExample = {
   status: 'ok',
   info: { database: { status: 'up', kind: 'postgres' } },
   error: {},
@@ -35,6 +43,14 @@ interface ProviderReadiness extends AccountHealth {
 
 type ReadinessResult = HealthCheckResult & { providers: ProviderReadiness[] };
 
+/** What anyone may know: whether the gateway can serve, never which accounts it holds. */
+interface PublicReadiness {
+  status: 'ok' | 'error';
+  database: 'up' | 'down';
+  /** `degraded` when any provider account's circuit is not closed. */
+  providers: 'up' | 'degraded';
+}
+
 @ApiTags('health')
 @Public()
 @Controller('health')
@@ -45,6 +61,8 @@ export class HealthController {
     private readonly prisma: PrismaService,
     private readonly accounts: ProviderAccountRepository,
     private readonly upstream: UpstreamObserver,
+    private readonly apiKeys: ApiKeysService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   @Get('live')
@@ -56,12 +74,20 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
-    summary:
-      'Readiness: the database answers; each provider account’s circuit and last error are reported, without failing readiness',
+    summary: 'Readiness: the database answers; provider accounts are reported without failing readiness',
+    description:
+      'Anyone gets `{status, database, providers}` (providers `up` or `degraded`). With an admin API key, or the ' +
+      'METRICS_TOKEN, as a bearer: the database check and each provider account’s circuit and last error.',
   })
-  @ApiOkResponse({ schema: { example: readyExample } })
+  @ApiOkResponse({
+    schema: { oneOf: [{ example: publicReadyExample }, { example: detailedReadyExample }] },
+  })
   @ApiServiceUnavailableResponse({ description: 'The database does not answer (same body, status "error")' })
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessResult> {
+  async ready(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReadinessResult | PublicReadiness> {
+    const detailed = await this.mayReadDetail(request.headers.authorization);
     let result: HealthCheckResult;
     try {
       result = await this.health.check([() => this.checkDatabase()]);
@@ -69,9 +95,28 @@ export class HealthController {
       // Terminus reports a failed check as 503 with the whole result as the body: keep that body.
       if (!(error instanceof ServiceUnavailableException)) throw error;
       void reply.status(503);
-      return { ...(error.getResponse() as HealthCheckResult), providers: [] };
+      const failed = error.getResponse() as HealthCheckResult;
+      return detailed
+        ? { ...failed, providers: [] }
+        : { status: 'error', database: 'down', providers: this.upstream.anyDegraded() ? 'degraded' : 'up' };
     }
-    return { ...result, providers: await this.providers() };
+    const providers = await this.providers();
+    if (detailed) return { ...result, providers };
+    const degraded = providers.some((provider) => provider.status === 'degraded');
+    return { status: 'ok', database: 'up', providers: degraded ? 'degraded' : 'up' };
+  }
+
+  /** Account ids, names and errors are for operators: an admin key or the metrics token. */
+  private async mayReadDetail(authorization: string | undefined): Promise<boolean> {
+    if (presentsMetricsToken(this.config, authorization)) return true;
+    const key = BEARER.exec(authorization ?? '')?.[1];
+    if (!key) return false;
+    try {
+      return (await this.apiKeys.authenticate(key))?.isAdmin === true;
+    } catch {
+      // The database is down: answer what anyone may know (the check below reports it).
+      return false;
+    }
   }
 
   private async providers(): Promise<ProviderReadiness[]> {

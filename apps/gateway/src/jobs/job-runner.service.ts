@@ -109,32 +109,45 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
       try {
         const outcome = await handler.run(context);
         if (controller.signal.aborted) return this.handBack(job);
-        await this.jobs.finish(job.id, this.owner, {
-          status: outcome.error ? 'failed' : 'succeeded',
+        const status = outcome.error ? 'failed' : 'succeeded';
+        const recorded = await this.jobs.finish(job.id, this.owner, {
+          status,
           counts: outcome.counts,
           results: outcome.results,
           error: outcome.error ?? null,
         });
-        this.logger.log(
-          `Job ${job.type} ${job.id} ${outcome.error ? 'failed' : 'succeeded'} in ${Date.now() - started} ms`,
-        );
+        if (recorded) this.finished(job, status);
+        this.logger.log(`Job ${job.type} ${job.id} ${status} in ${Date.now() - started} ms`);
       } catch (error) {
         if (controller.signal.aborted) return this.handBack(job);
-        this.metrics.jobsFinished.inc({ type: job.type, status: 'failed' });
         this.logger.error(`Job ${job.type} ${job.id} failed: ${(error as Error).message}`);
-        await this.jobs.finish(job.id, this.owner, {
+        const recorded = await this.jobs.finish(job.id, this.owner, {
           status: 'failed',
           counts: counts as Prisma.InputJsonValue,
           results: [],
           error: (error as Error).message,
         });
+        if (recorded) this.finished(job, 'failed');
       } finally {
         clearInterval(heartbeat);
         this.running.delete(job.id);
         this.kick();
       }
-    })();
+    })().catch((error: unknown) => {
+      // Recording the end failed (e.g. the database is unreachable): the lease expires and the
+      // job is claimed again; an unhandled rejection here would take the whole process down.
+      this.logger.error(`Job ${job.type} ${job.id} could not be recorded: ${(error as Error).message}`);
+    });
     this.running.set(job.id, { controller, done });
+  }
+
+  /**
+   * Every job this replica finishes is counted once, by type and final status, whether the
+   * handler reported a failure, threw, or succeeded; a job handed back to the queue, or whose
+   * lease another replica took, has not finished here.
+   */
+  private finished(job: Job, status: 'succeeded' | 'failed'): void {
+    this.metrics.jobsFinished.inc({ type: job.type, status });
   }
 
   /** A job stopped by shutdown goes back to the queue for the next replica (or the next start). */

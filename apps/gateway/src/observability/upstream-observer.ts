@@ -37,6 +37,11 @@ export class UpstreamObserver {
     return this.accounts.get(accountId) ?? { circuit: 'closed', lastError: null, lastSuccessAt: null };
   }
 
+  /** Any account seen by this process has a circuit that is not closed. */
+  anyDegraded(): boolean {
+    return [...this.accounts.values()].some((health) => health.circuit !== 'closed');
+  }
+
   private entry(accountId: string): AccountHealth {
     let health = this.accounts.get(accountId);
     if (!health) {
