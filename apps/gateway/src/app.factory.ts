@@ -12,8 +12,8 @@ import { createValidationPipe } from './common/validation';
 import { mountSwagger } from './docs/swagger';
 import { GATEWAY_VERSION } from './version';
 import { parseQueryString } from './common/query-string';
-import { problemFor } from './common/problem/problem-details.filter';
-import { PROBLEM_CONTENT_TYPE } from './common/problem/problem-details';
+import { replyWithProblem } from './common/problem/problem-details.filter';
+import { RequestAuthenticator } from './access/request-authenticator';
 
 // A caller's X-Request-Id is kept when it is short and plain, so it cannot forge log lines.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,12 +45,7 @@ export async function createGatewayApp(
     // Errors the router raises before any route runs (bad URL encoding, an over-long path
     // parameter) are answered as problem+json too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
-      const problem = problemFor(error, String(request.id));
-      void reply
-        .status(problem.status)
-        .header('content-type', PROBLEM_CONTENT_TYPE)
-        .header('x-request-id', request.id)
-        .send(problem);
+      void replyWithProblem(request, reply.header('x-request-id', request.id), error);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -99,6 +94,10 @@ export async function createGatewayApp(
       },
     },
   });
+
+  // Callers of protected routes are authenticated before their body is read; after helmet, whose
+  // onRequest hook must set the security headers on that early answer too.
+  app.get(RequestAuthenticator).install(fastify);
 
   app.useGlobalPipes(createValidationPipe());
   mountSwagger(app, GATEWAY_VERSION);

@@ -1,17 +1,25 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ApiKeyRepository } from '@app/persistence/repositories/api-key.repository';
 import { TenantRepository } from '@app/persistence/repositories/tenant.repository';
-import { ApiKeyGuard } from './api-key.guard';
+import { RateLimitGuard } from '../observability/rate-limit.guard';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { RequestAuthenticator } from './request-authenticator';
 import { RevocationBus } from './revocation-bus';
+import { ScopeGuard } from './scope.guard';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
-/** API keys, tenants and the global guard. Global so others can use TenantRepository. */
+/**
+ * API keys, tenants, the authentication hook and the global guards. Global so others can use
+ * TenantRepository and authentication (readiness details). The guards run in this order: the
+ * per-key rate limit (so refused calls count too), then scopes; authentication itself happens
+ * earlier, in a hook, before the body is read.
+ */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   controllers: [ApiKeysController, TenantsController],
   providers: [
     ApiKeyRepository,
@@ -19,8 +27,10 @@ import { TenantsService } from './tenants.service';
     RevocationBus,
     ApiKeysService,
     TenantsService,
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    RequestAuthenticator,
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: ScopeGuard },
   ],
-  exports: [ApiKeysService, TenantRepository],
+  exports: [ApiKeysService, TenantRepository, RequestAuthenticator],
 })
 export class AccessModule {}

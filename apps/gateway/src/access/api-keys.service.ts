@@ -12,23 +12,16 @@ import { GatewayConfig } from '../config/gateway-config';
 import { ALL_SCOPES, AuthContext, Scope } from './auth-context';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
 import { displayPrefix, generateApiKey, hashApiKey } from './key-material';
+import { Clock } from '../common/clock';
+import { ApiKeyCache } from './api-key-cache';
 import { RevocationBus } from './revocation-bus';
 
 export const DEFAULT_TENANT_ID = 'default';
 export const BOOTSTRAP_KEY_NAME = 'bootstrap-admin';
 
-/** A revocation elsewhere reaches this replica within this time even without Redis. */
-const CACHE_TTL_MS = 1000;
-/** Bounds the memory a flood of made-up keys can take. */
-const CACHE_MAX_ENTRIES = 10_000;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 const MAX_KEY_LENGTH = 512;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface CacheEntry {
-  auth: AuthContext | null;
-  expiresAt: number;
-}
 
 export function toApiKeyDto(row: ApiKey): ApiKeyDto {
   return {
@@ -54,11 +47,8 @@ function toAuthContext(row: ApiKey): AuthContext {
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ApiKeys');
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly hashByKeyId = new Map<string, string>();
+  private readonly cache: ApiKeyCache;
   private readonly lastUsedWrittenAt = new Map<string, number>();
-  /** Bumped on every invalidation: a lookup that started before it must not refill the cache. */
-  private generation = 0;
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -67,7 +57,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly prisma: PrismaService,
     private readonly bus: RevocationBus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.cache = new ApiKeyCache(clock);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.bus.start((keyId) => this.forget(keyId));
@@ -78,23 +71,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
   async authenticate(key: string): Promise<AuthContext | null> {
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
     const hash = hashApiKey(key);
-    const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.expiresAt > now) {
-      if (hit.auth) this.noteUse(hit.auth.keyId, now);
-      return hit.auth;
+    const now = this.clock.now();
+    const cached = this.cache.get(hash);
+    if (cached !== undefined) {
+      if (cached) this.noteUse(cached.keyId, now);
+      return cached;
     }
-    const generation = this.generation;
+    const ticket = this.cache.ticket();
     const row = await this.keys.findByHash(hash);
     const auth = row && !row.revokedAt ? toAuthContext(row) : null;
-    if (generation === this.generation) {
-      if (this.cache.size >= CACHE_MAX_ENTRIES) {
-        this.cache.clear();
-        this.hashByKeyId.clear();
-      }
-      this.cache.set(hash, { auth, expiresAt: now + CACHE_TTL_MS });
-      if (auth) this.hashByKeyId.set(auth.keyId, hash);
-    }
+    this.cache.set(hash, auth, ticket);
     if (row && auth) {
       if (!this.lastUsedWrittenAt.has(row.id))
         this.lastUsedWrittenAt.set(row.id, row.lastUsedAt?.getTime() ?? 0);
@@ -146,8 +132,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
       );
       return created;
     });
-    // A lookup of this key that failed a moment ago must not keep it out.
-    this.cache.delete(keyHash);
+    this.cache.forgetHash(keyHash);
     return { ...toApiKeyDto(row), key };
   }
 
@@ -187,10 +172,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /** Drops a key from this replica's cache (after a local or remote revocation). */
   forget(keyId: string): void {
-    this.generation++;
-    const hash = this.hashByKeyId.get(keyId);
-    if (hash) this.cache.delete(hash);
-    this.hashByKeyId.delete(keyId);
+    this.cache.forgetKey(keyId);
     this.lastUsedWrittenAt.delete(keyId);
   }
 

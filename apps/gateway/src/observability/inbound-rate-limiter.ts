@@ -1,63 +1,66 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import IORedis from 'ioredis';
-import { GatewayError } from '@app/domain';
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { SharedRedis } from '../common/redis/shared-redis';
 import { GATEWAY_CONFIG } from '../config/config.module';
 import { GatewayConfig } from '../config/gateway-config';
-import { MetricsService } from './metrics.service';
 
 const WINDOW_MS = 60_000;
+/** Bounds the memory of local counting; a full map starts over (it only ever under-counts). */
+const LOCAL_MAX_KEYS = 100_000;
+
+/** Where one key stands in the current window, as the RateLimit-* headers tell it. */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  /** Seconds until the window ends and the count starts again (1–60). */
+  resetSeconds: number;
+  /** This request went over the limit. */
+  exceeded: boolean;
+}
 
 /**
  * The gateway's own per-key limit (RATE_LIMIT_PER_MINUTE): a fixed one-minute window per API
  * key, counted in Redis when REDIS_URL is set (so every replica shares it), in memory otherwise.
- * If Redis fails, requests pass: the limit protects capacity, it is not a security boundary.
+ * If Redis fails, requests are counted locally: the limit protects capacity, it is not a
+ * security boundary.
  */
 @Injectable()
-export class InboundRateLimiter implements OnApplicationShutdown {
-  private readonly logger = new Logger('InboundRateLimiter');
+export class InboundRateLimiter {
   private readonly local = new Map<string, { window: number; count: number }>();
-  private readonly redis?: IORedis;
-  private readonly limit: number;
+  readonly limit: number;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
-    private readonly metrics: MetricsService,
+    private readonly redis: SharedRedis,
+    private readonly clock: Clock,
   ) {
     this.limit = config.security.inboundRateLimitPerMinute;
-    if (config.redisUrl && this.limit > 0) {
-      this.redis = new IORedis(config.redisUrl, {
-        lazyConnect: false,
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
-      });
-      this.redis.on('error', (error) => this.logger.warn(`Redis: ${error.message}`));
-    }
   }
 
-  /** Counts one request of `keyId`; throws 429 RATE_LIMITED (with Retry-After) past the limit. */
-  async take(keyId: string): Promise<void> {
-    if (this.limit <= 0) return;
-    const now = Date.now();
+  get enabled(): boolean {
+    return this.limit > 0;
+  }
+
+  /** Counts one request of `keyId` and says where the key stands (null when the limit is off). */
+  async take(keyId: string): Promise<RateLimitState | null> {
+    if (!this.enabled) return null;
+    const now = this.clock.now();
     const window = Math.floor(now / WINDOW_MS);
     const count = (await this.countInRedis(keyId, window)) ?? this.countLocally(keyId, window);
-    if (count > this.limit) {
-      this.metrics.inboundRateLimited.inc();
-      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
-      throw new GatewayError(
-        'RATE_LIMITED',
-        `This API key sent more than ${this.limit} requests this minute`,
-        {
-          extras: { retryAfterSeconds, limitPerMinute: this.limit },
-        },
-      );
-    }
+    return {
+      limit: this.limit,
+      remaining: Math.max(0, this.limit - count),
+      resetSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)),
+      exceeded: count > this.limit,
+    };
   }
 
   private async countInRedis(keyId: string, window: number): Promise<number | undefined> {
-    if (!this.redis || this.redis.status !== 'ready') return undefined;
+    const client = this.redis.client;
+    if (!client || !this.redis.ready) return undefined;
     try {
       const key = `sgw:inbound:${keyId}:${window}`;
-      const [[, count]] = (await this.redis
+      const [[, count]] = (await client
         .multi()
         .incr(key)
         .pexpire(key, WINDOW_MS * 2)
@@ -71,15 +74,11 @@ export class InboundRateLimiter implements OnApplicationShutdown {
   private countLocally(keyId: string, window: number): number {
     const entry = this.local.get(keyId);
     if (!entry || entry.window !== window) {
-      if (this.local.size > 100_000) this.local.clear();
+      if (this.local.size >= LOCAL_MAX_KEYS) this.local.clear();
       this.local.set(keyId, { window, count: 1 });
       return 1;
     }
     entry.count += 1;
     return entry.count;
-  }
-
-  onApplicationShutdown(): void {
-    this.redis?.disconnect();
   }
 }
