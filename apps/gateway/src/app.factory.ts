@@ -13,6 +13,7 @@ import { mountSwagger } from './docs/swagger';
 import { GATEWAY_VERSION } from './version';
 import { parseQueryString } from './common/query-string';
 import { replyWithProblem } from './common/problem/problem-details.filter';
+import { answerClientError } from './common/problem/client-errors';
 import { RequestAuthenticator } from './access/request-authenticator';
 
 // A caller's X-Request-Id is kept when it is short and plain, so it cannot forge log lines.
@@ -37,6 +38,18 @@ export async function createGatewayApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
+    // Slow senders cannot hold connections: headers, then the whole request, must arrive in
+    // time or the client gets 408 and the connection closes. Node checks the deadlines every
+    // `connectionsCheckingInterval` (30 s by default, which let a late client linger that long).
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(
+        1000,
+        Math.max(100, Math.floor(config.http.headersTimeoutMs / 4)),
+      ),
+    },
+    clientErrorHandler: answerClientError,
     requestIdHeader: false,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
       requestIdFor(request.headers['x-request-id']),

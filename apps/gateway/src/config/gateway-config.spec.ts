@@ -19,6 +19,8 @@ describe('loadGatewayConfig', () => {
     expect(config.http.port).toBe(3000);
     expect(config.database.target.kind).toBe('pglite');
     expect(config.logging).toEqual({ level: 'info', format: 'pretty' });
+    // Slow senders are cut off: headers within 10 s, the whole request within 30 s.
+    expect(config.http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
     expect(config.sandbox.enabled).toBe(false);
   });
 
@@ -33,6 +35,13 @@ describe('loadGatewayConfig', () => {
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL', /redis:\/\//],
     [{ DEFAULT_PROVIDER: 'oxylabs' }, 'DEFAULT_PROVIDER', /webshare, proxyhat/],
     [{ UPSTREAM_TIMEOUT_MS: '5' }, 'UPSTREAM_TIMEOUT_MS', /100 to/],
+    [{ REQUEST_TIMEOUT_MS: 'soon' }, 'REQUEST_TIMEOUT_MS', /500 to 600000/],
+    [{ HEADERS_TIMEOUT_MS: '0' }, 'HEADERS_TIMEOUT_MS', /500 to 600000/],
+    [
+      { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' },
+      'HEADERS_TIMEOUT_MS',
+      /not be longer than REQUEST_TIMEOUT_MS \(10000\)/,
+    ],
   ])('refuses %p naming %s', (env, variable, problem) => {
     const error = errorOf(env as Record<string, string>);
     expect(error.variable).toBe(variable);

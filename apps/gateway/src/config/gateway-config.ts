@@ -9,7 +9,15 @@ export interface GatewayConfig {
   env: 'development' | 'production' | 'test';
   /** Demo conveniences (generated secrets, pretty logs) are allowed only outside production. */
   demo: boolean;
-  http: { host: string; port: number; bodyLimitBytes: number; shutdownTimeoutMs: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+    /** Longest wait for a request's headers, then for the whole request (body included). */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
   database: { url: string | undefined; target: DatabaseTarget; poolSize: number };
   security: {
     adminKey: string | undefined;
@@ -39,6 +47,8 @@ export const GATEWAY_VARIABLES = [
   'PORT',
   'BODY_LIMIT_BYTES',
   'SHUTDOWN_TIMEOUT_MS',
+  'HEADERS_TIMEOUT_MS',
+  'REQUEST_TIMEOUT_MS',
   'DATABASE_URL',
   'DATABASE_POOL_SIZE',
   'GATEWAY_ADMIN_KEY',
@@ -151,6 +161,23 @@ export function parseEncryptionKeys(raw: string | undefined): {
   return { keys, activeKeyId };
 }
 
+/**
+ * A client gets HEADERS_TIMEOUT_MS to send its headers and REQUEST_TIMEOUT_MS to send the whole
+ * request; past either it gets 408 and the connection is closed, so slow senders cannot hold
+ * connections open. The headers come first, so their limit cannot be the longer one.
+ */
+function requestTimeouts(env: Env): { headersTimeoutMs: number; requestTimeoutMs: number } {
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 500, 600_000);
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 500, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      'HEADERS_TIMEOUT_MS',
+      `must not be longer than REQUEST_TIMEOUT_MS (${requestTimeoutMs}) (got "${headersTimeoutMs}")`,
+    );
+  }
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development')!;
   const production = nodeEnv === 'production';
@@ -182,6 +209,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       port: integer(env, 'PORT', 3000, 0, 65535),
       bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
       shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+      ...requestTimeouts(env),
     },
     database: { url: databaseUrl, target, poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200) },
     security: {
