@@ -3,12 +3,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import IORedis from 'ioredis';
 import request from 'supertest';
+import { Clock } from '../../apps/gateway/src/common/clock';
 import { RunningGateway, TEST_ADMIN_KEY, startTestGateway } from '../support/gateway';
 import { TestDatabase, createTestDatabase, usingPostgres } from '../support/test-database';
 import { bearer, createKey, prismaOf } from './access-helpers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it is true, failing after 10 s. */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: still not true after 10 s`);
+    await sleep(20);
+  }
+}
+
+/** Pins a gateway's clock (key-cache expiry) to `at`; returns a way to move it. */
+function freezeClock(gateway: RunningGateway, at: number): { set(next: number): void } {
+  const spy = jest.spyOn(gateway.app.get(Clock), 'now').mockReturnValue(at);
+  return { set: (next) => spy.mockReturnValue(next) };
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,12 +90,27 @@ describe('revocation across replicas (PostgreSQL)', () => {
       stdio: 'ignore',
     });
     redisUrl = `redis://127.0.0.1:${port}`;
-    await sleep(300);
+    const probe = new IORedis(redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    probe.on('error', () => undefined);
+    await eventually('redis-server answers PING', async () => {
+      try {
+        if (probe.status !== 'ready') await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    });
+    probe.disconnect();
   });
   afterAll(async () => {
     for (const gateway of gateways.reverse()) await gateway.close().catch(() => undefined);
     for (const database of shared) await database.drop();
     redis?.kill();
+    jest.restoreAllMocks();
   });
 
   const shared: TestDatabase[] = [];
@@ -96,19 +128,27 @@ describe('revocation across replicas (PostgreSQL)', () => {
   it('without Redis, another replica stops a revoked key within a second', async () => {
     const [a, b] = await pair({});
     const key = await createKey(a, { name: 'replicated', scopes: ['sub-users:read'] });
+    const now = Date.now();
+    const bClock = freezeClock(b, now);
     await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(200);
     await request(a.url).delete(`/v1/api-keys/${key.id}`).set(bearer(TEST_ADMIN_KEY)).expect(200);
-    await sleep(1100);
+    // b still trusts its cached answer until a second has passed on its clock, then asks again.
+    bClock.set(now + 999);
+    await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(200);
+    bClock.set(now + 1000);
     await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(401);
   });
 
   it('with Redis, another replica stops a revoked key at once', async () => {
     const [a, b] = await pair({ REDIS_URL: redisUrl });
     const key = await createKey(a, { name: 'broadcast', scopes: ['sub-users:read'] });
-    // Warm b's cache, then keep it warm while revoking on a.
+    // b's clock stands still, so its cached answer never expires: only the broadcast can stop it.
+    freezeClock(b, Date.now());
     await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(200);
     await request(a.url).delete(`/v1/api-keys/${key.id}`).set(bearer(TEST_ADMIN_KEY)).expect(200);
-    await sleep(50);
-    await request(b.url).get('/v1/audit-events').set(bearer(key.key)).expect(401);
+    await eventually('b refuses the revoked key', async () => {
+      const response = await request(b.url).get('/v1/audit-events').set(bearer(key.key));
+      return response.status === 401;
+    });
   });
 });

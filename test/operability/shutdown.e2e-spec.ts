@@ -6,6 +6,15 @@ import { TEST_ADMIN_KEY } from '../support/gateway';
 
 const authorization = `Bearer ${TEST_ADMIN_KEY}`;
 
+/** Polls `check` until it is true, failing after 10 s. */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: still not true after 10 s`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}
+
 describe('graceful shutdown', () => {
   it('finishes a slow upstream call in flight on SIGTERM, refuses new connections, and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sgw-shutdown-'));
@@ -35,18 +44,28 @@ describe('graceful shutdown', () => {
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
 
-      // Every provider call now takes 2 s.
-      await fetch(`http://127.0.0.1:${sandboxPort}/__sandbox/config`, {
+      // Every provider call now takes 2 s; the sandbox counts a call as it arrives.
+      const sandbox = `http://127.0.0.1:${sandboxPort}/__sandbox`;
+      await fetch(`${sandbox}/calls`, { method: 'DELETE' });
+      await fetch(`${sandbox}/config`, {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ latencyMs: 2000 }),
       });
       const started = Date.now();
       const inFlight = fetch(`${base}/v1/sub-users/${id}?fresh=true`, { headers: { authorization } });
-      await new Promise((done) => setTimeout(done, 400));
+      // SIGTERM once the call is at the provider, i.e. really in flight.
+      await eventually('the provider call arrived', async () => {
+        const calls = (await (await fetch(`${sandbox}/calls`)).json()) as Record<string, number>;
+        return Object.values(calls).reduce((sum, count) => sum + count, 0) > 0;
+      });
       gateway.child.kill('SIGTERM');
-      await new Promise((done) => setTimeout(done, 200));
-      await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+      await eventually('new connections are refused', () =>
+        fetch(`${base}/health/live`).then(
+          () => false,
+          () => true,
+        ),
+      );
 
       const response = await inFlight;
       expect(response.status).toBe(200);
