@@ -104,9 +104,8 @@ describe('inbound rate limit shared by two replicas through Redis (PostgreSQL + 
   it('counts one key’s requests across both replicas', async () => {
     const [a, b] = gateways;
     const key = await createKey(a, { name: 'shared-limit', scopes: ['sub-users:read'] });
-    // Both replicas in one window that no earlier run of this test used.
-    const minute = Math.floor(Date.now() / 60_000) * 60_000 + 15_500;
-    for (const gateway of gateways) freezeClock(gateway, minute);
+    // Both replicas pinned to one instant, so both count in the same window (the key is new).
+    for (const gateway of gateways) freezeClock(gateway, FROZEN_AT);
     const remaining: string[] = [];
     for (const gateway of [a, b, a, b]) {
       const response = await request(gateway.url).get('/v1/sub-users').set(bearer(key.key)).expect(200);
