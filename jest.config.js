@@ -14,6 +14,8 @@ module.exports = {
     '<rootDir>/apps/**/*.spec.ts',
     '<rootDir>/libs/**/*.spec.ts',
     '<rootDir>/test/**/*.e2e-spec.ts',
+    // Services against a real database, no HTTP (the "medium" tier: test/README.md).
+    '<rootDir>/test/**/*.medium-spec.ts',
   ],
   transform: {
     '^.+\\.(t|j)s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { PrismaService } from '@app/persistence';
+import { databaseClientOf } from '@app/persistence/testing';
 import { RunningGateway, TEST_ADMIN_KEY } from '../support/gateway';
 
 export const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
@@ -9,7 +9,7 @@ export function bearer(key: string): { Authorization: string } {
 }
 
 export function prismaOf(gateway: RunningGateway) {
-  return gateway.app.get(PrismaService).client;
+  return databaseClientOf(gateway.app);
 }
 
 export async function createTenant(

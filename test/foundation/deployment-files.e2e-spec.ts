@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import {
-  GATEWAY_VARIABLES,
-  SANDBOX_VARIABLES,
-  loadGatewayConfig,
-} from '../../apps/gateway/src/config/gateway-config';
+import { SANDBOX_VARIABLES } from '@app/sandbox';
+import { GATEWAY_VARIABLES, loadGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
 
 const root = resolve(__dirname, '../..');
 const known = new Set<string>([...GATEWAY_VARIABLES, ...SANDBOX_VARIABLES]);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startGatewayProcess, waitForHttp } from '../support/process';
+import { freePort, startDemoProcess, startGatewayProcess, waitForHttp } from '../support/process';
 
 const root = resolve(__dirname, '../..');
 
@@ -63,12 +63,11 @@ describe('the gateway as a process', () => {
   it('starts on a chosen port with generated demo secrets, then serves readiness and OpenAPI', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sgw-demo-'));
     const port = await freePort();
-    const gateway = startGatewayProcess({
+    const gateway = startDemoProcess({
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       DATABASE_URL: 'pglite:memory://',
-      SANDBOX: 'true',
       SANDBOX_PORT: '0',
     });
     try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { RunningGateway, startTestGateway } from '../support/gateway';
+import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { usingPostgres } from '../support/test-database';
 import { admin, bearer, createKey, createTenant, prismaOf, tableText } from '../access/access-helpers';
 
@@ -8,13 +8,22 @@ describe('Idempotency-Key over HTTP', () => {
   let gateway: RunningGateway;
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
+    gateway = await startTestGateway(SANDBOX_ENV);
   });
   afterAll(async () => {
     await gateway?.close();
   });
 
   const tenantCount = () => prismaOf(gateway).tenant.count();
+
+  /** Polls until `condition` holds (a deadline, never a fixed sleep). */
+  async function until(condition: () => Promise<boolean>, deadlineMs = 10_000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 
   it('replays the first answer with the same status and body and creates nothing new', async () => {
     const key = randomUUID();
@@ -77,29 +86,69 @@ describe('Idempotency-Key over HTTP', () => {
 
   it('answers 409 IDEMPOTENCY_IN_PROGRESS while the first request runs', async () => {
     const key = randomUUID();
-    const body = { name: 'held' };
-    // The first request "is running": its in_progress record exists.
-    const { requestHash } = await import('../../apps/gateway/src/idempotency/canonical-json');
-    await prismaOf(gateway).idempotencyRecord.create({
-      data: {
-        id: randomUUID(),
-        tenantId: 'default',
-        method: 'POST',
-        path: '/v1/tenants',
-        key,
-        requestHash: requestHash(body),
-        state: 'in_progress',
-        expiresAt: new Date(Date.now() + 60_000),
-      },
+    const body = { provider: 'proxyhat', name: `held-${key.slice(0, 8)}` };
+    // The provider takes a while: the first request is still running when the second arrives.
+    sandboxOf(gateway).control.configure({ latencyMs: 800 });
+    try {
+      const first = request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .set('Idempotency-Key', key)
+        .send(body);
+      const firstAnswer = first.then((response) => response);
+      await until(async () => (await prismaOf(gateway).idempotencyRecord.count({ where: { key } })) === 1);
+      const second = await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .set('Idempotency-Key', key)
+        .send(body);
+      expect({ status: second.status, code: second.body.code }).toEqual({
+        status: 409,
+        code: 'IDEMPOTENCY_IN_PROGRESS',
+      });
+      expect((await firstAnswer).status).toBe(201);
+      expect(await prismaOf(gateway).subUserMapping.count({ where: { name: body.name } })).toBe(1);
+    } finally {
+      sandboxOf(gateway).control.configure({ latencyMs: 0 });
+    }
+  });
+
+  it('lets a retry take over the key of a request that died, once its lease has run out', async () => {
+    const key = randomUUID();
+    const body = { name: `orphaned-${key.slice(0, 8)}` };
+    const { requestHash } = await import('@app/domain');
+    const record = (leaseExpiresAt: Date) => ({
+      id: randomUUID(),
+      tenantId: 'default',
+      method: 'POST',
+      path: '/v1/tenants',
+      key,
+      requestHash: requestHash(body),
+      state: 'in_progress',
+      expiresAt: new Date(Date.now() + 60_000),
+      leaseExpiresAt,
     });
-    const response = await request(gateway.url)
+    // What a request that is alive leaves (it renews its lease every few seconds): 409.
+    await prismaOf(gateway).idempotencyRecord.create({ data: record(new Date(Date.now() + 8_000)) });
+    const blocked = await request(gateway.url)
       .post('/v1/tenants')
       .set(admin)
       .set('Idempotency-Key', key)
       .send(body);
-    expect(response.status).toBe(409);
-    expect(response.body.code).toBe('IDEMPOTENCY_IN_PROGRESS');
-    expect(await prismaOf(gateway).tenant.count({ where: { name: 'held' } })).toBe(0);
+    expect({ status: blocked.status, code: blocked.body.code }).toEqual({
+      status: 409,
+      code: 'IDEMPOTENCY_IN_PROGRESS',
+    });
+    // What a crashed process leaves: a lease nobody renews. The retry runs.
+    await prismaOf(gateway).idempotencyRecord.deleteMany({ where: { key } });
+    await prismaOf(gateway).idempotencyRecord.create({ data: record(new Date(Date.now() - 1_000)) });
+    await request(gateway.url)
+      .post('/v1/tenants')
+      .set(admin)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    expect(await prismaOf(gateway).tenant.count({ where: { name: body.name } })).toBe(1);
   });
 
   it('stores and replays a 4xx answer, problem body included', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startGatewayProcess, waitForHttp } from '../support/process';
+import { freePort, startDemoProcess, waitForHttp } from '../support/process';
 import { TEST_ADMIN_KEY } from '../support/gateway';
 
 const authorization = `Bearer ${TEST_ADMIN_KEY}`;
@@ -19,13 +19,12 @@ describe('graceful shutdown', () => {
   it('finishes a slow upstream call in flight on SIGTERM, refuses new connections, and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sgw-shutdown-'));
     const [port, sandboxPort] = [await freePort(), await freePort()];
-    const gateway = startGatewayProcess({
+    const gateway = startDemoProcess({
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       DATABASE_URL: 'pglite:memory://',
       GATEWAY_ADMIN_KEY: TEST_ADMIN_KEY,
-      SANDBOX: 'true',
       SANDBOX_PORT: String(sandboxPort),
       SANDBOX_RATE_LIMITS: 'off',
       UPSTREAM_RATE_LIMIT: 'false',

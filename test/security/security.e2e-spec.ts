@@ -329,7 +329,7 @@ describe('security: secrets never reach the log (the gateway as a process, debug
     const port = await freePort();
     const env: Record<string, string> = { ...process.env } as Record<string, string>;
     delete env.DATABASE_URL;
-    child = spawn(process.execPath, ['-r', './scripts/ts-register.js', 'apps/gateway/src/main.ts'], {
+    child = spawn(process.execPath, ['scripts/start-demo.js'], {
       cwd: resolve(__dirname, '../..'),
       env: {
         ...env,
@@ -341,7 +341,7 @@ describe('security: secrets never reach the log (the gateway as a process, debug
         ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
         LOG_LEVEL: 'debug',
         LOG_FORMAT: 'json',
-        SANDBOX: 'true',
+        DEMO_FROM_SOURCE: '1',
         SANDBOX_PORT: '0',
         SANDBOX_RATE_LIMITS: 'off',
         SANDBOX_WEBSHARE_KEYS: WS_KEYS.join(','),
@@ -395,7 +395,8 @@ describe('security: secrets never reach the log (the gateway as a process, debug
       name: string;
       baseUrl?: string;
     }[];
-    expect(accounts.length).toBe(2);
+    // One account per sandbox provider: Webshare, ProxyHat, IPRoyal.
+    expect(accounts.length).toBe(3);
     // The provider refuses a key (the error path logs too), and a wrong admin key is tried.
     const wsAccount = accounts.find((item) => item.name === 'webshare-sandbox') as { baseUrl: string };
     await request(url)

@@ -13,9 +13,18 @@ export interface GatewayProcess {
 
 /** Runs the gateway's real entry point (TypeScript, transpiled on load) as its own process. */
 export function startGatewayProcess(env: Record<string, string>): GatewayProcess {
+  return startProcess(['-r', './scripts/ts-register.js', 'apps/gateway/src/main.ts'], env);
+}
+
+/** Runs the demo (`npm start`'s script: the sandbox beside the gateway) from the TypeScript sources. */
+export function startDemoProcess(env: Record<string, string>): GatewayProcess {
+  return startProcess(['scripts/start-demo.js'], { DEMO_FROM_SOURCE: '1', ...env });
+}
+
+function startProcess(args: string[], env: Record<string, string>): GatewayProcess {
   const clean = { ...process.env };
   delete clean.DATABASE_URL;
-  const child = spawn(process.execPath, ['-r', './scripts/ts-register.js', 'apps/gateway/src/main.ts'], {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...clean, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

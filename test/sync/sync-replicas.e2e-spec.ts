@@ -8,8 +8,6 @@ import { JobRunner } from '../../apps/gateway/src/jobs/job-runner.service';
 import { SyncScheduler } from '../../apps/gateway/src/sync/sync-scheduler';
 import { AccountResult, accountIds, subUsersNamed, waitForJob } from './sync-helpers';
 
-const WS_KEY = 'Token ws-sandbox-key';
-
 /**
  * One sync per account at a time, across replicas: the job lease decides who runs it. On
  * PostgreSQL a second gateway (its own JobRunner, no sandbox of its own) shares the database; the
@@ -22,7 +20,8 @@ describe(`sync with ${usingPostgres() ? 'two replicas on one PostgreSQL database
   let accounts: { webshare: string; proxyhat: string };
 
   beforeAll(async () => {
-    primary = await startTestGateway(SANDBOX_ENV);
+    // A lost answer (timeout-after) is given up on quickly.
+    primary = await startTestGateway({ ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '1500' });
     sandbox = sandboxOf(primary);
     accounts = await accountIds(primary.url);
     replicas = [primary];
@@ -101,27 +100,16 @@ describe(`sync with ${usingPostgres() ? 'two replicas on one PostgreSQL database
   it('resolves open create intents after a restart', async () => {
     const prisma = prismaOf(primary);
     const name = `restart-${randomUUID().slice(0, 6)}`;
-    const intentId = randomUUID();
-    const startedAt = new Date();
-    // A create whose process died after the provider created the sub-user.
-    await prisma.subUserMapping.create({
-      data: {
-        id: intentId,
-        tenantId: 'default',
-        providerAccountId: accounts.webshare,
-        provider: 'webshare',
-        lifecycle: 'intent',
-        status: 'provisioning',
-        name,
-        intent: { requested: { name }, requestId: 'lost', startedAt: startedAt.toISOString() },
-        intentExpiresAt: new Date(startedAt.getTime() + 15 * 60_000),
-      },
-    });
-    await request(sandbox.webshareBaseUrl)
-      .post('/api/v2/subuser/')
-      .set('Authorization', WS_KEY)
-      .send({ label: name, proxy_limit: 0, max_thread_count: 10 })
-      .expect(201);
+    // A create whose answer never came (the provider did create it): its intent stays open.
+    sandbox.control.addFault({ provider: 'webshare', operation: 'create', mode: 'timeout-after', times: 1 });
+    await request(primary.url)
+      .post('/v1/sub-users')
+      .set(admin)
+      .send({ provider: 'webshare', name })
+      .expect(504);
+    const [intent] = await subUsersNamed(primary.url, name);
+    expect(intent).toMatchObject({ status: 'provisioning', providerSubUserId: null });
+    const intentId = intent.id;
 
     if (usingPostgres()) {
       // A replica starting now finds the open intent and queues a sync for its account.

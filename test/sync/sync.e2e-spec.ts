@@ -73,7 +73,8 @@ describe('sync and reconciliation', () => {
         ['proxyhat-sandbox', true],
       ]),
     );
-    expect(job.counts).toMatchObject({ accounts: 2, accountsFailed: 0, adopted: 3 + 2 + 1, vanished: 0 });
+    // Three sandbox accounts (Webshare, ProxyHat, IPRoyal); IPRoyal holds none of these.
+    expect(job.counts).toMatchObject({ accounts: 3, accountsFailed: 0, adopted: 3 + 2 + 1, vanished: 0 });
 
     const ws = await subUsersWithPrefix(gateway.url, 'adopt-ws-');
     expect(ws).toHaveLength(3);
@@ -249,49 +250,58 @@ describe('sync and reconciliation', () => {
     },
   );
 
-  it('expires an intent whose window passed with no match, and flags an ambiguous one', async () => {
+  it('expires an intent whose window passed with no match, and never guesses between twins', async () => {
     const prisma = prismaOf(gateway);
     const now = Date.now();
-    const intentRow = (id: string, name: string, startedAt: number) => ({
-      id,
-      tenantId: 'default',
-      providerAccountId: accounts.webshare,
-      provider: 'webshare',
-      lifecycle: 'intent',
-      status: 'provisioning',
-      name,
-      intent: { requested: { name }, requestId: 'r', startedAt: new Date(startedAt).toISOString() },
-      intentExpiresAt: new Date(startedAt + 15 * 60_000),
-    });
+    // An intent whose window closed 5 minutes ago (staged: no request can be that old).
     const expiredId = randomUUID();
-    const ambiguousId = randomUUID();
-    await prisma.subUserMapping.create({ data: intentRow(expiredId, 'expired-intent', now - 20 * 60_000) });
-    await prisma.subUserMapping.create({ data: intentRow(ambiguousId, 'twin', now - 1000) });
-    for (let i = 0; i < 2; i += 1) {
-      await request(sandbox.webshareBaseUrl)
-        .post('/api/v2/subuser/')
-        .set('Authorization', WS_KEY)
-        .send({ label: 'twin', proxy_limit: 0, max_thread_count: 10 })
-        .expect(201);
-    }
+    await prisma.subUserMapping.create({
+      data: {
+        id: expiredId,
+        tenantId: 'default',
+        providerAccountId: accounts.webshare,
+        provider: 'webshare',
+        lifecycle: 'intent',
+        status: 'provisioning',
+        name: 'expired-intent',
+        intent: { requested: { name: 'expired-intent' }, echo: { name: 'expired-intent' } },
+        intentExpiresAt: new Date(now - 5 * 60_000),
+      },
+    });
+    // A create whose answer is lost, and a twin made at the provider a moment later with every
+    // field the create sent: either could be the create's, so neither is assigned by a guess.
+    sandbox.control.addFault({ provider: 'webshare', operation: 'create', mode: 'timeout-after', times: 1 });
+    const lost = await request(gateway.url)
+      .post('/v1/sub-users')
+      .set(admin)
+      .send({ provider: 'webshare', name: 'twin' })
+      .expect(504);
+    expect(lost.body.code).toBe('PROVIDER_TIMEOUT');
+    const [intent] = await subUsersNamed(gateway.url, 'twin');
+    await request(sandbox.webshareBaseUrl)
+      .post('/api/v2/subuser/')
+      .set('Authorization', WS_KEY)
+      .send({ label: 'twin', proxy_limit: 0, max_thread_count: 10 })
+      .expect(201);
 
     const job = await syncNow(gateway.url, { providerAccountId: accounts.webshare });
-    expect(job.counts).toMatchObject({ expiredIntents: 1, matchedIntents: 1, adopted: 1, ambiguous: 1 });
+    expect(job.counts).toMatchObject({ expiredIntents: 1, matchedIntents: 0, adopted: 2, ambiguous: 1 });
     expect(await prisma.subUserMapping.findUnique({ where: { id: expiredId } })).toBeNull();
     expect(await auditOf(gateway.url, { targetId: expiredId })).toEqual([
       expect.objectContaining({ action: 'sub-user.intent-expired', tenantId: 'default' }),
     ]);
     const twins = await subUsersNamed(gateway.url, 'twin');
     expect(twins).toHaveLength(2);
-    expect(twins.map((twin) => twin.id)).toContain(ambiguousId);
+    expect(twins.every((twin) => twin.tenantId === 'default' && twin.status === 'active')).toBe(true);
+    expect(twins.map((twin) => twin.id)).not.toContain(intent.id);
     const [ambiguous] = await auditOf(gateway.url, { action: 'sub-user.intent-ambiguous' });
-    expect(ambiguous.targetId).toBe(ambiguousId);
+    expect(ambiguous.targetId).toBe(intent.id);
     expect(ambiguous.changes).toMatchObject({
       after: {
-        intentIds: [ambiguousId],
-        candidates: expect.arrayContaining([
-          { providerSubUserId: expect.any(String), gatewayId: ambiguousId },
-        ]),
+        intentIds: [intent.id],
+        candidates: expect.arrayContaining(
+          twins.map((twin) => ({ providerSubUserId: twin.providerSubUserId, gatewayId: twin.id })),
+        ),
       },
     });
   });

@@ -2,23 +2,22 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { PersistenceModule } from '@app/persistence';
+import { ProviderRegistryOptions } from '@app/providers';
+import { AccessModule } from './access/access.module';
+import { AuditModule } from './audit/audit.module';
+import { loggerOptions } from './common/logging';
+import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { GatewayConfigModule } from './config/config.module';
 import { GatewayConfig } from './config/gateway-config';
-import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { HealthModule } from './health/health.module';
-import { DemoSandboxModule } from './demo/demo-sandbox.module';
-import { loggerOptions } from './common/logging';
-import { CryptoModule } from './crypto/crypto.module';
-import { AuditModule } from './audit/audit.module';
-import { AccessModule } from './access/access.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { JobsModule } from './jobs/jobs.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProviderAccountsModule } from './provider-accounts/provider-accounts.module';
 import { SubUsersModule } from './sub-users/sub-users.module';
 import { SyncModule } from './sync/sync.module';
-import { ProviderRegistryOptions } from '@app/providers';
 
+/** The product: no demo code in it (the demo runs the provider sandbox beside the gateway). */
 @Module({})
 export class AppModule {
   static forRoot(
@@ -29,18 +28,17 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        GatewayConfigModule.forRoot(config),
+        // Truly global: configuration, logging, the database.
+        GatewayConfigModule.forRoot(config, registryOptions),
         LoggerModule.forRoot(loggerOptions(config, logStream)),
         PersistenceModule.forRoot({ target: config.database.target, poolSize: config.database.poolSize }),
         ObservabilityModule,
-        DemoSandboxModule,
         HealthModule,
-        CryptoModule,
         AuditModule,
         AccessModule,
         IdempotencyModule,
         JobsModule,
-        ProviderAccountsModule.forRoot(config, registryOptions),
+        ProviderAccountsModule,
         SubUsersModule,
         SyncModule,
       ],

@@ -1,7 +1,33 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { openDatabase } from './database';
 import { DatabaseTarget, describeDatabaseTarget } from './database-target';
+import { DatabaseProbe } from './database-probe';
+import { Ledger } from './ledger/ledger';
+import { PrismaLedger } from './ledger/prisma-ledger';
 import { PrismaService } from './prisma.service';
+import { ApiKeyRepository } from './repositories/api-key.repository';
+import { AuditRepository } from './repositories/audit.repository';
+import { EventRepository } from './repositories/event.repository';
+import { IdempotencyRepository } from './repositories/idempotency.repository';
+import { JobRepository } from './repositories/job.repository';
+import { ProviderAccountRepository } from './repositories/provider-account.repository';
+import { SubUserMappingRepository } from './repositories/sub-user-mapping.repository';
+import { TenantRepository } from './repositories/tenant.repository';
+import { Transactions } from './transactions';
+
+/** Everything the application may use of the database: repositories, the ledger, transactions. */
+const PUBLIC_PROVIDERS = [
+  ApiKeyRepository,
+  AuditRepository,
+  EventRepository,
+  IdempotencyRepository,
+  JobRepository,
+  ProviderAccountRepository,
+  SubUserMappingRepository,
+  TenantRepository,
+  Transactions,
+  DatabaseProbe,
+];
 
 export interface PersistenceOptions {
   target: DatabaseTarget;
@@ -10,6 +36,7 @@ export interface PersistenceOptions {
   migrate?: boolean;
 }
 
+/** The database is one of the few truly global things: every feature module reads or writes it. */
 @Global()
 @Module({})
 export class PersistenceModule {
@@ -35,8 +62,11 @@ export class PersistenceModule {
             return new PrismaService(database);
           },
         },
+        ...PUBLIC_PROVIDERS,
+        // The abstract class is the token; the Prisma implementation is bound here only.
+        { provide: Ledger, useClass: PrismaLedger },
       ],
-      exports: [PrismaService],
+      exports: [Ledger, ...PUBLIC_PROVIDERS],
     };
   }
 }

@@ -1,7 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { ApiKeyRepository } from '@app/persistence/repositories/api-key.repository';
-import { TenantRepository } from '@app/persistence/repositories/tenant.repository';
 import { RateLimitGuard } from '../observability/rate-limit.guard';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
@@ -12,18 +10,15 @@ import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
 /**
- * API keys, tenants, the authentication hook and the global guards. Global so others can use
- * TenantRepository and authentication (readiness details). The guards run in this order: the
- * per-key rate limit (so refused calls count too), then scopes; authentication itself happens
- * earlier, in a hook, before the body is read.
+ * API keys, tenants, the authentication hook and the global guards. Global: authentication is
+ * everyone's (health's detail and the request hook need the key service). The guards run in this order: the per-key rate limit (so refused calls count
+ * too), then scopes; authentication itself happens earlier, before the body is read.
  */
 @Global()
 @Module({
   imports: [DiscoveryModule],
   controllers: [ApiKeysController, TenantsController],
   providers: [
-    ApiKeyRepository,
-    TenantRepository,
     RevocationBus,
     ApiKeysService,
     TenantsService,
@@ -31,6 +26,6 @@ import { TenantsService } from './tenants.service';
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: ScopeGuard },
   ],
-  exports: [ApiKeysService, TenantRepository, RequestAuthenticator],
+  exports: [ApiKeysService, RequestAuthenticator],
 })
 export class AccessModule {}

@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { PrismaService } from '@app/persistence';
-import { ApiKey } from '@app/persistence/generated/prisma/client';
-import { ApiKeyRepository } from '@app/persistence/repositories/api-key.repository';
-import { TenantRepository, isUniqueViolation } from '@app/persistence/repositories/tenant.repository';
-import { AuditService } from '../audit/audit.service';
+import {
+  type ApiKey,
+  ApiKeyRepository,
+  Ledger,
+  TenantRepository,
+  Transactions,
+  isUniqueViolation,
+} from '@app/persistence';
 import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { GATEWAY_CONFIG } from '../config/config.module';
 import { GatewayConfig } from '../config/gateway-config';
@@ -53,8 +56,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly tenants: TenantRepository,
-    private readonly audit: AuditService,
-    private readonly prisma: PrismaService,
+    private readonly ledger: Ledger,
+    private readonly transactions: Transactions,
     private readonly bus: RevocationBus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly clock: Clock,
@@ -105,7 +108,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     }
     const key = generateApiKey();
     const keyHash = hashApiKey(key);
-    const row = await this.prisma.client.$transaction(async (tx) => {
+    const row = await this.transactions.run(async (tx) => {
       const created = await this.keys.create(
         {
           id: randomUUID(),
@@ -117,16 +120,15 @@ export class ApiKeysService implements OnApplicationBootstrap {
         },
         tx,
       );
-      await this.audit.record(
+      await this.ledger.recordChange(
         {
           action: 'api-key.created',
           targetType: 'api-key',
           targetId: created.id,
           tenantId,
-          actor: auth,
+          actor: { keyId: auth.keyId, requestId },
           changes: { after: toApiKeyDto(created) },
           outcome: 'ok',
-          requestId,
         },
         tx,
       );
@@ -148,18 +150,17 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const existing = UUID.test(id) ? await this.keys.findById(id) : null;
     if (!existing || !auth.isAdmin) throw new GatewayError('NOT_FOUND', `No API key with id ${id}`);
     if (existing.revokedAt) return toApiKeyDto(existing);
-    const revoked = await this.prisma.client.$transaction(async (tx) => {
+    const revoked = await this.transactions.run(async (tx) => {
       const row = (await this.keys.revoke(id, new Date(), tx))!;
-      await this.audit.record(
+      await this.ledger.recordChange(
         {
           action: 'api-key.revoked',
           targetType: 'api-key',
           targetId: id,
           tenantId: row.tenantId,
-          actor: auth,
+          actor: { keyId: auth.keyId, requestId },
           changes: { before: toApiKeyDto(existing), after: toApiKeyDto(row) },
           outcome: 'ok',
-          requestId,
         },
         tx,
       );
@@ -201,7 +202,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     let current = await this.keys.findByHash(keyHash);
     if (!current) {
       try {
-        current = await this.prisma.client.$transaction(async (tx) => {
+        current = await this.transactions.run(async (tx) => {
           const created = await this.keys.create(
             {
               id: randomUUID(),
@@ -213,12 +214,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
             },
             tx,
           );
-          await this.audit.record(
+          await this.ledger.recordChange(
             {
               action: 'api-key.created',
               targetType: 'api-key',
               targetId: created.id,
               tenantId: DEFAULT_TENANT_ID,
+              actor: { keyId: null, requestId: null },
               changes: { after: toApiKeyDto(created) },
               outcome: 'ok',
             },
@@ -239,14 +241,15 @@ export class ApiKeysService implements OnApplicationBootstrap {
     }
     const previous = await this.keys.findActiveByName(DEFAULT_TENANT_ID, BOOTSTRAP_KEY_NAME);
     for (const old of previous.filter((row) => row.id !== current!.id)) {
-      await this.prisma.client.$transaction(async (tx) => {
+      await this.transactions.run(async (tx) => {
         const row = (await this.keys.revoke(old.id, new Date(), tx))!;
-        await this.audit.record(
+        await this.ledger.recordChange(
           {
             action: 'api-key.revoked',
             targetType: 'api-key',
             targetId: old.id,
             tenantId: DEFAULT_TENANT_ID,
+            actor: { keyId: null, requestId: null },
             changes: {
               before: toApiKeyDto(old),
               after: toApiKeyDto(row),

@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { PrismaService } from '@app/persistence';
-import { Tenant } from '@app/persistence/generated/prisma/client';
-import { TenantRepository, isUniqueViolation } from '@app/persistence/repositories/tenant.repository';
-import { AuditService } from '../audit/audit.service';
+import { Ledger, type Tenant, TenantRepository, Transactions, isUniqueViolation } from '@app/persistence';
 import { Page, PaginationQueryDto, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { AuthContext } from './auth-context';
 import { CreateTenantDto, TenantDto } from './dto/tenant.dto';
@@ -17,26 +14,25 @@ function toTenantDto(row: Tenant): TenantDto {
 export class TenantsService {
   constructor(
     private readonly tenants: TenantRepository,
-    private readonly audit: AuditService,
-    private readonly prisma: PrismaService,
+    private readonly ledger: Ledger,
+    private readonly transactions: Transactions,
   ) {}
 
   async create(auth: AuthContext, input: CreateTenantDto, requestId: string): Promise<TenantDto> {
     const conflict = () => new GatewayError('CONFLICT', `A tenant named "${input.name}" already exists`);
     if (await this.tenants.findByName(input.name)) throw conflict();
     try {
-      const row = await this.prisma.client.$transaction(async (tx) => {
+      const row = await this.transactions.run(async (tx) => {
         const created = await this.tenants.create({ id: randomUUID(), name: input.name }, tx);
-        await this.audit.record(
+        await this.ledger.recordChange(
           {
             action: 'tenant.created',
             targetType: 'tenant',
             targetId: created.id,
             tenantId: created.id,
-            actor: auth,
+            actor: { keyId: auth.keyId, requestId },
             changes: { after: toTenantDto(created) },
             outcome: 'ok',
-            requestId,
           },
           tx,
         );

@@ -1,13 +1,10 @@
-import { Global, Module } from '@nestjs/common';
-import { AuditRepository } from '@app/persistence/repositories/audit.repository';
+import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 
-/** Global: every domain records its changes through AuditService. */
-@Global()
+/** The audit log, read-only (the ledger writes it). */
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService],
-  exports: [AuditService],
+  providers: [AuditService],
 })
 export class AuditModule {}

@@ -1,27 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { Prisma } from '@app/persistence/generated/prisma/client';
-import { AuditRepository } from '@app/persistence/repositories/audit.repository';
+import { AuditRepository } from '@app/persistence';
 import { AuthContext } from '../access/auth-context';
 import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { AuditEventDto } from './dto/audit-event.dto';
-import { redactSecrets } from './redact';
-
-export interface AuditEventInput {
-  /** What happened, `<target>.<verb>`, e.g. 'sub-user.created'. */
-  action: string;
-  targetType: string;
-  targetId?: string | null;
-  /** Defaults to the actor's tenant; null for changes that belong to no tenant. */
-  tenantId?: string | null;
-  actor?: AuthContext | null;
-  /** Secrets are removed before writing (see redactSecrets). */
-  changes?: { before?: unknown; after?: unknown; request?: unknown } | null;
-  outcome: 'ok' | 'error';
-  errorCode?: string | null;
-  providerRequestId?: string | null;
-  requestId?: string | null;
-}
 
 export interface AuditQuery {
   tenantId?: string;
@@ -34,31 +15,10 @@ export interface AuditQuery {
   cursor?: string;
 }
 
+/** Reads the audit log (the ledger writes it). */
 @Injectable()
 export class AuditService {
   constructor(private readonly events: AuditRepository) {}
-
-  /** Writes one event; pass `tx` to commit it together with the change it describes. */
-  async record(input: AuditEventInput, tx?: Prisma.TransactionClient): Promise<void> {
-    const changes =
-      input.changes == null ? null : (redactSecrets(input.changes) as Prisma.InputJsonValue | null);
-    await this.events.create(
-      {
-        id: randomUUID(),
-        action: input.action,
-        targetType: input.targetType,
-        targetId: input.targetId ?? null,
-        tenantId: input.tenantId !== undefined ? input.tenantId : (input.actor?.tenantId ?? null),
-        actorKeyId: input.actor?.keyId ?? null,
-        changes,
-        outcome: input.outcome,
-        errorCode: input.errorCode ?? null,
-        providerRequestId: input.providerRequestId ?? null,
-        requestId: input.requestId ?? null,
-      },
-      tx,
-    );
-  }
 
   /** Admins see every tenant (optionally one); other keys only their own tenant's events. */
   async list(auth: AuthContext, query: AuditQuery): Promise<Page<AuditEventDto>> {

@@ -1,4 +1,4 @@
-import { ConfigError, loadGatewayConfig, parseEncryptionKeys } from './gateway-config';
+import { ConfigError, databaseTargetOf, loadGatewayConfig, parseEncryptionKeys } from './gateway-config';
 
 const key32 = Buffer.alloc(32, 1).toString('base64');
 
@@ -21,7 +21,9 @@ describe('loadGatewayConfig', () => {
     expect(config.logging).toEqual({ level: 'info', format: 'pretty' });
     // Slow senders are cut off: headers within 10 s, the whole request within 30 s.
     expect(config.http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
-    expect(config.sandbox.enabled).toBe(false);
+    expect(config.sandboxUrl).toBeUndefined();
+    // Slow senders are cut off: headers within 10 s, the whole request within 30 s.
+    expect(config.http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
   });
 
   it.each([
@@ -29,7 +31,8 @@ describe('loadGatewayConfig', () => {
     [{ PORT: '70000' }, 'PORT', /0 to 65535/],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /postgresql/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of fatal, error/],
-    [{ SANDBOX: 'maybe' }, 'SANDBOX', /true or false/],
+    [{ SANDBOX_URL: 'sandbox:4010' }, 'SANDBOX_URL', /http\(s\):\/\/ URL/],
+    [{ PROVIDER_HOST_ALLOWLIST: 'http://x.example.com' }, 'PROVIDER_HOST_ALLOWLIST', /must list hosts/],
     [{ GATEWAY_ADMIN_KEY: 'short' }, 'GATEWAY_ADMIN_KEY', /24 characters/],
     [{ ENCRYPTION_KEYS: 'k1:AAAA' }, 'ENCRYPTION_KEYS', /32 bytes/],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL', /redis:\/\//],
@@ -75,6 +78,17 @@ describe('loadGatewayConfig', () => {
 
     it('refuses the embedded database', () => {
       expect(errorOf({ ...complete, DATABASE_URL: 'pglite:memory://' }).variable).toBe('DATABASE_URL');
+    });
+  });
+
+  it('keeps the embedded database in DATA_DIR, where README and .env.example say it is', () => {
+    expect(loadGatewayConfig({ DATA_DIR: '/srv/gateway-data' }).database.target).toEqual({
+      kind: 'pglite',
+      dataDir: '/srv/gateway-data/pglite',
+    });
+    expect(databaseTargetOf({ DATABASE_URL: 'pglite:memory://', DATA_DIR: '/x' })).toEqual({
+      kind: 'pglite',
+      dataDir: null,
     });
   });
 

@@ -1,5 +1,6 @@
-import { DatabaseTarget, resolveDatabaseTarget } from '@app/persistence/database-target';
-import { SandboxOptions, sandboxOptionsFromEnv } from '@app/sandbox';
+import { PROVIDER_NAMES, type ProviderName } from '@app/domain';
+import { DatabaseTarget, resolveDatabaseTarget } from '@app/persistence';
+import { resolve } from 'node:path';
 
 /**
  * The gateway's configuration, read once from the environment at start and validated.
@@ -27,12 +28,20 @@ export interface GatewayConfig {
     metricsToken: string | undefined;
     inboundRateLimitPerMinute: number;
   };
-  /** Demo mode's in-process sandbox: its options come from the same environment (SANDBOX_*). */
-  sandbox: { enabled: boolean; port: number; options: SandboxOptions };
+  /**
+   * Demo mode: the provider sandbox the demo runs beside the gateway (scripts/start-demo.js); the
+   * gateway registers its accounts, knowing nothing of the sandbox but its URL.
+   */
+  sandboxUrl: string | undefined;
   providers: {
-    defaultProvider: 'webshare' | 'proxyhat' | undefined;
+    defaultProvider: ProviderName | undefined;
     upstreamTimeoutMs: number;
     rateLimit: boolean;
+    /**
+     * Hosts a provider account's baseUrl may name besides the providers' official ones (and the
+     * only way to name loopback, private or link-local addresses): exact host[:port] or *.domain.
+     */
+    hostAllowlist: string[];
   };
   jobs: { syncIntervalSeconds: number };
   logging: { level: LogLevel; format: 'json' | 'pretty' };
@@ -55,9 +64,9 @@ export const GATEWAY_VARIABLES = [
   'ENCRYPTION_KEYS',
   'METRICS_TOKEN',
   'RATE_LIMIT_PER_MINUTE',
-  'SANDBOX',
-  'SANDBOX_PORT',
+  'SANDBOX_URL',
   'DEFAULT_PROVIDER',
+  'PROVIDER_HOST_ALLOWLIST',
   'UPSTREAM_TIMEOUT_MS',
   'UPSTREAM_RATE_LIMIT',
   'SYNC_INTERVAL_SECONDS',
@@ -65,18 +74,6 @@ export const GATEWAY_VARIABLES = [
   'LOG_FORMAT',
   'REDIS_URL',
   'DATA_DIR',
-] as const;
-
-/** Variables the provider sandbox reads (apps/sandbox), also accepted by the gateway's demo mode. */
-export const SANDBOX_VARIABLES = [
-  'SANDBOX_HOST',
-  'SANDBOX_WEBSHARE_KEYS',
-  'SANDBOX_PROXYHAT_KEYS',
-  'SANDBOX_RATE_LIMITS',
-  'SANDBOX_LATENCY_MS',
-  'SANDBOX_JITTER_MS',
-  'SANDBOX_ASYNC_DELETE_MS',
-  'SANDBOX_LOGGER',
 ] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -130,6 +127,33 @@ function oneOf<T extends string>(
   return raw as T;
 }
 
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+/.test(raw))
+    throw new ConfigError(name, `must be an http(s):// URL (got "${raw}")`);
+  return raw.replace(/\/+$/, '');
+}
+
+/** A comma-separated list of hosts: `host`, `host:port`, `[v6]:port` or `*.domain`. */
+function hostList(env: Env, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [];
+  const hosts = raw
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of hosts) {
+    if (!/^(\*\.)?([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/.test(host)) {
+      throw new ConfigError(
+        name,
+        `must list hosts such as api.example.com, 10.0.0.5:8080 or *.example.com (got "${host}")`,
+      );
+    }
+  }
+  return hosts;
+}
+
 /** `ENCRYPTION_KEYS=id1:<base64 of 32 bytes>,id2:...`; the first key seals, all keys open. */
 export function parseEncryptionKeys(raw: string | undefined): {
   keys: Map<string, Buffer>;
@@ -162,6 +186,22 @@ export function parseEncryptionKeys(raw: string | undefined): {
 }
 
 /**
+ * Where the database is: DATABASE_URL, or else the embedded database in DATA_DIR/pglite (DATA_DIR
+ * holds all of a demo's state). The gateway and the maintenance scripts read it the same way.
+ */
+export function databaseTargetOf(env: Env): DatabaseTarget {
+  const databaseUrl = text(env, 'DATABASE_URL');
+  if (databaseUrl === undefined) {
+    return { kind: 'pglite', dataDir: resolve(text(env, 'DATA_DIR') ?? './data', 'pglite') };
+  }
+  try {
+    return resolveDatabaseTarget(databaseUrl);
+  } catch (error) {
+    throw new ConfigError('DATABASE_URL', (error as Error).message);
+  }
+}
+
+/**
  * A client gets HEADERS_TIMEOUT_MS to send its headers and REQUEST_TIMEOUT_MS to send the whole
  * request; past either it gets 408 and the connection is closed, so slow senders cannot hold
  * connections open. The headers come first, so their limit cannot be the longer one.
@@ -182,13 +222,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development')!;
   const production = nodeEnv === 'production';
 
-  let target: DatabaseTarget;
   const databaseUrl = text(env, 'DATABASE_URL');
-  try {
-    target = resolveDatabaseTarget(databaseUrl);
-  } catch (error) {
-    throw new ConfigError('DATABASE_URL', (error as Error).message);
-  }
+  const target = databaseTargetOf(env);
 
   const adminKey = text(env, 'GATEWAY_ADMIN_KEY');
   if (adminKey !== undefined && adminKey.length < 24) {
@@ -219,15 +254,12 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       metricsToken: text(env, 'METRICS_TOKEN'),
       inboundRateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     },
-    sandbox: {
-      enabled: boolean(env, 'SANDBOX', false),
-      port: integer(env, 'SANDBOX_PORT', 4010, 0, 65535),
-      options: sandboxOptionsFromEnv(env),
-    },
+    sandboxUrl: httpUrl(env, 'SANDBOX_URL'),
     providers: {
-      defaultProvider: oneOf(env, 'DEFAULT_PROVIDER', ['webshare', 'proxyhat'] as const, undefined),
+      defaultProvider: oneOf(env, 'DEFAULT_PROVIDER', PROVIDER_NAMES, undefined),
       upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 100, 300_000),
       rateLimit: boolean(env, 'UPSTREAM_RATE_LIMIT', true),
+      hostAllowlist: hostList(env, 'PROVIDER_HOST_ALLOWLIST'),
     },
     jobs: { syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400) },
     logging: {

@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { SecretBox } from './secret-box';
 
-@Global()
+/** Sealing secrets at rest (provider keys, sealed answers, webhook secrets). */
 @Module({ providers: [SecretBox], exports: [SecretBox] })
 export class CryptoModule {}

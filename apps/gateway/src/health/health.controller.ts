@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Req, Res, ServiceUnavailableException } from '
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { PrismaService } from '@app/persistence';
+import { DatabaseProbe } from '@app/persistence';
 import { ProviderAccountRepository } from '@app/persistence/repositories/provider-account.repository';
 import { ApiKeysService } from '../access/api-keys.service';
 import { Public } from '../access/auth-context';
@@ -58,7 +58,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly prisma: PrismaService,
+    private readonly database: DatabaseProbe,
     private readonly accounts: ProviderAccountRepository,
     private readonly upstream: UpstreamObserver,
     private readonly apiKeys: ApiKeysService,
@@ -136,10 +136,10 @@ export class HealthController {
   private async checkDatabase() {
     const indicator = this.indicators.check('database');
     try {
-      await this.prisma.ping();
-      return indicator.up({ kind: this.prisma.kind });
+      await this.database.ping();
+      return indicator.up({ kind: this.database.kind });
     } catch (error) {
-      return indicator.down({ kind: this.prisma.kind, message: (error as Error).message });
+      return indicator.down({ kind: this.database.kind, message: (error as Error).message });
     }
   }
 }

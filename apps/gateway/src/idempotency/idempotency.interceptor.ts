@@ -2,15 +2,14 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, catchError, from, mergeMap, of } from 'rxjs';
-import { ErrorCode } from '@app/domain';
 import { PROBLEM_CONTENT_TYPE } from '../common/problem/problem-details';
 import { RenderedProblem, problemFor } from '../common/problem/problem-details.filter';
-import { requestHash } from './canonical-json';
+import { requestHash } from '@app/domain';
 import { IDEMPOTENT, IdempotentOptions } from './idempotent.decorator';
 import { IdempotencyService, parseIdempotencyKey } from './idempotency.service';
 
 /** Answers a retry must not replay: the next attempt may well succeed. */
-const NOT_STORED = new Set<ErrorCode>([
+const NOT_STORED = new Set<string>([
   'INTERNAL',
   'PROVIDER_UNAVAILABLE',
   'PROVIDER_TIMEOUT',
@@ -19,6 +18,16 @@ const NOT_STORED = new Set<ErrorCode>([
 ]);
 
 export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/**
+ * The key's scope is the route and its decoded parameters, never the raw URL: `/v1/%73ub-users`,
+ * `/v1/sub-users/` and `/v1/sub-users` are one resource and must share one key.
+ */
+export function routeScope(request: FastifyRequest): string {
+  const route = request.routeOptions.url ?? request.url.split('?')[0];
+  const params = (request.params ?? {}) as Record<string, string>;
+  return route.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
 
 /** Global; acts only on handlers marked @Idempotent() that receive an Idempotency-Key header. */
 @Injectable()
@@ -43,7 +52,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const scope = {
       tenantId: request.auth.tenantId,
       method: request.method,
-      path: request.url.split('?')[0],
+      path: routeScope(request),
       key,
     };
     const start = await this.idempotency.begin(scope, requestHash(request.body), sealResponse);
@@ -54,14 +63,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     const { recordId } = start;
+    const stopRenewing = this.idempotency.keepAlive(recordId);
     return next.handle().pipe(
       mergeMap(async (body) => {
+        stopRenewing();
         await this.idempotency.complete(recordId, reply.statusCode, body, sealResponse);
         return body;
       }),
       catchError((error: unknown) =>
         from(
           (async () => {
+            stopRenewing();
             // Rendered here once, so the stored body is exactly what the filter sends.
             const problem = problemFor(error, String(request.id));
             if (problem.status >= 500 || NOT_STORED.has(problem.code)) {

@@ -1,15 +1,16 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import {
-  IdempotencyScope,
-  IdempotencyRepository,
-} from '@app/persistence/repositories/idempotency.repository';
+import { type IdempotencyScope, IdempotencyRepository } from '@app/persistence';
 import { SecretBox } from '../crypto/secret-box';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** An `in_progress` record this old belongs to a process that died mid-request: replace it. */
-export const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+/**
+ * A running request renews its claim every LEASE_RENEW_MS; a claim not renewed for LEASE_MS
+ * belongs to a request that died (a crash, a lost database) and a retry may take it over.
+ */
+export const LEASE_MS = 10_000;
+export const LEASE_RENEW_MS = 3_000;
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 
@@ -58,21 +59,21 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     }
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = Date.now();
-      const recordId = randomUUID();
-      const started = await this.records.tryStart({
-        ...scope,
-        id: recordId,
+      const claim = {
+        id: randomUUID(),
         requestHash: hash,
         expiresAt: new Date(now + IDEMPOTENCY_TTL_MS),
-      });
-      if (started) return { kind: 'run', recordId };
+        leaseExpiresAt: new Date(now + LEASE_MS),
+      };
+      if (await this.records.tryStart({ ...scope, ...claim })) return { kind: 'run', recordId: claim.id };
 
       const existing = await this.records.find(scope);
       if (!existing) continue; // removed in between: claim it again
-      const abandoned =
-        existing.state === 'in_progress' && existing.createdAt.getTime() < now - ABANDONED_AFTER_MS;
+      const abandoned = existing.state === 'in_progress' && (existing.leaseExpiresAt?.getTime() ?? 0) < now;
       if (existing.expiresAt.getTime() <= now || abandoned) {
-        await this.records.remove(existing.id);
+        if (await this.records.takeOver(existing.id, new Date(now), claim)) {
+          return { kind: 'run', recordId: claim.id };
+        }
         continue;
       }
       if (existing.requestHash !== hash) {
@@ -90,6 +91,17 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
       return { kind: 'replay', status: existing.responseStatus, body: this.readBody(existing) };
     }
     throw new GatewayError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running');
+  }
+
+  /** Keeps a running request's claim alive until `stop` is called. */
+  keepAlive(recordId: string): () => void {
+    const timer = setInterval(() => {
+      this.records.renew(recordId, new Date(Date.now() + LEASE_MS)).catch((error: unknown) => {
+        this.logger.warn(`Could not renew an idempotency claim: ${(error as Error).message}`);
+      });
+    }, LEASE_RENEW_MS);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Stores the answer to replay. A failure is logged: the caller still gets its answer. */

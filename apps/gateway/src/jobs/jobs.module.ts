@@ -1,14 +1,12 @@
-import { Global, Module } from '@nestjs/common';
-import { JobRepository } from '@app/persistence/repositories/job.repository';
+import { Module } from '@nestjs/common';
 import { JobRunner } from './job-runner.service';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
 
 /** The database-backed job queue: bulk operations and syncs register their handlers with the runner. */
-@Global()
 @Module({
   controllers: [JobsController],
-  providers: [JobRepository, JobRunner, JobsService],
-  exports: [JobRunner, JobsService, JobRepository],
+  providers: [JobRunner, JobsService],
+  exports: [JobRunner, JobsService],
 })
 export class JobsModule {}

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsOptional,
@@ -59,6 +61,28 @@ export class CreateProviderAccountDto {
   @IsOptional()
   @IsBoolean()
   isDefault?: boolean;
+
+  @ApiPropertyOptional({
+    enum: ['all', 'granted'],
+    example: 'all',
+    description:
+      'Which tenants may create sub-users on it: every tenant (all, the default) or only grantedTenants',
+  })
+  @IsOptional()
+  @IsIn(['all', 'granted'])
+  sharing?: 'all' | 'granted';
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['acme'],
+    description: 'With sharing=granted: the tenants (ids) that may create on it',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @Length(1, 64, { each: true })
+  grantedTenants?: string[];
 }
 
 export class UpdateProviderAccountDto {
@@ -91,6 +115,27 @@ export class UpdateProviderAccountDto {
   @IsOptional()
   @IsBoolean()
   isDefault?: boolean;
+
+  @ApiPropertyOptional({ enum: ['all', 'granted'], example: 'granted' })
+  @IsOptional()
+  @IsIn(['all', 'granted'])
+  sharing?: 'all' | 'granted';
+
+  @ApiPropertyOptional({ type: [String], example: ['acme'], description: 'Replaces the list' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @Length(1, 64, { each: true })
+  grantedTenants?: string[];
+}
+
+export class AccountBalanceDto {
+  @ApiProperty({ example: 35004218982, description: 'Unallocated prepaid traffic, in bytes' })
+  availableBytes!: number;
+
+  @ApiProperty({ example: '2026-11-22T10:00:00.000Z', description: 'When the gateway last read it' })
+  observedAt!: string;
 }
 
 export class ProviderAccountDto {
@@ -111,6 +156,20 @@ export class ProviderAccountDto {
 
   @ApiProperty({ example: true })
   isDefault!: boolean;
+
+  @ApiProperty({ enum: ['all', 'granted'], example: 'all' })
+  sharing!: 'all' | 'granted';
+
+  @ApiProperty({ type: [String], example: [] })
+  grantedTenants!: string[];
+
+  @ApiProperty({
+    type: AccountBalanceDto,
+    nullable: true,
+    description:
+      'The prepaid balance where the provider has one (IPRoyal); null elsewhere. Refreshed by sync.',
+  })
+  balance!: AccountBalanceDto | null;
 
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
   createdAt!: string;

@@ -1,47 +1,41 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ProviderRegistry, ProviderRegistryOptions } from '@app/providers';
+import { Module } from '@nestjs/common';
+import { ProviderRegistry, type ProviderRegistryOptions } from '@app/providers';
+import { GATEWAY_CONFIG, PROVIDER_REGISTRY_OPTIONS } from '../config/config.module';
+import type { GatewayConfig } from '../config/gateway-config';
+import { CryptoModule } from '../crypto/crypto.module';
 import { UpstreamObserver } from '../observability/upstream-observer';
-import { ProviderAccountRepository } from '@app/persistence/repositories/provider-account.repository';
-import { GatewayConfig } from '../config/gateway-config';
 import { ProvidersController } from '../providers/providers.controller';
 import { DemoAccounts } from './demo-accounts';
 import { ProviderAccountsController } from './provider-accounts.controller';
 import { ProviderAccountsService } from './provider-accounts.service';
+import { ProviderEndpointPolicy } from './provider-endpoint-policy';
 
 /** Provider accounts and the driver registry they feed (one driver per account). */
-@Global()
-@Module({})
-export class ProviderAccountsModule {
-  static forRoot(config: GatewayConfig, registryOptions: ProviderRegistryOptions = {}): DynamicModule {
-    return {
-      module: ProviderAccountsModule,
-      controllers: [ProviderAccountsController, ProvidersController],
-      providers: [
-        {
-          // One registry: one driver (keep-alive agent, circuit, limiter) per account, observed
-          // by metrics and logs through the drivers' hooks.
-          provide: ProviderRegistry,
-          inject: [UpstreamObserver],
-          useFactory: (observer: UpstreamObserver) =>
-            new ProviderRegistry({
-              redisUrl: config.redisUrl,
-              ...registryOptions,
-              driverOptions: {
-                timeoutMs: config.providers.upstreamTimeoutMs,
-                ...registryOptions.driverOptions,
-                rateLimit: {
-                  enabled: config.providers.rateLimit,
-                  ...registryOptions.driverOptions?.rateLimit,
-                },
-                hooks: observer.hooks,
-              },
-            }),
-        },
-        ProviderAccountRepository,
-        ProviderAccountsService,
-        DemoAccounts,
-      ],
-      exports: [ProviderRegistry, ProviderAccountsService, ProviderAccountRepository],
-    };
-  }
-}
+@Module({
+  imports: [CryptoModule],
+  controllers: [ProviderAccountsController, ProvidersController],
+  providers: [
+    {
+      // One registry: one driver (keep-alive pool, circuit, limiter) per account, observed by
+      // metrics and logs through the drivers' hooks.
+      provide: ProviderRegistry,
+      inject: [GATEWAY_CONFIG, PROVIDER_REGISTRY_OPTIONS, UpstreamObserver],
+      useFactory: (config: GatewayConfig, options: ProviderRegistryOptions, observer: UpstreamObserver) =>
+        new ProviderRegistry({
+          redisUrl: config.redisUrl,
+          ...options,
+          driverOptions: {
+            timeoutMs: config.providers.upstreamTimeoutMs,
+            ...options.driverOptions,
+            rateLimit: { enabled: config.providers.rateLimit, ...options.driverOptions?.rateLimit },
+            hooks: observer.hooks,
+          },
+        }),
+    },
+    ProviderEndpointPolicy,
+    ProviderAccountsService,
+    DemoAccounts,
+  ],
+  exports: [ProviderRegistry, ProviderAccountsService],
+})
+export class ProviderAccountsModule {}

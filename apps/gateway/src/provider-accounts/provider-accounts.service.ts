@@ -1,22 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { GatewayError, ProviderName } from '@app/domain';
-import { ProviderAccountConfig, ProviderDriver, ProviderRegistry } from '@app/providers';
-import { ProviderAccount } from '@app/persistence/generated/prisma/client';
-import { ProviderAccountRepository } from '@app/persistence/repositories/provider-account.repository';
-import { AuthContext } from '../access/auth-context';
-import { AuditService } from '../audit/audit.service';
-import { SecretBox } from '../crypto/secret-box';
+import { GatewayError, type ProviderName } from '@app/domain';
 import {
+  type Actor,
+  Ledger,
+  type ProviderAccount,
+  ProviderAccountRepository,
+  TenantRepository,
+  Transactions,
+} from '@app/persistence';
+import { type ProviderAccountConfig, type ProviderDriver, ProviderRegistry } from '@app/providers';
+import { SecretBox } from '../crypto/secret-box';
+import { ProviderEndpointPolicy } from './provider-endpoint-policy';
+import type {
   CreateProviderAccountDto,
   ProviderAccountDto,
   UpdateProviderAccountDto,
 } from './provider-account.dto';
-
-export const DEFAULT_BASE_URLS: Record<ProviderName, string> = {
-  webshare: 'https://proxy.webshare.io',
-  proxyhat: 'https://api.proxyhat.com/v1',
-};
 
 export interface ResolvedAccount {
   record: ProviderAccount;
@@ -35,40 +35,61 @@ export function toProviderAccountDto(account: ProviderAccount): ProviderAccountD
     baseUrl: account.baseUrl,
     planId: account.planId,
     isDefault: account.isDefault,
+    sharing: account.sharing === 'granted' ? 'granted' : 'all',
+    grantedTenants: account.grantedTenants,
+    balance:
+      account.balanceBytes !== null && account.balanceObservedAt !== null
+        ? {
+            availableBytes: Number(account.balanceBytes),
+            observedAt: account.balanceObservedAt.toISOString(),
+          }
+        : null,
     createdAt: account.createdAt.toISOString(),
     updatedAt: account.updatedAt.toISOString(),
   };
 }
 
+function actorOf(auth: { keyId: string } | null, requestId?: string): Actor {
+  return { keyId: auth?.keyId ?? null, requestId: requestId ?? null };
+}
+
 /** Provider accounts: the API keys the gateway acts with, sealed at rest, and their drivers. */
 @Injectable()
 export class ProviderAccountsService {
+  private readonly logger = new Logger('ProviderAccounts');
   private readonly cache = new Map<string, { account: ResolvedAccount; expiresAt: number }>();
   private readonly defaults = new Map<ProviderName, { accountId: string; expiresAt: number }>();
 
   constructor(
     private readonly accounts: ProviderAccountRepository,
+    private readonly tenants: TenantRepository,
     private readonly registry: ProviderRegistry,
     private readonly secrets: SecretBox,
-    private readonly audit: AuditService,
+    private readonly ledger: Ledger,
+    private readonly transactions: Transactions,
+    private readonly endpoints: ProviderEndpointPolicy,
   ) {}
 
   async create(
     dto: CreateProviderAccountDto,
-    actor: AuthContext | null,
+    auth: { keyId: string } | null,
     requestId?: string,
   ): Promise<ProviderAccountDto> {
     if (await this.accounts.findByName(dto.name)) {
       throw new GatewayError('CONFLICT', `A provider account named '${dto.name}' already exists`);
     }
     const id = randomUUID();
-    const baseUrl = stripTrailingSlash(dto.baseUrl ?? DEFAULT_BASE_URLS[dto.provider]);
+    const baseUrl = this.endpoints.check(
+      dto.provider,
+      dto.baseUrl ?? this.registry.describe(dto.provider).defaultBaseUrl,
+    );
     const planId = dto.planId ?? null;
-    // The provider must accept the key before it is stored (PROVIDER_AUTH_FAILED otherwise).
-    await this.checkCredentials({ id, provider: dto.provider, baseUrl, apiKey: dto.apiKey, planId });
+    const grants = await this.grantsOf(dto.sharing ?? 'all', dto.grantedTenants ?? []);
+    // The provider must accept the key before it is stored.
+    await this.endpoints.probe({ id, provider: dto.provider, baseUrl, apiKey: dto.apiKey, planId });
     const sealed = this.secrets.seal(dto.apiKey);
     const isDefault = dto.isDefault ?? !(await this.accounts.findDefault(dto.provider));
-    const record = await this.accounts.client.$transaction(async (db) => {
+    const record = await this.transactions.run(async (tx) => {
       const created = await this.accounts.save(
         {
           id,
@@ -77,24 +98,26 @@ export class ProviderAccountsService {
           baseUrl,
           planId,
           isDefault,
+          ...grants,
+          balanceBytes: null,
+          balanceObservedAt: null,
           apiKeyCiphertext: sealed.ciphertext,
           apiKeyKeyId: sealed.keyId,
         },
-        db,
+        tx,
         true,
       );
-      await this.audit.record(
+      await this.ledger.recordChange(
         {
           action: 'provider-account.created',
           targetType: 'provider-account',
           targetId: id,
           tenantId: null,
-          actor,
-          outcome: 'ok',
-          requestId,
+          actor: actorOf(auth, requestId),
           changes: { after: toProviderAccountDto(created) },
+          announce: { type: 'provider-account.created', data: toProviderAccountDto(created) },
         },
-        db,
+        tx,
       );
       return created;
     });
@@ -114,23 +137,35 @@ export class ProviderAccountsService {
   async update(
     id: string,
     dto: UpdateProviderAccountDto,
-    actor: AuthContext | null,
+    auth: { keyId: string } | null,
     requestId?: string,
   ): Promise<ProviderAccountDto> {
     const before = await this.findRecord(id);
+    const provider = before.provider as ProviderName;
     if (dto.name !== undefined && dto.name !== before.name && (await this.accounts.findByName(dto.name))) {
       throw new GatewayError('CONFLICT', `A provider account named '${dto.name}' already exists`);
     }
-    const baseUrl = dto.baseUrl !== undefined ? stripTrailingSlash(dto.baseUrl) : before.baseUrl;
+    const baseUrl = dto.baseUrl !== undefined ? this.endpoints.check(provider, dto.baseUrl) : before.baseUrl;
+    // The stored key goes only where it went before: a new destination needs the key again.
+    if (baseUrl !== before.baseUrl && dto.apiKey === undefined) {
+      throw new GatewayError('VALIDATION_FAILED', 'apiKey: changing baseUrl requires sending the key again', {
+        fieldErrors: [{ field: 'apiKey', message: 'required when baseUrl changes' }],
+      });
+    }
     const planId = dto.planId !== undefined ? dto.planId : before.planId;
     const apiKey = dto.apiKey ?? this.secrets.open(before.apiKeyCiphertext, before.apiKeyKeyId);
-    const connectionChanged =
-      dto.apiKey !== undefined || baseUrl !== before.baseUrl || planId !== before.planId;
-    if (connectionChanged) {
-      await this.checkCredentials({ id, provider: before.provider as ProviderName, baseUrl, apiKey, planId });
+    if (dto.apiKey !== undefined || baseUrl !== before.baseUrl || planId !== before.planId) {
+      await this.endpoints.probe({ id, provider, baseUrl, apiKey, planId });
     }
+    const grants =
+      dto.sharing !== undefined || dto.grantedTenants !== undefined
+        ? await this.grantsOf(
+            dto.sharing ?? (before.sharing as 'all' | 'granted'),
+            dto.grantedTenants ?? before.grantedTenants,
+          )
+        : {};
     const sealed = dto.apiKey !== undefined ? this.secrets.seal(dto.apiKey) : undefined;
-    const after = await this.accounts.client.$transaction(async (db) => {
+    const after = await this.transactions.run(async (tx) => {
       const saved = await this.accounts.save(
         {
           id,
@@ -139,27 +174,27 @@ export class ProviderAccountsService {
           baseUrl,
           planId,
           ...(dto.isDefault !== undefined ? { isDefault: dto.isDefault } : {}),
+          ...grants,
           ...(sealed ? { apiKeyCiphertext: sealed.ciphertext, apiKeyKeyId: sealed.keyId } : {}),
         },
-        db,
+        tx,
         false,
       );
-      await this.audit.record(
+      await this.ledger.recordChange(
         {
           action: 'provider-account.updated',
           targetType: 'provider-account',
           targetId: id,
           tenantId: null,
-          actor,
-          outcome: 'ok',
-          requestId,
+          actor: actorOf(auth, requestId),
           changes: {
             before: toProviderAccountDto(before),
             after: toProviderAccountDto(saved),
             request: { ...dto, apiKey: dto.apiKey ? '[redacted]' : undefined },
           },
+          announce: { type: 'provider-account.updated', data: toProviderAccountDto(saved) },
         },
-        db,
+        tx,
       );
       return saved;
     });
@@ -167,31 +202,30 @@ export class ProviderAccountsService {
     return toProviderAccountDto(after);
   }
 
-  async remove(id: string, actor: AuthContext | null, requestId?: string): Promise<ProviderAccountDto> {
+  async remove(id: string, auth: { keyId: string } | null, requestId?: string): Promise<ProviderAccountDto> {
     const record = await this.findRecord(id);
-    await this.accounts.client.$transaction(async (db) => {
-      const live = await this.accounts.countLiveSubUsers(id, db);
+    await this.transactions.run(async (tx) => {
+      const live = await this.accounts.countLiveSubUsers(id, tx);
       if (live > 0) {
         throw new GatewayError(
           'CONFLICT',
           `Provider account '${record.name}' still has ${live} sub-user(s); delete them first`,
         );
       }
-      // Deleted mappings keep their history; they go with the account.
-      await db.subUserMapping.deleteMany({ where: { providerAccountId: id } });
-      await this.accounts.delete(id, db);
-      await this.audit.record(
+      // Deleted sub-users keep their history until the account itself goes.
+      await this.ledger.forgetAccountHistory(id, tx);
+      await this.accounts.delete(id, tx);
+      await this.ledger.recordChange(
         {
           action: 'provider-account.deleted',
           targetType: 'provider-account',
           targetId: id,
           tenantId: null,
-          actor,
-          outcome: 'ok',
-          requestId,
+          actor: actorOf(auth, requestId),
           changes: { before: toProviderAccountDto(record) },
+          announce: { type: 'provider-account.deleted', data: toProviderAccountDto(record) },
         },
-        db,
+        tx,
       );
     });
     await this.forget(id);
@@ -226,6 +260,23 @@ export class ProviderAccountsService {
     return this.accounts.listAll();
   }
 
+  /** Whether the tenant may create sub-users on the account. */
+  isGrantedTo(account: ProviderAccount, tenantId: string): boolean {
+    return account.sharing !== 'granted' || account.grantedTenants.includes(tenantId);
+  }
+
+  /** Reads and stores the account's prepaid balance where the provider has one (sync calls it). */
+  async refreshBalance(accountId: string, driver: ProviderDriver): Promise<void> {
+    if (!driver.getBalance) return;
+    try {
+      const { availableBytes } = await driver.getBalance({ priority: 'background' });
+      await this.accounts.recordBalance(accountId, availableBytes, new Date());
+      this.cache.delete(accountId);
+    } catch (error) {
+      this.logger.warn(`Could not read the balance of account ${accountId}: ${(error as Error).message}`);
+    }
+  }
+
   /** Idempotent registration used by demo mode (sandbox accounts). */
   async ensure(account: {
     provider: ProviderName;
@@ -233,7 +284,7 @@ export class ProviderAccountsService {
     baseUrl: string;
     apiKey: string;
     isDefault: boolean;
-  }): Promise<void> {
+  }) {
     const existing = await this.accounts.findByName(account.name);
     if (existing) {
       if (existing.baseUrl !== account.baseUrl) {
@@ -244,6 +295,21 @@ export class ProviderAccountsService {
     await this.create({ ...account }, null);
   }
 
+  private async grantsOf(
+    sharing: 'all' | 'granted',
+    grantedTenants: string[],
+  ): Promise<{ sharing: string; grantedTenants: string[] }> {
+    const unique = [...new Set(grantedTenants)];
+    for (const tenantId of unique) {
+      if (!(await this.tenants.findById(tenantId))) {
+        throw new GatewayError('VALIDATION_FAILED', `grantedTenants: no tenant ${tenantId}`, {
+          fieldErrors: [{ field: 'grantedTenants', message: `no tenant ${tenantId}` }],
+        });
+      }
+    }
+    return { sharing, grantedTenants: unique };
+  }
+
   private toConfig(record: ProviderAccount): ProviderAccountConfig {
     return {
       id: record.id,
@@ -252,16 +318,6 @@ export class ProviderAccountsService {
       apiKey: this.secrets.open(record.apiKeyCiphertext, record.apiKeyKeyId),
       planId: record.planId,
     };
-  }
-
-  private async checkCredentials(config: ProviderAccountConfig): Promise<void> {
-    // A throwaway driver: the account does not exist yet (or its key is about to change).
-    const probe = this.registry.driverFor({ ...config, id: `probe:${config.id}:${randomUUID()}` });
-    try {
-      await probe.checkCredentials();
-    } finally {
-      await this.registry.invalidate(probe.accountId);
-    }
   }
 
   private async findRecord(id: string): Promise<ProviderAccount> {
@@ -275,8 +331,4 @@ export class ProviderAccountsService {
     this.defaults.clear();
     await this.registry.invalidate(id);
   }
-}
-
-function stripTrailingSlash(url: string): string {
-  return url.replace(/\/+$/, '');
 }

@@ -87,6 +87,16 @@ export class CreateSubUserDto {
   countries?: Record<string, number> | null;
 
   @ApiPropertyOptional({
+    example: 'customer42',
+    description:
+      'The proxy login, where the provider lets the caller choose it (IPRoyal; generated when absent). Elsewhere 422 UNSUPPORTED_BY_PROVIDER.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_]{3,64}$/, { message: 'proxyUsername must be 3–64 letters, digits or underscores' })
+  proxyUsername?: string;
+
+  @ApiPropertyOptional({
     example: 'S3cure-proxy-pass',
     writeOnly: true,
     description: 'ProxyHat only; generated when absent. Returned in the create response only.',
@@ -166,6 +176,22 @@ export class UpdateSubUserDto {
   @IsString()
   @Length(1, 64)
   groupId?: string | null;
+
+  @ApiPropertyOptional({ example: 'customer42', description: 'The proxy login (IPRoyal)' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_]{3,64}$/, { message: 'proxyUsername must be 3–64 letters, digits or underscores' })
+  proxyUsername?: string;
+
+  @ApiPropertyOptional({
+    example: 'acme',
+    description:
+      'Admin keys only: move the sub-user to another tenant (e.g. after a create the sync could not assign with certainty)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  tenantId?: string;
 
   @ApiPropertyOptional({
     example: { plan: 'gold', obsolete: null },

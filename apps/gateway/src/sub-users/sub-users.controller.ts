@@ -39,8 +39,14 @@ import {
   SubUserPageDto,
   UpdateSubUserDto,
 } from './sub-user.dto';
-import { RequestMeta, SubUsersService } from './sub-users.service';
-import { BULK_DELETE_JOB } from './bulk-delete.job';
+import { RequestMeta } from './request-meta';
+import { BULK_DELETE_JOB } from './use-cases/bulk-delete/bulk-delete.job';
+import { ChangeSubUser } from './use-cases/change-sub-user/change-sub-user.use-case';
+import { CreateSubUser } from './use-cases/create-sub-user/create-sub-user.use-case';
+import { DeleteSubUser } from './use-cases/delete-sub-user/delete-sub-user.use-case';
+import { ProviderActions } from './use-cases/provider-actions/provider-actions.use-case';
+import { GetSubUser } from './use-cases/query-sub-users/get-sub-user.use-case';
+import { ListSubUsers } from './use-cases/query-sub-users/list-sub-users.use-case';
 
 const IF_MATCH = {
   name: 'If-Match',
@@ -59,7 +65,12 @@ function meta(auth: AuthContext, request: FastifyRequest): RequestMeta {
 @Controller('v1/sub-users')
 export class SubUsersController {
   constructor(
-    private readonly subUsers: SubUsersService,
+    private readonly createSubUser: CreateSubUser,
+    private readonly changeSubUser: ChangeSubUser,
+    private readonly deleteSubUser: DeleteSubUser,
+    private readonly getSubUser: GetSubUser,
+    private readonly listSubUsers: ListSubUsers,
+    private readonly actions: ProviderActions,
     private readonly jobs: JobsService,
   ) {}
 
@@ -84,7 +95,7 @@ export class SubUsersController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CreatedSubUserDto> {
-    const { subUser, etag } = await this.subUsers.create(dto, meta(auth, request));
+    const { subUser, etag } = await this.createSubUser.execute({ dto, meta: meta(auth, request) });
     void reply.header('etag', etag);
     return subUser;
   }
@@ -98,7 +109,7 @@ export class SubUsersController {
   @ApiOkResponse({ type: SubUserPageDto })
   @ApiProblemResponses(401, 403, 422)
   list(@Query() query: ListSubUsersQueryDto, @CurrentAuth() auth: AuthContext) {
-    return this.subUsers.list(query, auth);
+    return this.listSubUsers.execute(query, auth);
   }
 
   @Post('bulk-delete')
@@ -138,7 +149,7 @@ export class SubUsersController {
     @CurrentAuth() auth: AuthContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SubUserDto> {
-    const { subUser, etag } = await this.subUsers.get(id, auth, query.fresh === true);
+    const { subUser, etag } = await this.getSubUser.execute(id, auth, query.fresh === true);
     void reply.header('etag', etag);
     return subUser;
   }
@@ -161,7 +172,12 @@ export class SubUsersController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SubUserDto> {
-    const { subUser, etag } = await this.subUsers.update(id, dto, ifMatch, meta(auth, request));
+    const { subUser, etag } = await this.changeSubUser.execute({
+      id,
+      dto,
+      ifMatch,
+      meta: meta(auth, request),
+    });
     void reply.header('etag', etag);
     return subUser;
   }
@@ -183,7 +199,7 @@ export class SubUsersController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SubUserDto> {
-    const { subUser, etag } = await this.subUsers.remove(id, ifMatch, meta(auth, request));
+    const { subUser, etag } = await this.deleteSubUser.execute({ id, ifMatch, meta: meta(auth, request) });
     void reply.header('etag', etag);
     return subUser;
   }
@@ -202,7 +218,7 @@ export class SubUsersController {
     @CurrentAuth() auth: AuthContext,
     @Req() request: FastifyRequest,
   ) {
-    return (await this.subUsers.refreshProxyList(id, meta(auth, request))).subUser;
+    return (await this.actions.refreshProxyList(id, meta(auth, request))).subUser;
   }
 
   @Post(':id/reset-usage')
@@ -217,7 +233,7 @@ export class SubUsersController {
     @CurrentAuth() auth: AuthContext,
     @Req() request: FastifyRequest,
   ) {
-    return (await this.subUsers.resetUsage(id, meta(auth, request))).subUser;
+    return (await this.actions.resetUsage(id, meta(auth, request))).subUser;
   }
 
   @Post(':id/rotate-password')
@@ -228,7 +244,7 @@ export class SubUsersController {
   @ApiOkResponse({ type: PasswordDto })
   @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
   rotatePassword(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
-    return this.subUsers.rotatePassword(id, meta(auth, request));
+    return this.actions.rotatePassword(id, meta(auth, request));
   }
 
   @Get(':id/credentials')
@@ -241,6 +257,6 @@ export class SubUsersController {
   @ApiOkResponse({ type: CredentialsDto })
   @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
   credentials(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
-    return this.subUsers.credentials(id, meta(auth, request));
+    return this.actions.credentials(id, meta(auth, request));
   }
 }

@@ -1,12 +1,33 @@
 import { Module } from '@nestjs/common';
-import { SubUserMappingRepository } from '@app/persistence/repositories/sub-user-mapping.repository';
-import { BulkDeleteJob } from './bulk-delete.job';
+import { JobsModule } from '../jobs/jobs.module';
+import { ProviderAccountsModule } from '../provider-accounts/provider-accounts.module';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
+import { SubUserAccess } from './sub-user-access';
 import { SubUsersController } from './sub-users.controller';
-import { SubUsersService } from './sub-users.service';
+import { BulkDeleteJob } from './use-cases/bulk-delete/bulk-delete.job';
+import { ChangeSubUser } from './use-cases/change-sub-user/change-sub-user.use-case';
+import { AccountSelection } from './use-cases/create-sub-user/account-selection';
+import { CreateSubUser } from './use-cases/create-sub-user/create-sub-user.use-case';
+import { DeleteSubUser } from './use-cases/delete-sub-user/delete-sub-user.use-case';
+import { ProviderActions } from './use-cases/provider-actions/provider-actions.use-case';
+import { GetSubUser } from './use-cases/query-sub-users/get-sub-user.use-case';
+import { ListSubUsers } from './use-cases/query-sub-users/list-sub-users.use-case';
 
+/** The sub-user API: one use case per operation, each recording through the ledger. */
 @Module({
+  imports: [JobsModule, ProviderAccountsModule, ReconciliationModule],
   controllers: [SubUsersController],
-  providers: [SubUserMappingRepository, SubUsersService, BulkDeleteJob],
-  exports: [SubUsersService, SubUserMappingRepository],
+  providers: [
+    SubUserAccess,
+    AccountSelection,
+    CreateSubUser,
+    ChangeSubUser,
+    DeleteSubUser,
+    GetSubUser,
+    ListSubUsers,
+    ProviderActions,
+    BulkDeleteJob,
+  ],
+  exports: [CreateSubUser, ChangeSubUser, SubUserAccess],
 })
 export class SubUsersModule {}

@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { isGatewayError } from '@app/domain';
-import { SubUserMapping } from '@app/persistence/generated/prisma/client';
-import { SubUserMappingRepository } from '@app/persistence/repositories/sub-user-mapping.repository';
+import { Ledger, SubUserMappingRepository, type SubUserRecord } from '@app/persistence';
 import { GATEWAY_CONFIG } from '../config/config.module';
 import { GatewayConfig } from '../config/gateway-config';
 import { ProviderAccountsService } from '../provider-accounts/provider-accounts.service';
-import { snapshotOf, toSnapshot } from '../sub-users/sub-user.view';
 import { SyncService } from './sync.service';
 
 export interface SyncSchedulerSettings {
@@ -54,6 +51,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly sync: SyncService,
     private readonly mappings: SubUserMappingRepository,
+    private readonly ledger: Ledger,
     private readonly accounts: ProviderAccountsService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -135,7 +133,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
     const deleting = await this.mappings.findDeleting(FOLLOW_MAX_PER_PASS * 4);
     const live = new Set(deleting.map((mapping) => mapping.id));
     for (const id of this.deleteChecks.keys()) if (!live.has(id)) this.deleteChecks.delete(id);
-    const byAccount = new Map<string, SubUserMapping[]>();
+    const byAccount = new Map<string, SubUserRecord[]>();
     for (const mapping of deleting) {
       if (!due(this.deleteChecks, mapping.id, now, FIRST_CHECK_MS, MAX_CHECK_GAP_MS, true)) continue;
       byAccount.set(mapping.providerAccountId, [
@@ -152,7 +150,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Asks the provider whether a `deleting` sub-user is gone; gone → mapping deleted (+ audit). */
-  private async checkDelete(mapping: SubUserMapping): Promise<void> {
+  private async checkDelete(mapping: SubUserRecord): Promise<void> {
     let gone: boolean;
     try {
       const { driver } = await this.accounts.resolve(mapping.providerAccountId);
@@ -164,32 +162,12 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (!gone) return;
     this.deleteChecks.delete(mapping.id);
-    await this.mappings.transaction(async (db) => {
-      const snapshot = snapshotOf(mapping);
-      const row = await this.mappings.updateIf(
-        mapping.id,
-        { lifecycles: ['active'], version: mapping.version },
-        {
-          lifecycle: 'deleted',
-          status: 'deleted',
-          ...(snapshot ? { snapshot: toSnapshot({ ...snapshot, status: 'deleted' }) } : {}),
-          syncedAt: new Date(),
-        },
-        db,
-      );
-      if (!row) return;
-      await db.auditEvent.create({
-        data: {
-          id: randomUUID(),
-          action: 'sub-user.deleted',
-          targetType: 'sub-user',
-          targetId: mapping.id,
-          tenantId: mapping.tenantId,
-          actorKeyId: null,
-          changes: { before: { status: 'deleting' }, after: { status: 'deleted', confirmedBy: 'follow-up' } },
-          outcome: 'ok',
-        },
-      });
+    await this.ledger.markDeleted({
+      id: mapping.id,
+      status: 'deleted',
+      actor: { keyId: null, requestId: null },
+      confirmedBy: 'follow-up',
+      expectedVersion: mapping.version,
     });
   }
 }

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
-import { SubUsersModule } from '../sub-users/sub-users.module';
+import { JobsModule } from '../jobs/jobs.module';
+import { ProviderAccountsModule } from '../provider-accounts/provider-accounts.module';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { SyncController } from './sync.controller';
 import { SyncJob } from './sync.job';
 import { SyncScheduler } from './sync-scheduler';
 import { SyncService } from './sync.service';
 
-/** Sync and reconciliation: keeps the local mapping true to the providers (issue 6). */
+/** Sync: keeps the local records true to the providers (the reconciliation does the work). */
 @Module({
-  imports: [SubUsersModule],
+  imports: [JobsModule, ProviderAccountsModule, ReconciliationModule],
   controllers: [SyncController],
   providers: [SyncJob, SyncService, SyncScheduler],
   exports: [SyncService, SyncScheduler],

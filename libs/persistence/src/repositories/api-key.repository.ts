@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, Prisma } from '../generated/prisma/client';
+import { ApiKey } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
+import { type Tx, clientOf } from '../transactions';
 import { RowPosition, rowsAfter } from './tenant.repository';
-
-type Db = Prisma.TransactionClient;
 
 export interface NewApiKey {
   id: string;
@@ -26,12 +25,13 @@ export class ApiKeyRepository {
     return this.prisma.client.apiKey.findUnique({ where: { id } });
   }
 
-  create(data: NewApiKey, db: Db = this.prisma.client): Promise<ApiKey> {
-    return db.apiKey.create({ data });
+  create(data: NewApiKey, tx?: Tx): Promise<ApiKey> {
+    return clientOf(this.prisma, tx).apiKey.create({ data });
   }
 
   /** Sets `revokedAt` unless already set; returns the row as it now is (null when unknown). */
-  async revoke(id: string, at: Date, db: Db = this.prisma.client): Promise<ApiKey | null> {
+  async revoke(id: string, at: Date, tx?: Tx): Promise<ApiKey | null> {
+    const db = clientOf(this.prisma, tx);
     await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
     return db.apiKey.findUnique({ where: { id } });
   }

@@ -3,22 +3,6 @@ import { AuditEvent, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { RowPosition, rowsAfter } from './tenant.repository';
 
-type Db = Prisma.TransactionClient;
-
-export interface NewAuditEvent {
-  id: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  tenantId: string | null;
-  actorKeyId: string | null;
-  changes: Prisma.InputJsonValue | null;
-  outcome: string;
-  errorCode: string | null;
-  providerRequestId: string | null;
-  requestId: string | null;
-}
-
 export interface AuditEventFilter {
   tenantId?: string;
   targetId?: string;
@@ -28,15 +12,10 @@ export interface AuditEventFilter {
   until?: Date;
 }
 
+/** Reads of the audit log; the ledger is its only writer. */
 @Injectable()
 export class AuditRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  async create(event: NewAuditEvent, db: Db = this.prisma.client): Promise<void> {
-    await db.auditEvent.create({
-      data: { ...event, changes: event.changes === null ? Prisma.DbNull : event.changes },
-    });
-  }
 
   list(filter: AuditEventFilter, options: { after?: RowPosition; take: number }): Promise<AuditEvent[]> {
     const createdAt: Prisma.DateTimeFilter = {};

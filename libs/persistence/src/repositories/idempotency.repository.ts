@@ -18,7 +18,7 @@ export class IdempotencyRepository {
    * constraint (not a read first) decides the race, so only one of concurrent callers wins.
    */
   async tryStart(
-    record: IdempotencyScope & { id: string; requestHash: string; expiresAt: Date },
+    record: IdempotencyScope & { id: string; requestHash: string; expiresAt: Date; leaseExpiresAt: Date },
   ): Promise<boolean> {
     const { count } = await this.prisma.client.idempotencyRecord.createMany({
       data: [{ ...record, state: 'in_progress' }],
@@ -44,6 +44,35 @@ export class IdempotencyRepository {
         responseSealed: response.sealed,
       },
     });
+  }
+
+  /** Extends the lease of a request still running (false when the record is gone or done). */
+  async renew(id: string, leaseExpiresAt: Date): Promise<boolean> {
+    const { count } = await this.prisma.client.idempotencyRecord.updateMany({
+      where: { id, state: 'in_progress' },
+      data: { leaseExpiresAt },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Replaces a record that is over (expired, or in progress with its lease run out) with a new
+   * claim, in one statement: of two callers that both saw it stale, only one gets the key.
+   */
+  async takeOver(
+    staleId: string,
+    now: Date,
+    claim: { id: string; requestHash: string; expiresAt: Date; leaseExpiresAt: Date },
+  ): Promise<boolean> {
+    const count = await this.prisma.client.$executeRaw`
+      UPDATE idempotency_records
+         SET id = ${claim.id}::uuid, request_hash = ${claim.requestHash}, state = 'in_progress',
+             response_status = NULL, response_body = NULL, response_sealed = false,
+             created_at = ${now}, expires_at = ${claim.expiresAt}, lease_expires_at = ${claim.leaseExpiresAt}
+       WHERE id = ${staleId}::uuid
+         AND (expires_at <= ${now}
+              OR (state = 'in_progress' AND (lease_expires_at IS NULL OR lease_expires_at < ${now})))`;
+    return count === 1;
   }
 
   /** Removes exactly that record (by id), so a retry runs again; a newer record is left alone. */

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, ProviderAccount } from '../generated/prisma/client';
+import { ProviderAccount } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
-
-type Db = Prisma.TransactionClient;
+import { type Tx, clientOf } from '../transactions';
 
 export type NewProviderAccount = Omit<ProviderAccount, 'createdAt' | 'updatedAt'>;
 export type ProviderAccountChanges = Partial<
@@ -13,12 +12,8 @@ export type ProviderAccountChanges = Partial<
 export class ProviderAccountRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  get client() {
-    return this.prisma.client;
-  }
-
-  findById(id: string, db: Db = this.prisma.client): Promise<ProviderAccount | null> {
-    return db.providerAccount.findUnique({ where: { id } });
+  findById(id: string): Promise<ProviderAccount | null> {
+    return this.prisma.client.providerAccount.findUnique({ where: { id } });
   }
 
   findByName(name: string): Promise<ProviderAccount | null> {
@@ -39,9 +34,10 @@ export class ProviderAccountRepository {
   /** Creates or changes an account; making it the default clears the provider's other default in the same transaction. */
   async save(
     account: NewProviderAccount | (ProviderAccountChanges & { id: string; provider: string }),
-    db: Db,
+    tx: Tx,
     create: boolean,
   ): Promise<ProviderAccount> {
+    const db = clientOf(this.prisma, tx);
     if (account.isDefault) {
       await db.providerAccount.updateMany({
         where: { provider: account.provider, isDefault: true, NOT: { id: account.id } },
@@ -53,13 +49,21 @@ export class ProviderAccountRepository {
     return db.providerAccount.update({ where: { id }, data: changes });
   }
 
-  delete(id: string, db: Db): Promise<ProviderAccount> {
-    return db.providerAccount.delete({ where: { id } });
+  delete(id: string, tx: Tx): Promise<ProviderAccount> {
+    return clientOf(this.prisma, tx).providerAccount.delete({ where: { id } });
+  }
+
+  /** The prepaid balance as the provider last reported it (no other field changes). */
+  async recordBalance(id: string, availableBytes: number, at: Date): Promise<void> {
+    await this.prisma.client.providerAccount.updateMany({
+      where: { id },
+      data: { balanceBytes: BigInt(Math.round(availableBytes)), balanceObservedAt: at },
+    });
   }
 
   /** Sub-users still mapped to the account (deleted ones do not hold it). */
-  countLiveSubUsers(accountId: string, db: Db = this.prisma.client): Promise<number> {
-    return db.subUserMapping.count({
+  countLiveSubUsers(accountId: string, tx?: Tx): Promise<number> {
+    return clientOf(this.prisma, tx).subUserMapping.count({
       where: { providerAccountId: accountId, lifecycle: { not: 'deleted' } },
     });
   }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, Tenant } from '../generated/prisma/client';
+import { Tenant } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
-
-type Db = Prisma.TransactionClient;
+import { type Tx, clientOf } from '../transactions';
+import { isUniqueViolation } from '../unique-violation';
 
 /** Keyset position: rows strictly after it in (createdAt desc, id desc) order. */
 export interface RowPosition {
@@ -33,8 +33,8 @@ export class TenantRepository {
     return this.prisma.client.tenant.findUnique({ where: { name } });
   }
 
-  create(data: { id: string; name: string }, db: Db = this.prisma.client): Promise<Tenant> {
-    return db.tenant.create({ data });
+  create(data: { id: string; name: string }, tx?: Tx): Promise<Tenant> {
+    return clientOf(this.prisma, tx).tenant.create({ data });
   }
 
   /** Creates the tenant unless it exists; safe when replicas start together. */
@@ -57,12 +57,4 @@ export class TenantRepository {
       take: options.take,
     });
   }
-}
-
-/** A unique constraint refused the write (another writer got there first). */
-export function isUniqueViolation(error: unknown): boolean {
-  return (
-    (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') ||
-    (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002')
-  );
 }

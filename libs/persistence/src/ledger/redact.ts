@@ -1,4 +1,4 @@
-/** Field names whose values are secrets: never written to the audit log. */
+/** Field names whose values are secrets: never written to the audit log or an event. */
 export const SECRET_FIELD = /password|secret|token|api[_-]?key|^key$|key_?hash|ciphertext|authorization/i;
 
 export const REDACTED = '[redacted]';

@@ -1,15 +1,16 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { GatewayError, isGatewayError } from '@app/domain';
+import { GatewayError, isGatewayError, storedSnapshot } from '@app/domain';
 import { BulkDeleteItemResult, emulateBulkDelete } from '@app/providers';
-import { SubUserMapping } from '@app/persistence/generated/prisma/client';
-import { SubUserMappingRepository } from '@app/persistence/repositories/sub-user-mapping.repository';
-import { AuthContext } from '../access/auth-context';
-import { AuditService } from '../audit/audit.service';
-import { JobContext, JobHandler, JobOutcome } from '../jobs/job-handler';
-import { JobRunner } from '../jobs/job-runner.service';
-import { ProviderAccountsService } from '../provider-accounts/provider-accounts.service';
-import { snapshotOf } from './sub-user.view';
-import { SubUsersService } from './sub-users.service';
+import {
+  type Actor,
+  ApiKeyRepository,
+  Ledger,
+  SubUserMappingRepository,
+  type SubUserRecord,
+} from '@app/persistence';
+import { JobContext, JobHandler, JobOutcome } from '../../../jobs/job-handler';
+import { JobRunner } from '../../../jobs/job-runner.service';
+import { ProviderAccountsService } from '../../../provider-accounts/provider-accounts.service';
 
 export const BULK_DELETE_JOB = 'sub-users.bulk-delete';
 
@@ -38,9 +39,9 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
   constructor(
     private readonly runner: JobRunner,
     private readonly mappings: SubUserMappingRepository,
+    private readonly keys: ApiKeyRepository,
     private readonly accounts: ProviderAccountsService,
-    private readonly subUsers: SubUsersService,
-    private readonly audit: AuditService,
+    private readonly ledger: Ledger,
   ) {}
 
   onModuleInit(): void {
@@ -49,13 +50,10 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
 
   async run(context: JobContext<BulkDeleteInput>): Promise<JobOutcome> {
     const ids = [...new Set(context.input.ids)];
-    const actor: AuthContext | null = context.createdByKeyId
-      ? { keyId: context.createdByKeyId, tenantId: context.tenantId ?? 'default', scopes: [], isAdmin: false }
-      : null;
-    const meta = { auth: actor, requestId: context.input.requestId ?? null };
+    const actor: Actor = { keyId: context.createdByKeyId, requestId: context.input.requestId ?? null };
     const isAdmin = await this.isAdminJob(context);
     const results = new Map<string, BulkDeleteItem>();
-    const byAccount = new Map<string, SubUserMapping[]>();
+    const byAccount = new Map<string, SubUserRecord[]>();
 
     for (const mapping of await this.mappings.findManyByIds(ids)) {
       if (!isAdmin && mapping.tenantId !== context.tenantId) continue; // another tenant's: notFound
@@ -71,7 +69,7 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
           outcome: 'skipped',
           error: { code: 'CONFLICT', message: 'still being created' },
         });
-      } else if (snapshotOf(mapping)?.isDefault) {
+      } else if (storedSnapshot(mapping)?.isDefault) {
         results.set(mapping.id, {
           id: mapping.id,
           outcome: 'skipped',
@@ -101,7 +99,7 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
           for (const mapping of group) {
             const item: BulkDeleteItem = { id: mapping.id, outcome: 'failed', error: { code, message } };
             results.set(mapping.id, item);
-            await this.recordFailure(mapping, item, meta);
+            await this.recordFailure(mapping, item, actor);
           }
           progress();
           return;
@@ -109,9 +107,9 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
         for (const outcome of outcomes) {
           const mapping = byProviderId.get(outcome.id);
           if (!mapping) continue;
-          const item = await this.apply(mapping, outcome, meta);
+          const item = await this.apply(mapping, outcome, actor);
           results.set(mapping.id, item);
-          if (item.outcome === 'failed') await this.recordFailure(mapping, item, meta);
+          if (item.outcome === 'failed') await this.recordFailure(mapping, item, actor);
           progress();
         }
       }),
@@ -129,18 +127,23 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
   }
 
   private async apply(
-    mapping: SubUserMapping,
+    mapping: SubUserRecord,
     outcome: BulkDeleteItemResult,
-    meta: { auth: AuthContext | null; requestId: string | null },
+    actor: Actor,
   ): Promise<BulkDeleteItem> {
     switch (outcome.outcome) {
       case 'deleted':
       case 'deleting':
-        await this.subUsers.markDeleted(mapping, outcome.outcome, meta);
+        await this.ledger.markDeleted({ id: mapping.id, status: outcome.outcome, actor });
         return { id: mapping.id, outcome: outcome.outcome };
       case 'not_found':
-        // Gone at the provider already: the mapping follows.
-        await this.subUsers.markDeleted(mapping, 'deleted', meta, 'sub-user.vanished');
+        // Gone at the provider already: the record follows.
+        await this.ledger.markDeleted({
+          id: mapping.id,
+          status: 'deleted',
+          actor,
+          action: 'sub-user.vanished',
+        });
         return {
           id: mapping.id,
           outcome: 'notFound',
@@ -158,27 +161,20 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
   }
 
   /** Every change attempted has its audit event, failures included. */
-  private recordFailure(
-    mapping: SubUserMapping,
-    item: BulkDeleteItem,
-    meta: { auth: AuthContext | null; requestId: string | null },
-  ): Promise<void> {
-    return this.audit.record({
-      action: 'sub-user.deleted',
-      targetType: 'sub-user',
-      targetId: mapping.id,
+  private recordFailure(mapping: SubUserRecord, item: BulkDeleteItem, actor: Actor): Promise<void> {
+    return this.ledger.recordFailure({
+      id: mapping.id,
       tenantId: mapping.tenantId,
-      actor: meta.auth,
-      requestId: meta.requestId,
-      outcome: 'error',
-      errorCode: item.error?.code ?? 'INTERNAL',
-      changes: { request: { bulkDelete: true } },
+      action: 'sub-user.deleted',
+      failure: { code: item.error?.code ?? 'INTERNAL' },
+      request: { bulkDelete: true },
+      actor,
     });
   }
 
   private async isAdminJob(context: JobContext<BulkDeleteInput>): Promise<boolean> {
     if (!context.createdByKeyId) return true;
-    const row = await this.mappings.client.apiKey.findUnique({ where: { id: context.createdByKeyId } });
+    const row = await this.keys.findById(context.createdByKeyId);
     if (!row) throw new GatewayError('INTERNAL', 'the key that started this job no longer exists');
     return row.scopes.includes('admin');
   }

@@ -1,0 +1,278 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type ProviderSubUser, isGatewayError } from '@app/domain';
+import {
+  type Actor,
+  Ledger,
+  type ProviderAccount,
+  type SnapshotReport,
+  SubUserMappingRepository,
+  type SubUserRecord,
+  evidenceOf,
+  isUniqueViolation,
+  sameSnapshot,
+  toSnapshot,
+  windowOf,
+} from '@app/persistence';
+import type { ProviderDriver } from '@app/providers';
+import { DEFAULT_TENANT_ID } from '../access/api-keys.service';
+import { ProviderAccountsService } from '../provider-accounts/provider-accounts.service';
+import { type OpenIntent, planIntents } from './intent-matching';
+import { confirmGone } from './missing';
+import { type AccountSyncResult, emptyResult } from './sync-result';
+
+/** Reports written per transaction: short transactions keep the embedded database responsive. */
+const BATCH = 250;
+/** Adoptions are one INSERT per batch: larger batches, still short transactions. */
+const ADOPT_BATCH = 1_000;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+function errorOf(error: unknown): { code: string; message: string } {
+  if (isGatewayError(error)) return { code: error.code, message: error.detail };
+  return { code: 'INTERNAL', message: 'unexpected error during the sync' };
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+/**
+ * Makes one provider account's records match a complete listing of its sub-users, through the
+ * ledger: changed ones get a new snapshot (drift recorded, usage silent), unknown ones complete
+ * the open create intents they certainly belong to or are adopted into the default tenant, and
+ * mapped ones missing from the listing are confirmed gone. A failed listing changes nothing.
+ * Used by the sync job and by a create retried after a lost answer.
+ */
+@Injectable()
+export class AccountReconciler {
+  private readonly logger = new Logger('AccountReconciler');
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly mappings: SubUserMappingRepository,
+    private readonly accounts: ProviderAccountsService,
+  ) {}
+
+  /** One account; never throws for provider failures (they become the result's error). */
+  async reconcile(account: ProviderAccount, actor: Actor, signal?: AbortSignal): Promise<AccountSyncResult> {
+    const started = Date.now();
+    const result = emptyResult(account);
+    let mark = Date.now();
+    const phase = (name: keyof AccountSyncResult['phasesMs']) => {
+      const now = Date.now();
+      result.phasesMs[name] += now - mark;
+      mark = now;
+    };
+    try {
+      const { driver } = await this.accounts.resolve(account.id);
+      // Read before listing: only records that existed before the listing began can be missing from it.
+      const before = await this.mappings.findActiveByAccount(account.id);
+      phase('read');
+      const listingStartedAt = new Date();
+      let listed: ProviderSubUser[];
+      try {
+        listed = await driver.list({ priority: 'background' });
+      } catch (error) {
+        result.error = errorOf(error);
+        return result;
+      }
+      throwIfAborted(signal);
+      phase('list');
+      result.listed = listed.length;
+      await this.accounts.refreshBalance(account.id, driver);
+
+      // Read again after listing: intents and records written meanwhile are matched, not adopted twice.
+      const live = await this.mappings.findLiveByAccount(account.id);
+      const known = new Map<string, SubUserRecord>();
+      for (const record of live) if (record.providerSubUserId) known.set(record.providerSubUserId, record);
+      const unknown: ProviderSubUser[] = [];
+      const reports: SnapshotReport[] = [];
+      for (const subUser of listed) {
+        const record = known.get(subUser.providerSubUserId);
+        if (!record) unknown.push(subUser);
+        else if (record.lifecycle === 'active') reports.push({ record, subUser });
+      }
+      phase('read');
+
+      await this.applyReports(reports, actor, listingStartedAt, result, signal);
+      phase('update');
+      const completed = await this.resolveUnknown(account, unknown, live, actor, result, signal);
+      phase('adopt');
+      await this.resolveMissing(driver, before, listed, actor, result);
+      await this.expireIntents(live, completed, listingStartedAt, actor, result);
+      phase('missing');
+      result.ok = true;
+      return result;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      this.logger.error(`Sync of ${account.name} stopped: ${(error as Error).message}`);
+      result.error = errorOf(error);
+      return result;
+    } finally {
+      result.durationMs = Date.now() - started;
+    }
+  }
+
+  /** Known sub-users: changed snapshots written (conditional on the version read), the rest touched. */
+  private async applyReports(
+    reports: SnapshotReport[],
+    actor: Actor,
+    at: Date,
+    result: AccountSyncResult,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const changed: SnapshotReport[] = [];
+    const unchanged: string[] = [];
+    for (const report of reports) {
+      if (isUnchanged(report)) unchanged.push(report.record.id);
+      else changed.push(report);
+    }
+    for (const batch of chunks(changed, BATCH)) {
+      throwIfAborted(signal);
+      for (const outcome of await this.ledger.applySnapshots(batch, actor, at)) {
+        if (outcome.applied) result.updated += 1;
+        if (outcome.drift) result.drift += 1;
+      }
+    }
+    for (const ids of chunks(unchanged, 5_000)) await this.ledger.markSynced(ids, at);
+  }
+
+  /** Unknown sub-users: complete the open create intents they certainly belong to, adopt the rest. */
+  private async resolveUnknown(
+    account: ProviderAccount,
+    unknown: ProviderSubUser[],
+    live: SubUserRecord[],
+    actor: Actor,
+    result: AccountSyncResult,
+    signal?: AbortSignal,
+  ): Promise<Set<string>> {
+    const completed = new Set<string>();
+    if (unknown.length === 0) return completed;
+    const intents: OpenIntent[] = live
+      .filter((record) => record.lifecycle === 'intent')
+      .map((record) => ({ id: record.id, evidence: evidenceOf(record), window: windowOf(record) }));
+    const plan = planIntents(unknown, intents);
+    const adoptions = [...plan.adoptions];
+
+    for (const { intentId, subUser } of plan.completions) {
+      throwIfAborted(signal);
+      const record = await this.ledger
+        .completeIntent({ intentId, subUser, actor, via: 'sync' })
+        .catch((error: unknown) => {
+          // The create call finished first and stored this provider id on its own record.
+          if (isUniqueViolation(error)) return 'known';
+          throw error;
+        });
+      if (record === 'known') continue;
+      if (record === null) {
+        // The intent was closed meanwhile (the create answered, or it expired): adopt unless stored.
+        if (!(await this.mappings.findByProviderId(account.id, subUser.providerSubUserId)))
+          adoptions.push(subUser);
+        continue;
+      }
+      completed.add(intentId);
+      result.matchedIntents += 1;
+    }
+
+    const adopted = new Map<string, string>();
+    for (const batch of chunks(adoptions, ADOPT_BATCH)) {
+      throwIfAborted(signal);
+      const records = await this.ledger.adopt({
+        providerAccountId: account.id,
+        provider: account.provider,
+        tenantId: DEFAULT_TENANT_ID,
+        subUsers: batch,
+        actor,
+      });
+      for (const record of records) adopted.set(record.providerSubUserId!, record.id);
+      result.adopted += records.length;
+    }
+
+    for (const group of plan.ambiguous) {
+      for (const intentId of group.intentIds) {
+        const closed = await this.ledger.closeAmbiguousIntent({
+          intentId,
+          candidates: group.subUsers.map((subUser) => ({
+            providerSubUserId: subUser.providerSubUserId,
+            gatewayId: adopted.get(subUser.providerSubUserId) ?? null,
+          })),
+          reason:
+            'several provider sub-users hold every field this create sent and were created in its window; none was assigned by a guess: they were adopted into the default tenant; move the right one to its tenant (PATCH tenantId) and delete the other',
+          actor,
+        });
+        if (closed) {
+          completed.add(intentId);
+          result.ambiguous += 1;
+        }
+      }
+    }
+    return completed;
+  }
+
+  /**
+   * Mapped sub-users missing from a complete listing: confirmed gone, then marked deleted. A
+   * `deleting` one that is gone is a provider delete finished.
+   */
+  private async resolveMissing(
+    driver: ProviderDriver,
+    before: SubUserRecord[],
+    listed: ProviderSubUser[],
+    actor: Actor,
+    result: AccountSyncResult,
+  ): Promise<void> {
+    const listedIds = new Set(listed.map((subUser) => subUser.providerSubUserId));
+    const missing = before.filter(
+      (record) => record.providerSubUserId && !listedIds.has(record.providerSubUserId),
+    );
+    if (missing.length === 0) return;
+    for (const record of await confirmGone(driver, missing)) {
+      const confirmsDelete = record.status === 'deleting';
+      const { changed } = await this.ledger.markDeleted({
+        id: record.id,
+        status: 'deleted',
+        actor,
+        expectedVersion: record.version,
+        ...(confirmsDelete
+          ? { action: 'sub-user.deleted', confirmedBy: 'sync' }
+          : {
+              action: 'sub-user.vanished',
+              reason: 'no longer held by the provider (deleted outside the gateway)',
+            }),
+      });
+      if (!changed) continue; // a newer write won; the next sync looks again
+      if (confirmsDelete) result.deletesConfirmed += 1;
+      else result.vanished += 1;
+    }
+  }
+
+  /** Intents whose window closed before this listing began, with no match: nothing was created. */
+  private async expireIntents(
+    live: SubUserRecord[],
+    completed: Set<string>,
+    listingStartedAt: Date,
+    actor: Actor,
+    result: AccountSyncResult,
+  ): Promise<void> {
+    const expired = live.filter(
+      (record) =>
+        record.lifecycle === 'intent' &&
+        !completed.has(record.id) &&
+        record.intentExpiresAt !== null &&
+        record.intentExpiresAt < listingStartedAt,
+    );
+    for (const record of expired)
+      if (await this.ledger.expireIntent(record.id, actor)) result.expiredIntents += 1;
+  }
+}
+
+/** The provider reports exactly what is stored: only the confirmation time moves. */
+function isUnchanged(report: SnapshotReport): boolean {
+  return (
+    report.record.status === report.subUser.status &&
+    sameSnapshot(report.record.snapshot, toSnapshot(report.subUser))
+  );
+}

@@ -1,0 +1,92 @@
+import { isIP } from 'node:net';
+
+/** Why a URL is refused, in words safe to show the caller (never what lies behind it). */
+export class UrlRefusal extends Error {}
+
+/** IPv4 ranges that are not the public internet (RFC 1918, loopback, link-local, CGNAT, …). */
+const PRIVATE_V4: [number, number][] = [
+  [0x00000000, 8], // "this" network
+  [0x0a000000, 8], // 10/8
+  [0x64400000, 10], // 100.64/10 CGNAT
+  [0x7f000000, 8], // loopback
+  [0xa9fe0000, 16], // link-local (cloud metadata lives here)
+  [0xac100000, 12], // 172.16/12
+  [0xc0000000, 24], // 192.0.0/24
+  [0xc0a80000, 16], // 192.168/16
+  [0xc6120000, 15], // 198.18/15 benchmarking
+  [0xe0000000, 4], // multicast
+  [0xf0000000, 4], // reserved, broadcast
+];
+
+function v4ToInt(address: string): number {
+  return address.split('.').reduce((value, part) => value * 256 + Number(part), 0);
+}
+
+/** Whether an IP literal is loopback, private, link-local or otherwise not a public address. */
+export function isNonPublicAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '').toLowerCase();
+  const family = isIP(bare);
+  if (family === 4) {
+    const value = v4ToInt(bare);
+    return PRIVATE_V4.some(([base, bits]) => value >>> (32 - bits) === base >>> (32 - bits));
+  }
+  if (family === 6) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+    if (mapped) return isNonPublicAddress(mapped[1]);
+    return (
+      bare === '::' ||
+      bare === '::1' ||
+      /^f[cd]/.test(bare) || // unique local fc00::/7
+      /^fe[89ab]/.test(bare) || // link-local fe80::/10
+      /^ff/.test(bare) // multicast
+    );
+  }
+  return false;
+}
+
+function parseEntry(entry: string): { host: string; port: string | undefined } {
+  if (entry.startsWith('[')) {
+    const end = entry.indexOf(']');
+    return { host: entry.slice(0, end + 1), port: entry.slice(end + 2) || undefined };
+  }
+  const [host, port] = entry.split(':');
+  return { host, port };
+}
+
+/** Whether `host` (and `port`) is named by an allowlist entry (`host`, `host:port`, `*.domain`). */
+export function allowlisted(allowlist: readonly string[], host: string, port: string): boolean {
+  const hostname = host.toLowerCase();
+  return allowlist.some((entry) => {
+    const named = parseEntry(entry.toLowerCase());
+    if (named.port !== undefined && named.port !== port) return false;
+    if (named.host.startsWith('*.')) return hostname.endsWith(named.host.slice(1));
+    return hostname === named.host;
+  });
+}
+
+/**
+ * Parses an outbound URL and refuses what no secret should be sent to: other schemes, URLs with
+ * credentials in them, and (unless allowlisted) loopback, private and link-local addresses.
+ * `trustedHosts` are always allowed (a provider's official host).
+ */
+export function checkOutboundUrl(
+  raw: string,
+  options: { allowlist: readonly string[]; trustedHosts?: readonly string[]; requirePublicName?: boolean },
+): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UrlRefusal('is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UrlRefusal('must be an http(s) URL');
+  if (url.username || url.password) throw new UrlRefusal('must not carry credentials');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const host = url.hostname.toLowerCase();
+  if (options.trustedHosts?.includes(host) || allowlisted(options.allowlist, host, port)) return url;
+  if (isNonPublicAddress(host) || host === 'localhost' || host.endsWith('.localhost')) {
+    throw new UrlRefusal('points at a loopback, private or link-local address, which is not allowed here');
+  }
+  if (options.requirePublicName) throw new UrlRefusal(`host ${host} is not an allowed host`);
+  return url;
+}

@@ -1,0 +1,23 @@
+import { ProviderError, isGatewayError } from '@app/domain';
+import type { Actor, FailureNote } from '@app/persistence';
+import type { AuthContext } from '../access/auth-context';
+
+/** Who asks, and under which request: what every use case needs besides its command. */
+export interface RequestMeta {
+  auth: AuthContext;
+  requestId: string;
+  /** The request's Idempotency-Key, if any: a create remembers it on its intent. */
+  idempotencyKey?: string;
+}
+
+export function actorOf(meta: { auth: AuthContext | null; requestId: string | null }): Actor {
+  return { keyId: meta.auth?.keyId ?? null, requestId: meta.requestId };
+}
+
+/** A failed provider call as the audit log keeps it: the code and the provider's request id. */
+export function failureOf(error: unknown): FailureNote {
+  return {
+    code: isGatewayError(error) ? error.code : 'INTERNAL',
+    providerRequestId: error instanceof ProviderError ? (error.providerRequestId ?? null) : null,
+  };
+}

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { GatewayError, type ProviderName } from '@app/domain';
+import { Ledger, TenantRepository } from '@app/persistence';
+import { ProviderRegistry } from '@app/providers';
+import { ProviderAccountsService } from '../../../provider-accounts/provider-accounts.service';
+import { updateInputFor } from '../../provider-input';
+import { actorOf, failureOf } from '../../request-meta';
+import { SubUserAccess } from '../../sub-user-access';
+import { etagOf, toSubUserDto } from '../../sub-user.view';
+import type { SubUserResult } from '../query-sub-users/get-sub-user.use-case';
+import type { ChangeSubUserCommand } from './change-sub-user.command';
+
+/** PATCH semantics for metadata: merged key by key, a key set to null is removed. */
+export function mergeMetadata(
+  current: Record<string, string>,
+  patch: Record<string, string | null> | undefined,
+): Record<string, string> {
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(patch ?? {})) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+/**
+ * Changes a sub-user: validated and split (provider fields, gateway-kept fields) before anything
+ * is sent, then one claimed change at a time at the provider, recorded by the ledger.
+ */
+@Injectable()
+export class ChangeSubUser {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly access: SubUserAccess,
+    private readonly accounts: ProviderAccountsService,
+    private readonly registry: ProviderRegistry,
+    private readonly tenants: TenantRepository,
+  ) {}
+
+  async execute({ id, dto, ifMatch, meta }: ChangeSubUserCommand): Promise<SubUserResult> {
+    const before = await this.access.findOwned(id, meta.auth);
+    this.access.assertIfMatch(before, ifMatch);
+    this.access.assertChangeable(before);
+    const provider = before.provider as ProviderName;
+    const { input, gatewayNotes, gatewayName } = updateInputFor(
+      provider,
+      this.registry.describe(provider),
+      dto,
+    );
+    if (dto.tenantId !== undefined) await this.assertTenantMove(dto.tenantId, meta.auth.isAdmin);
+
+    const { record, claimId } = await this.access.claim(id, meta.auth, ifMatch);
+    let current;
+    if (Object.keys(input).length > 0) {
+      try {
+        const { driver } = await this.accounts.resolve(record.providerAccountId);
+        current = await driver.update(record.providerSubUserId!, input, { priority: 'user' });
+      } catch (error) {
+        await this.ledger.recordFailure({
+          id,
+          tenantId: record.tenantId,
+          action: 'sub-user.updated',
+          failure: failureOf(error),
+          request: { ...dto },
+          actor: actorOf(meta),
+          claimId,
+        });
+        throw error;
+      }
+    }
+    const after = await this.ledger.recordUpdate({
+      id,
+      claimId,
+      ...(current ? { subUser: current } : {}),
+      metadata: mergeMetadata(record.metadata as Record<string, string>, dto.metadata),
+      ...(gatewayNotes !== undefined ? { gatewayNotes } : {}),
+      ...(gatewayName !== undefined ? { gatewayName } : {}),
+      ...(dto.tenantId !== undefined ? { tenantId: dto.tenantId } : {}),
+      request: { ...dto },
+      actor: actorOf(meta),
+    });
+    if (!after) throw new GatewayError('CONFLICT', `Sub-user ${id} was deleted while it was being changed`);
+    return { subUser: toSubUserDto(after), etag: etagOf(after) };
+  }
+
+  /** Moving a sub-user to another tenant is an admin's decision (e.g. after an ambiguous create). */
+  private async assertTenantMove(tenantId: string, isAdmin: boolean): Promise<void> {
+    if (!isAdmin)
+      throw new GatewayError('FORBIDDEN', 'Only admin keys may move a sub-user to another tenant');
+    if (!(await this.tenants.findById(tenantId))) {
+      throw new GatewayError('VALIDATION_FAILED', `tenantId: no tenant ${tenantId}`, {
+        fieldErrors: [{ field: 'tenantId', message: 'no such tenant' }],
+      });
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  type CreateSubUserInput,
+  GatewayError,
+  type ProviderName,
+  ProviderError,
+  canonicalJson,
+  isGatewayError,
+} from '@app/domain';
+import {
+  Ledger,
+  type OpenIntentCommand,
+  SubUserMappingRepository,
+  type SubUserRecord,
+  TenantRepository,
+} from '@app/persistence';
+import { ProviderRegistry } from '@app/providers';
+import type { AuthContext } from '../../../access/auth-context';
+import { AccountReconciler } from '../../../reconciliation/account-reconciler';
+import { ResolvedAccount } from '../../../provider-accounts/provider-accounts.service';
+import { AccountSelection } from './account-selection';
+import { createInputFor } from '../../provider-input';
+import { actorOf, failureOf } from '../../request-meta';
+import type { CreatedSubUserDto } from '../../sub-user.dto';
+import { etagOf, toSubUserDto } from '../../sub-user.view';
+import type { CreateSubUserCommand } from './create-sub-user.command';
+import { generateProxyPassword, generateProxyUsername } from './proxy-secrets';
+
+/** How long a create may stay unconfirmed before the sync gives up matching it. */
+export const INTENT_WINDOW_MS = 15 * 60_000;
+
+/**
+ * The failures after which the provider certainly did not create anything: it answered with a
+ * refusal, or the call never left the gateway. Anything else (timeout, 5xx, dropped connection)
+ * may have created the sub-user, so the intent stays open for the sync to resolve.
+ */
+export function certainlyNotProcessed(error: unknown): boolean {
+  if (!isGatewayError(error)) return false;
+  if (error instanceof ProviderError) {
+    if (error.reachedProvider === 'no') return true;
+    return [
+      'PROVIDER_REJECTED',
+      'PROVIDER_AUTH_FAILED',
+      'PROVIDER_NOT_FOUND',
+      'PROVIDER_RATE_LIMITED',
+    ].includes(error.code);
+  }
+  return true;
+}
+
+export interface CreatedSubUser {
+  subUser: CreatedSubUserDto;
+  etag: string;
+}
+
+/**
+ * Creates a sub-user without losing or doubling it: the intent (with the evidence that will let
+ * the sync recognise the sub-user if the answer is lost) is recorded before the provider call,
+ * and completed, or failed, after it. No transaction is held across the call.
+ */
+@Injectable()
+export class CreateSubUser {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly mappings: SubUserMappingRepository,
+    private readonly tenants: TenantRepository,
+    private readonly registry: ProviderRegistry,
+    private readonly accounts: AccountSelection,
+    private readonly reconciler: AccountReconciler,
+  ) {}
+
+  async execute({ dto, meta }: CreateSubUserCommand): Promise<CreatedSubUser> {
+    const tenantId = await this.tenantFor(dto.tenantId, meta.auth);
+    const account = await this.accounts.forCreate(dto, meta.auth, tenantId);
+    const provider = account.driver.provider;
+    const description = this.registry.describe(provider);
+    const { input, gatewayNotes, gatewayName } = createInputFor(provider, description, dto);
+    if (description.fields.proxyPassword.support === 'native' && input.proxyPassword === undefined)
+      input.proxyPassword = generateProxyPassword();
+    if (description.fields.proxyUsername.support === 'native' && input.proxyUsername === undefined)
+      input.proxyUsername = generateProxyUsername();
+
+    const requested = { ...dto, proxyPassword: undefined, tenantId } as Record<string, unknown>;
+    // A retry of a create whose answer was lost (same Idempotency-Key) must not create twice.
+    const earlier = meta.idempotencyKey
+      ? await this.earlierAttempt(tenantId, meta.idempotencyKey, requested, account)
+      : null;
+    if (earlier && earlier.lifecycle !== 'intent')
+      return { subUser: toSubUserDto(earlier), etag: etagOf(earlier) };
+
+    const id = earlier?.id ?? randomUUID();
+    const intent = this.intentFor(
+      id,
+      tenantId,
+      account,
+      input,
+      requested,
+      { gatewayNotes, gatewayName },
+      meta,
+    );
+    if (!earlier) await this.ledger.openIntent(intent);
+    else if (!(await this.ledger.renewIntent(intent))) {
+      throw new GatewayError(
+        'IDEMPOTENCY_IN_PROGRESS',
+        'The earlier attempt is being resolved; retry shortly',
+      );
+    }
+    const created = await this.callProvider(id, tenantId, account, input, meta);
+    // A sync may have completed the intent in the meantime: that record is the sub-user.
+    const record =
+      (await this.ledger.completeIntent({
+        intentId: id,
+        subUser: created,
+        actor: actorOf(meta),
+        via: 'create',
+      })) ?? (await this.mappings.findById(id));
+    if (!record) throw new GatewayError('INTERNAL', `create intent ${id} vanished`);
+    const subUser: CreatedSubUserDto = toSubUserDto(record);
+    if (input.proxyPassword !== undefined) subUser.proxyPassword = input.proxyPassword;
+    return { subUser, etag: etagOf(record) };
+  }
+
+  private intentFor(
+    id: string,
+    tenantId: string,
+    account: ResolvedAccount,
+    input: CreateSubUserInput,
+    requested: Record<string, unknown>,
+    kept: { gatewayNotes?: string | null; gatewayName?: string | null },
+    meta: CreateSubUserCommand['meta'],
+  ): OpenIntentCommand {
+    const now = new Date();
+    const { proxyPassword: _password, ...echo } = account.driver.expectedEcho(input);
+    return {
+      id,
+      tenantId,
+      providerAccountId: account.record.id,
+      provider: account.driver.provider,
+      name: kept.gatewayName ?? input.name ?? null,
+      gatewayNotes: kept.gatewayNotes ?? null,
+      metadata: (requested.metadata as Record<string, string> | undefined) ?? {},
+      createKey: meta.idempotencyKey ?? null,
+      evidence: { requested, echo, requestId: meta.requestId, startedAt: now.toISOString() },
+      proxyPassword: input.proxyPassword,
+      expiresAt: new Date(now.getTime() + INTENT_WINDOW_MS),
+    };
+  }
+
+  private async callProvider(
+    id: string,
+    tenantId: string,
+    account: ResolvedAccount,
+    input: CreateSubUserInput,
+    meta: CreateSubUserCommand['meta'],
+  ) {
+    try {
+      return await account.driver.create(input, { priority: 'user' });
+    } catch (error) {
+      await this.ledger.failIntent({
+        intentId: id,
+        tenantId,
+        certainlyNotCreated: certainlyNotProcessed(error),
+        failure: failureOf(error),
+        actor: actorOf(meta),
+      });
+      throw error;
+    }
+  }
+
+  private async tenantFor(requested: string | undefined, auth: AuthContext): Promise<string> {
+    if (requested === undefined || requested === auth.tenantId) return auth.tenantId;
+    if (!auth.isAdmin)
+      throw new GatewayError('FORBIDDEN', 'Only admin keys may create sub-users in another tenant');
+    if (!(await this.tenants.findById(requested))) {
+      throw new GatewayError('VALIDATION_FAILED', `tenantId: no tenant ${requested}`, {
+        fieldErrors: [{ field: 'tenantId', message: 'no such tenant' }],
+      });
+    }
+    return requested;
+  }
+
+  /**
+   * The record an earlier attempt with the same Idempotency-Key left. An open intent is resolved
+   * first, with the account's reconciliation (which finds a sub-user the provider did create):
+   * the caller gets that sub-user instead of a second one; if the provider has none, the intent
+   * is reused.
+   */
+  private async earlierAttempt(
+    tenantId: string,
+    idempotencyKey: string,
+    requested: Record<string, unknown>,
+    account: ResolvedAccount,
+  ): Promise<SubUserRecord | null> {
+    const record = await this.mappings.findByCreateKey(tenantId, idempotencyKey);
+    if (!record) return null;
+    const earlierRequest = (record.intent as { requested?: unknown } | null)?.requested;
+    if (
+      canonicalJson(earlierRequest) !== canonicalJson(requested) ||
+      record.providerAccountId !== account.record.id
+    ) {
+      throw new GatewayError(
+        'IDEMPOTENCY_CONFLICT',
+        'This Idempotency-Key was used for a different create request',
+      );
+    }
+    if (record.lifecycle !== 'intent') return record;
+    const result = await this.reconciler.reconcile(account.record, { keyId: null, requestId: null });
+    if (!result.ok) {
+      throw new ProviderError(
+        account.driver.provider as ProviderName,
+        'PROVIDER_UNAVAILABLE',
+        'Could not confirm whether the earlier attempt created the sub-user; retry later',
+        { reachedProvider: 'no' },
+      );
+    }
+    // Completed (the provider had it), gone (expired: create anew), or still open (reuse it).
+    return this.mappings.findById(record.id);
+  }
+}

@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto';
+import { storedSnapshot } from '@app/domain';
+import type { Prisma, PrismaClient, SubUserMapping } from '../generated/prisma/client';
+import type { ChangeEntry } from './change-log';
+import { driftOf } from './drift';
+import type { Actor, AdoptCommand, MarkDeletedCommand, SnapshotOutcome, SnapshotReport } from './ledger';
+import { type LedgerContext, record, subUserEntry } from './ledger-context';
+import { MAPPING_COLUMNS, findRow, updateRow } from './mapping-rows';
+import { sameSnapshot, toSnapshot } from './snapshot';
+import { storableTextOrNull } from './storable';
+import { guardOf } from './transitions';
+
+type Db = Prisma.TransactionClient | PrismaClient;
+
+/**
+ * Writes one report if the record is still at the version it was read at; returns the new row
+ * (null when a newer write won) and the audit entry its drift needs.
+ */
+async function applyReport(
+  db: Db,
+  report: SnapshotReport,
+  actor: Actor,
+  at: Date,
+): Promise<{ row: SubUserMapping | null; entry: ChangeEntry | null }> {
+  const { record: before } = report;
+  // Nothing leaves `deleting`: a report of a sub-user being deleted refreshes its data only.
+  const beingDeleted = before.status === 'deleting';
+  const subUser = beingDeleted ? { ...report.subUser, status: 'deleting' as const } : report.subUser;
+  const snapshot = toSnapshot(subUser);
+  // A provider that reports the sub-user on its way out may move it to `deleting`, never back.
+  const transition = beingDeleted
+    ? 'refreshDeleting'
+    : subUser.status === 'deleting'
+      ? 'markDeleting'
+      : 'applySnapshot';
+  const row = await updateRow(
+    db,
+    before.id,
+    guardOf(transition, { version: before.version }),
+    {
+      snapshot,
+      status: subUser.status,
+      ...(snapshot.name !== null ? { name: storableTextOrNull(snapshot.name) } : {}),
+      syncedAt: at,
+    },
+    at,
+  );
+  if (!row) return { row: null, entry: null };
+  const drift = driftOf(storedSnapshot(before), snapshot);
+  if (!drift) return { row, entry: null };
+  return {
+    row,
+    entry: subUserEntry(row, {
+      action: 'sub-user.drift',
+      actor,
+      changes: { before: drift.before, after: drift.after },
+      eventType: 'sub-user.drift-detected',
+      eventChanges: drift,
+    }),
+  };
+}
+
+export async function applySnapshot(
+  ctx: LedgerContext,
+  report: SnapshotReport,
+  actor: Actor,
+): Promise<SubUserMapping> {
+  const { record: before, subUser } = report;
+  // Nothing changed: no write on the read path.
+  if (sameSnapshot(before.snapshot, toSnapshot(subUser)) && before.status === subUser.status) return before;
+  const at = new Date();
+  return ctx.transaction(async (db) => {
+    const { row, entry } = await applyReport(db, report, actor, at);
+    if (entry) await record(db, [entry], at);
+    return row ?? (await findRow(db, before.id)) ?? before;
+  });
+}
+
+/**
+ * A sync batch in one transaction. Should the batch fail (a value the database refuses that the
+ * storable escaping did not foresee), each report is retried alone and a report that still fails
+ * is refused with an audit line: one sub-user never stops the sync of its account.
+ */
+export async function applySnapshots(
+  ctx: LedgerContext,
+  reports: SnapshotReport[],
+  actor: Actor,
+  at: Date,
+): Promise<SnapshotOutcome[]> {
+  const applyAll = (batch: SnapshotReport[]) =>
+    ctx.transaction(async (db) => {
+      const outcomes: SnapshotOutcome[] = [];
+      const entries: ChangeEntry[] = [];
+      for (const report of batch) {
+        const { row, entry } = await applyReport(db, report, actor, at);
+        outcomes.push({ id: report.record.id, applied: row !== null, drift: entry !== null });
+        if (entry) entries.push(entry);
+      }
+      await record(db, entries, at);
+      return outcomes;
+    });
+  try {
+    return await applyAll(reports);
+  } catch {
+    if (reports.length === 1) {
+      await refuseReport(ctx, reports[0], actor, at);
+      return [{ id: reports[0].record.id, applied: false, drift: false }];
+    }
+    const outcomes: SnapshotOutcome[] = [];
+    for (const report of reports) outcomes.push(...(await applySnapshots(ctx, [report], actor, at)));
+    return outcomes;
+  }
+}
+
+async function refuseReport(ctx: LedgerContext, report: SnapshotReport, actor: Actor, at: Date) {
+  await record(
+    ctx.client,
+    [
+      subUserEntry(report.record, {
+        action: 'sub-user.report-refused',
+        actor,
+        outcome: 'error',
+        errorCode: 'UNSTORABLE',
+        changes: {
+          reason: 'the provider reported a value the database cannot store; the last snapshot is kept',
+        },
+      }),
+    ],
+    at,
+  );
+}
+
+export async function markSynced(ctx: LedgerContext, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  // Confirmation only: no version bump, no updatedAt (nothing the caller sees changed).
+  await ctx.client.$executeRawUnsafe(
+    'UPDATE sub_user_mappings SET synced_at = $1 WHERE id = ANY($2::uuid[])',
+    at,
+    ids,
+  );
+  ctx.forget();
+}
+
+export async function markDeleted(
+  ctx: LedgerContext,
+  command: MarkDeletedCommand,
+): Promise<{ record: SubUserMapping; changed: boolean }> {
+  const at = new Date();
+  return ctx.transaction(async (db) => {
+    const before = await findRow(db, command.id);
+    if (!before) throw new Error(`sub-user ${command.id} vanished from the ledger`);
+    const snapshot = storedSnapshot(before);
+    const changed = await updateRow(
+      db,
+      command.id,
+      guardOf(command.status === 'deleting' ? 'markDeleting' : 'markDeleted', {
+        version: command.expectedVersion,
+      }),
+      {
+        status: command.status,
+        lifecycle: command.status === 'deleted' ? 'deleted' : 'active',
+        ...(snapshot ? { snapshot: toSnapshot({ ...snapshot, status: command.status }) } : {}),
+        ...(command.confirmedBy ? { syncedAt: at } : {}),
+      },
+      at,
+    );
+    // A confirmation that lost to a newer write records nothing.
+    if (!changed && command.expectedVersion !== undefined) return { record: before, changed: false };
+    const row = changed ?? before;
+    const action = command.action ?? 'sub-user.deleted';
+    const eventType =
+      action === 'sub-user.vanished' ? action : command.status === 'deleting' ? 'sub-user.deleting' : action;
+    // The provider carried the delete out: recorded even when a concurrent call already moved
+    // the record there; announced only by the call that moved it.
+    await record(
+      db,
+      [
+        subUserEntry(row, {
+          action,
+          actor: command.actor,
+          changes: {
+            before: { status: before.status },
+            after: {
+              status: row.status,
+              ...(command.confirmedBy ? { confirmedBy: command.confirmedBy } : {}),
+              ...(command.reason ? { reason: command.reason } : {}),
+            },
+          },
+          ...(changed ? { eventType } : {}),
+        }),
+      ],
+      at,
+    );
+    return { record: row, changed: changed !== null };
+  });
+}
+
+export async function markUnknown(
+  ctx: LedgerContext,
+  before: SubUserMapping,
+  actor: Actor,
+): Promise<SubUserMapping | null> {
+  const at = new Date();
+  return ctx.transaction(async (db) => {
+    const row = await updateRow(
+      db,
+      before.id,
+      guardOf('markUnknown', { version: before.version }),
+      { status: 'unknown' },
+      at,
+    );
+    if (!row) return null;
+    await record(
+      db,
+      [
+        subUserEntry(row, {
+          action: 'sub-user.unknown',
+          actor,
+          changes: {
+            before: { status: before.status },
+            after: { status: 'unknown', reason: 'the provider answered that it has no such sub-user' },
+          },
+          eventType: 'sub-user.unknown',
+        }),
+      ],
+      at,
+    );
+    return row;
+  });
+}
+
+/**
+ * Adopts provider sub-users in one statement, skipping any whose (account, provider id) another
+ * writer stored meanwhile, with their audit lines and events in the same transaction.
+ */
+export async function adopt(ctx: LedgerContext, command: AdoptCommand): Promise<SubUserMapping[]> {
+  if (command.subUsers.length === 0) return [];
+  const at = new Date();
+  const rows = command.subUsers.map((subUser) => {
+    const snapshot = toSnapshot(subUser);
+    return {
+      id: randomUUID(),
+      provider_sub_user_id: snapshot.providerSubUserId,
+      status: subUser.status,
+      name: snapshot.name,
+      snapshot,
+    };
+  });
+  return ctx.transaction(async (db) => {
+    const inserted = await db.$queryRaw<SubUserMapping[]>`
+      INSERT INTO sub_user_mappings (id, tenant_id, provider_account_id, provider, provider_sub_user_id,
+             lifecycle, status, name, metadata, snapshot, version, created_at, updated_at, synced_at)
+      SELECT r.id, ${command.tenantId}, ${command.providerAccountId}::uuid, ${command.provider},
+             r.provider_sub_user_id, 'active', r.status, r.name, '{}'::jsonb, r.snapshot, 1, ${at}, ${at}, ${at}
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id uuid, provider_sub_user_id text,
+             status text, name text, snapshot jsonb)
+      ON CONFLICT (provider_account_id, provider_sub_user_id) DO NOTHING
+      RETURNING ${MAPPING_COLUMNS}`;
+    await record(
+      db,
+      inserted.map((row) =>
+        subUserEntry(row, {
+          action: 'sub-user.adopted',
+          actor: command.actor,
+          changes: {
+            after: {
+              providerSubUserId: row.providerSubUserId,
+              name: row.name,
+              status: row.status,
+              isDefault: storedSnapshot(row)?.isDefault ?? false,
+            },
+          },
+          eventType: 'sub-user.adopted',
+        }),
+      ),
+      at,
+    );
+    return inserted;
+  });
+}
