@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // `npm run db:migrate`: applies the committed migrations to DATABASE_URL (or the embedded
-// database in ./data/pglite), exactly as the gateway does when it starts.
+// database in DATA_DIR/pglite), exactly as the gateway does when it starts.
 require('./ts-register');
-const {
-  resolveDatabaseTarget,
-  describeDatabaseTarget,
-} = require('../libs/persistence/src/database-target.ts');
+const { describeDatabaseTarget } = require('../libs/persistence/src/database-target.ts');
 const { openDatabase } = require('../libs/persistence/src/database.ts');
+const { loadDotEnv } = require('../apps/gateway/src/config/dotenv.ts');
+const { databaseTargetOf } = require('../apps/gateway/src/config/gateway-config.ts');
 
 async function main() {
+  loadDotEnv();
   let target;
   try {
-    target = resolveDatabaseTarget(process.env.DATABASE_URL);
+    // The same database the gateway would use with this environment.
+    target = databaseTargetOf(process.env);
   } catch (error) {
-    console.error(`DATABASE_URL ${error.message}`);
+    console.error(error.message);
     process.exit(1);
   }
   const database = await openDatabase(target, { poolSize: 1 });

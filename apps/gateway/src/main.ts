@@ -1,17 +1,9 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { INestApplication, Logger } from '@nestjs/common';
 import { ConfigError, GatewayConfig, loadGatewayConfig } from './config/gateway-config';
 import { ensureDemoSecrets } from './config/demo-secrets';
+import { loadDotEnv } from './config/dotenv';
 import { createGatewayApp } from './app.factory';
-
-/**
- * A `.env` file in the working folder (see .env.example) fills in the variables that are not set
- * already: a variable set in the environment wins over the file, as operators expect.
- */
-function loadDotEnv(): void {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-}
 
 function readConfig(): GatewayConfig {
   loadDotEnv();
