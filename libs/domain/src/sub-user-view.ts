@@ -20,7 +20,11 @@ export interface SubUserView {
     usedBytes: number | null;
     periodStart: string | null;
     periodEnd: string | null;
+    /** The gateway's own count of everything used since it has known the sub-user, across resets. */
+    lifetimeUsedBytes: number;
   };
+  /** Set while the sub-user is suspended: since when, how, and the limit it gets back on resume. */
+  suspension: SubUserSuspension | null;
   maxConcurrency: number | null;
   countries: Record<string, number> | null;
   groupId: string | null;
@@ -31,6 +35,14 @@ export interface SubUserView {
   createdAt: string;
   updatedAt: string;
   syncedAt: string | null;
+}
+
+export interface SubUserSuspension {
+  since: string;
+  /** `emulated`: the provider-side limit was lowered to what was already used. */
+  mode: 'native' | 'emulated';
+  /** The limit restored on resume (null = unlimited). */
+  resumeLimitBytes: number | null;
 }
 
 /** The stored record a view is made from (the ledger's mapping row has these fields). */
@@ -45,6 +57,8 @@ export interface StoredSubUser {
   gatewayNotes: string | null;
   metadata: unknown;
   snapshot: unknown;
+  lifetimeUsedBytes: bigint | number;
+  suspension: unknown;
   createdAt: Date;
   updatedAt: Date;
   syncedAt: Date | null;
@@ -74,7 +88,9 @@ export function toSubUserView(record: StoredSubUser): SubUserView {
       usedBytes: snapshot?.traffic.usedBytes ?? null,
       periodStart: snapshot?.traffic.periodStart ?? null,
       periodEnd: snapshot?.traffic.periodEnd ?? null,
+      lifetimeUsedBytes: Number(record.lifetimeUsedBytes),
     },
+    suspension: (record.suspension as SubUserSuspension | null) ?? null,
     maxConcurrency: snapshot?.maxConcurrency ?? null,
     countries: snapshot?.countries ?? null,
     groupId: snapshot?.groupId ?? null,
