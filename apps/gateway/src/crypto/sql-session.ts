@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, Transaction } from '@electric-sql/pglite';
+import { Client } from 'pg';
+import { DatabaseTarget } from '@app/persistence/database-target';
+import { SqlSession } from './reseal';
+
+export type ClosableSqlSession = SqlSession & { close(): Promise<void> };
+
+/**
+ * One plain connection for maintenance commands (`npm run keys:reseal`), to PostgreSQL or to the
+ * embedded database's folder. The embedded database is one process's: stop the gateway first.
+ */
+export async function openSqlSession(target: DatabaseTarget): Promise<ClosableSqlSession> {
+  if (target.kind === 'postgres') {
+    const client = new Client({ connectionString: target.url });
+    await client.connect();
+    const session: ClosableSqlSession = {
+      query: async <Row>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as Row[],
+      transaction: async (work) => {
+        await client.query('BEGIN');
+        try {
+          const result = await work(session);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      },
+      close: () => client.end(),
+    };
+    return session;
+  }
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+  await pglite.waitReady;
+  return {
+    query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
+    transaction: (work) => pglite.transaction((tx) => work(inTransaction(tx))),
+    close: () => pglite.close(),
+  };
+}
+
+function inTransaction(tx: Transaction): SqlSession {
+  return {
+    query: async <Row>(sql: string, params?: unknown[]) => (await tx.query<Row>(sql, params)).rows,
+    transaction: () => Promise.reject(new Error('Nested transactions are not supported')),
+  };
+}
