@@ -11,8 +11,9 @@ import { TenantsService } from './tenants.service';
 
 /**
  * API keys, tenants, the authentication hook and the global guards. Global: authentication is
- * everyone's (health's detail and the request hook need the key service). The guards run in this order: the per-key rate limit (so refused calls count
- * too), then scopes; authentication itself happens earlier, before the body is read.
+ * everyone's (readiness details and the request hook need the key service). The guards run in
+ * this order: the per-key rate limit (so refused calls count too), then scopes; authentication
+ * itself happens earlier, in a hook, before the body is read.
  */
 @Global()
 @Module({
