@@ -34,6 +34,7 @@ describe('the ledger (sub-user lifecycle)', () => {
       startedAt: new Date().toISOString(),
     },
     proxyPassword: `pw-${randomUUID()}`,
+    trafficLimitBytes: null,
     expiresAt: new Date(Date.now() + 15 * 60_000),
     ...overrides,
   });

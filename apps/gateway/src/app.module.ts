@@ -16,6 +16,7 @@ import { ObservabilityModule } from './observability/observability.module';
 import { ProviderAccountsModule } from './provider-accounts/provider-accounts.module';
 import { SubUsersModule } from './sub-users/sub-users.module';
 import { SyncModule } from './sync/sync.module';
+import { UsageModule } from './usage/usage.module';
 
 /** The product: no demo code in it (the demo runs the provider sandbox beside the gateway). */
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         ProviderAccountsModule,
         SubUsersModule,
         SyncModule,
+        UsageModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

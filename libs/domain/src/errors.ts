@@ -11,6 +11,7 @@ export const ERROR_CATALOG = {
   IDEMPOTENCY_CONFLICT: { status: 409, title: 'Idempotency key reused with a different request' },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'Request with this idempotency key is still running' },
   UNSUPPORTED_BY_PROVIDER: { status: 422, title: 'Unsupported by provider' },
+  QUOTA_EXCEEDED: { status: 422, title: 'Tenant budget exceeded' },
   RATE_LIMITED: { status: 429, title: 'Rate limited' },
   PROVIDER_REJECTED: { status: 422, title: 'Provider rejected the request' },
   PROVIDER_NOT_FOUND: { status: 404, title: 'Provider no longer has the resource' },

@@ -32,6 +32,13 @@ export {
   type ListPosition,
 } from './repositories/sub-user-mapping.repository';
 export { TenantRepository, type RowPosition } from './repositories/tenant.repository';
+export {
+  UsageRepository,
+  type UsageGranularity,
+  type UsageGrouping,
+  type UsageQuery,
+  type UsageRow,
+} from './repositories/usage.repository';
 export { isUniqueViolation } from './unique-violation';
 export type {
   ApiKey,
@@ -48,3 +55,4 @@ export { Prisma } from './generated/prisma/client';
 export { evidenceMatches, INTENT_CLOCK_SKEW_MS } from './ledger/intent-evidence';
 export { evidenceOf, windowOf } from './ledger/intents';
 export { sameSnapshot, toSnapshot } from './ledger/snapshot';
+export { assertWithinBudget, type TenantBudget, type TenantAllocation } from './ledger/tenant-budget';

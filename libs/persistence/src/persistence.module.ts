@@ -13,6 +13,7 @@ import { JobRepository } from './repositories/job.repository';
 import { ProviderAccountRepository } from './repositories/provider-account.repository';
 import { SubUserMappingRepository } from './repositories/sub-user-mapping.repository';
 import { TenantRepository } from './repositories/tenant.repository';
+import { UsageRepository } from './repositories/usage.repository';
 import { Transactions } from './transactions';
 
 /** Everything the application may use of the database: repositories, the ledger, transactions. */
@@ -25,6 +26,7 @@ const PUBLIC_PROVIDERS = [
   ProviderAccountRepository,
   SubUserMappingRepository,
   TenantRepository,
+  UsageRepository,
   Transactions,
   DatabaseProbe,
 ];

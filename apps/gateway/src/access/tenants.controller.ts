@@ -1,11 +1,16 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { ApiPageResponse, Page, PaginationQueryDto } from '../common/pagination';
 import { ProblemDetails } from '../common/problem/problem-details';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiAccessController } from './access-docs';
 import { AuthContext, CurrentAuth, RequireScopes } from './auth-context';
-import { CreateTenantDto, TenantDto } from './dto/tenant.dto';
+import { CreateTenantDto, TenantDto, UpdateTenantDto } from './dto/tenant.dto';
 import { RequestId } from './request-id';
 import { TenantsService } from './tenants.service';
 
@@ -26,6 +31,23 @@ export class TenantsController {
     @RequestId() requestId: string,
   ): Promise<TenantDto> {
     return this.tenants.create(auth, body, requestId);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Set a tenant’s usage thresholds and budget',
+    description:
+      'usageThresholds: percents of a sub-user’s limit at which sub-user.usage-threshold is announced, once per provider period. budget: creates and limit changes that would pass it answer 422 QUOTA_EXCEEDED before any provider call; usage over maxTrafficBytes in a period announces tenant.budget-exceeded and, with onExceed=suspend, suspends the tenant’s sub-users.',
+  })
+  @ApiOkResponse({ type: TenantDto })
+  @ApiUnprocessableEntityResponse({ description: 'VALIDATION_FAILED', type: ProblemDetails })
+  update(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id') id: string,
+    @Body() body: UpdateTenantDto,
+    @RequestId() requestId: string,
+  ): Promise<TenantDto> {
+    return this.tenants.update(auth, id, body, requestId);
   }
 
   @Get()

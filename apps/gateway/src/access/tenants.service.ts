@@ -1,13 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { Ledger, type Tenant, TenantRepository, Transactions, isUniqueViolation } from '@app/persistence';
+import {
+  Ledger,
+  type Tenant,
+  type TenantBudget,
+  TenantRepository,
+  Transactions,
+  isUniqueViolation,
+} from '@app/persistence';
 import { Page, PaginationQueryDto, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { AuthContext } from './auth-context';
-import { CreateTenantDto, TenantDto } from './dto/tenant.dto';
+import { CreateTenantDto, TenantDto, UpdateTenantDto } from './dto/tenant.dto';
 
-function toTenantDto(row: Tenant): TenantDto {
-  return { id: row.id, name: row.name, createdAt: row.createdAt.toISOString() };
+export function toTenantDto(row: Tenant): TenantDto {
+  const { exceededPeriod: _announced, ...budget } = (row.budget as unknown as TenantBudget | null) ?? {};
+  return {
+    id: row.id,
+    name: row.name,
+    usageThresholds: row.usageThresholds,
+    budget: row.budget ? (budget as TenantDto['budget']) : null,
+    createdAt: row.createdAt.toISOString(),
+  };
 }
 
 @Injectable()
@@ -43,6 +57,42 @@ export class TenantsService {
       if (isUniqueViolation(error)) throw conflict();
       throw error;
     }
+  }
+
+  /** Thresholds and budget; the change is audited and announced (tenant.updated). */
+  async update(auth: AuthContext, id: string, input: UpdateTenantDto, requestId: string): Promise<TenantDto> {
+    const before = await this.tenants.findById(id);
+    if (!before) throw new GatewayError('NOT_FOUND', `No tenant ${id}`);
+    const thresholds =
+      input.usageThresholds !== undefined
+        ? [...new Set(input.usageThresholds)].sort((a, b) => a - b)
+        : undefined;
+    const row = await this.transactions.run(async (tx) => {
+      const updated = await this.tenants.updateLimits(
+        id,
+        {
+          ...(thresholds !== undefined ? { usageThresholds: thresholds } : {}),
+          ...(input.budget !== undefined
+            ? { budget: input.budget === null ? null : { ...input.budget } }
+            : {}),
+        },
+        tx,
+      );
+      await this.ledger.recordChange(
+        {
+          action: 'tenant.updated',
+          targetType: 'tenant',
+          targetId: id,
+          tenantId: id,
+          actor: { keyId: auth.keyId, requestId },
+          changes: { before: toTenantDto(before), after: toTenantDto(updated), request: { ...input } },
+          announce: { type: 'tenant.updated', data: toTenantDto(updated) },
+        },
+        tx,
+      );
+      return updated;
+    });
+    return toTenantDto(row);
   }
 
   async list(query: PaginationQueryDto): Promise<Page<TenantDto>> {

@@ -44,6 +44,11 @@ export interface GatewayConfig {
     hostAllowlist: string[];
   };
   jobs: { syncIntervalSeconds: number };
+  usage: {
+    /** Period of the sampling pass (a sync of every account); 0 = off. */
+    sampleIntervalSeconds: number;
+    hourlyRetentionDays: number;
+  };
   logging: { level: LogLevel; format: 'json' | 'pretty' };
   redisUrl: string | undefined;
   dataDir: string;
@@ -70,6 +75,8 @@ export const GATEWAY_VARIABLES = [
   'UPSTREAM_TIMEOUT_MS',
   'UPSTREAM_RATE_LIMIT',
   'SYNC_INTERVAL_SECONDS',
+  'USAGE_SAMPLE_INTERVAL_SECONDS',
+  'USAGE_HOURLY_RETENTION_DAYS',
   'LOG_LEVEL',
   'LOG_FORMAT',
   'REDIS_URL',
@@ -262,6 +269,10 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       hostAllowlist: hostList(env, 'PROVIDER_HOST_ALLOWLIST'),
     },
     jobs: { syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400) },
+    usage: {
+      sampleIntervalSeconds: integer(env, 'USAGE_SAMPLE_INTERVAL_SECONDS', production ? 3600 : 300, 0, 86_400),
+      hourlyRetentionDays: integer(env, 'USAGE_HOURLY_RETENTION_DAYS', 90, 1, 3650),
+    },
     logging: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')!,
       format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty')!,

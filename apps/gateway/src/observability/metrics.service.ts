@@ -75,6 +75,12 @@ export class MetricsService {
     labelNames: ['type', 'status'] as const,
     registers: [this.registry],
   });
+  readonly usageSampled = new Gauge({
+    name: 'sgw_usage_last_sample_timestamp_seconds',
+    help: 'When the last usage sampling pass (a sync of every account) finished with every account read (Unix seconds)',
+    registers: [this.registry],
+  });
+
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sgw_' });

@@ -11,7 +11,8 @@ export interface RequestMeta {
 }
 
 export function actorOf(meta: { auth: AuthContext | null; requestId: string | null }): Actor {
-  return { keyId: meta.auth?.keyId ?? null, requestId: meta.requestId };
+  // The gateway acting on its own (a job) has no key: an empty key id.
+  return { keyId: meta.auth?.keyId || null, requestId: meta.requestId };
 }
 
 /** A failed provider call as the audit log keeps it: the code and the provider's request id. */

@@ -31,10 +31,8 @@ import {
   BulkDeleteDto,
   CreateSubUserDto,
   CreatedSubUserDto,
-  CredentialsDto,
   GetSubUserQueryDto,
   ListSubUsersQueryDto,
-  PasswordDto,
   SubUserDto,
   SubUserPageDto,
   UpdateSubUserDto,
@@ -44,7 +42,6 @@ import { BULK_DELETE_JOB } from './use-cases/bulk-delete/bulk-delete.job';
 import { ChangeSubUser } from './use-cases/change-sub-user/change-sub-user.use-case';
 import { CreateSubUser } from './use-cases/create-sub-user/create-sub-user.use-case';
 import { DeleteSubUser } from './use-cases/delete-sub-user/delete-sub-user.use-case';
-import { ProviderActions } from './use-cases/provider-actions/provider-actions.use-case';
 import { GetSubUser } from './use-cases/query-sub-users/get-sub-user.use-case';
 import { ListSubUsers } from './use-cases/query-sub-users/list-sub-users.use-case';
 
@@ -70,7 +67,6 @@ export class SubUsersController {
     private readonly deleteSubUser: DeleteSubUser,
     private readonly getSubUser: GetSubUser,
     private readonly listSubUsers: ListSubUsers,
-    private readonly actions: ProviderActions,
     private readonly jobs: JobsService,
   ) {}
 
@@ -202,61 +198,5 @@ export class SubUsersController {
     const { subUser, etag } = await this.deleteSubUser.execute({ id, ifMatch, meta: meta(auth, request) });
     void reply.header('etag', etag);
     return subUser;
-  }
-
-  @Post(':id/refresh-proxy-list')
-  @HttpCode(200)
-  @RequireScopes('sub-users:write')
-  @Idempotent()
-  @ApiOperation({
-    summary: 'Refresh the proxy list (Webshare; needs countries set). 422 UNSUPPORTED_BY_PROVIDER elsewhere',
-  })
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
-  async refreshProxyList(
-    @Param('id') id: string,
-    @CurrentAuth() auth: AuthContext,
-    @Req() request: FastifyRequest,
-  ) {
-    return (await this.actions.refreshProxyList(id, meta(auth, request))).subUser;
-  }
-
-  @Post(':id/reset-usage')
-  @HttpCode(200)
-  @RequireScopes('sub-users:write')
-  @Idempotent()
-  @ApiOperation({ summary: 'Reset used traffic to zero (ProxyHat). 422 UNSUPPORTED_BY_PROVIDER elsewhere' })
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
-  async resetUsage(
-    @Param('id') id: string,
-    @CurrentAuth() auth: AuthContext,
-    @Req() request: FastifyRequest,
-  ) {
-    return (await this.actions.resetUsage(id, meta(auth, request))).subUser;
-  }
-
-  @Post(':id/rotate-password')
-  @HttpCode(200)
-  @RequireScopes('sub-users:write', 'sub-users:credentials')
-  @Idempotent({ sealResponse: true })
-  @ApiOperation({ summary: 'Set a new generated proxy password (ProxyHat); returned once' })
-  @ApiOkResponse({ type: PasswordDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
-  rotatePassword(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
-    return this.actions.rotatePassword(id, meta(auth, request));
-  }
-
-  @Get(':id/credentials')
-  @RequireScopes('sub-users:credentials')
-  @ApiOperation({
-    summary: 'Proxy credentials with ready-to-use proxy URLs',
-    description:
-      'ProxyHat: the sub-user’s own login; Webshare: the masqueraded proxy configuration. Needs scope sub-users:credentials.',
-  })
-  @ApiOkResponse({ type: CredentialsDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
-  credentials(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
-    return this.actions.credentials(id, meta(auth, request));
   }
 }

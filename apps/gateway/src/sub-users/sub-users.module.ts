@@ -3,6 +3,7 @@ import { JobsModule } from '../jobs/jobs.module';
 import { ProviderAccountsModule } from '../provider-accounts/provider-accounts.module';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { SubUserAccess } from './sub-user-access';
+import { SubUserActionsController } from './sub-user-actions.controller';
 import { SubUsersController } from './sub-users.controller';
 import { BulkDeleteJob } from './use-cases/bulk-delete/bulk-delete.job';
 import { ChangeSubUser } from './use-cases/change-sub-user/change-sub-user.use-case';
@@ -10,13 +11,15 @@ import { AccountSelection } from './use-cases/create-sub-user/account-selection'
 import { CreateSubUser } from './use-cases/create-sub-user/create-sub-user.use-case';
 import { DeleteSubUser } from './use-cases/delete-sub-user/delete-sub-user.use-case';
 import { ProviderActions } from './use-cases/provider-actions/provider-actions.use-case';
+import { SuspendSubUser } from './use-cases/suspend-sub-user/suspend-sub-user.use-case';
+import { SuspendTenantJob } from './use-cases/suspend-sub-user/suspend-tenant.job';
 import { GetSubUser } from './use-cases/query-sub-users/get-sub-user.use-case';
 import { ListSubUsers } from './use-cases/query-sub-users/list-sub-users.use-case';
 
 /** The sub-user API: one use case per operation, each recording through the ledger. */
 @Module({
   imports: [JobsModule, ProviderAccountsModule, ReconciliationModule],
-  controllers: [SubUsersController],
+  controllers: [SubUsersController, SubUserActionsController],
   providers: [
     SubUserAccess,
     AccountSelection,
@@ -26,6 +29,8 @@ import { ListSubUsers } from './use-cases/query-sub-users/list-sub-users.use-cas
     GetSubUser,
     ListSubUsers,
     ProviderActions,
+    SuspendSubUser,
+    SuspendTenantJob,
     BulkDeleteJob,
   ],
   exports: [CreateSubUser, ChangeSubUser, SubUserAccess],

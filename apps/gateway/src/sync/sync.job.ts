@@ -9,7 +9,7 @@ import { type AccountSyncResult, COUNT_FIELDS } from '../reconciliation/sync-res
 
 export const SYNC_JOB = 'sync';
 
-export type SyncReason = 'api' | 'schedule' | 'startup' | 'follow-up';
+export type SyncReason = 'api' | 'schedule' | 'startup' | 'follow-up' | 'usage-sample';
 
 export interface SyncJobInput {
   /** null = every provider account. */

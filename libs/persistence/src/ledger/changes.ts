@@ -6,11 +6,22 @@ import type {
   ClaimRefusal,
   RecordFailureCommand,
   RecordProviderActionCommand,
+  RecordSuspensionCommand,
   RecordUpdateCommand,
 } from './ledger';
 import { type LedgerContext, changedFields, record, subUserEntry, view } from './ledger-context';
 import { type RowChanges, findRow, updateRow } from './mapping-rows';
+import type { ChangeEntry } from './change-log';
 import { toSnapshot } from './snapshot';
+import type { UsageStep } from './usage';
+import {
+  addToBuckets,
+  bucketDelta,
+  thresholdsOf,
+  usageColumns,
+  usageEntries,
+  usageStepFor,
+} from './usage-writes';
 import { FINAL_STATUSES, guardOf } from './transitions';
 
 /**
@@ -59,16 +70,43 @@ function release(
   return updateRow(db, id, { claimId }, { changeClaim: null }, at, { bumpVersion: false });
 }
 
-/** Columns a provider's answer sets; a name the provider has no field for stays the gateway's. */
-function reported(subUser: RecordUpdateCommand['subUser'], at: Date): RowChanges {
-  if (!subUser) return {};
-  const snapshot = toSnapshot(subUser);
+/**
+ * Columns a provider's answer sets (a name the provider has no field for stays the gateway's; a
+ * suspended sub-user stays suspended), and the usage its counter shows since the last observation.
+ */
+async function reported(
+  db: Prisma.TransactionClient,
+  before: SubUserMapping | null,
+  subUser: RecordUpdateCommand['subUser'],
+  at: Date,
+): Promise<{ changes: RowChanges; usage: UsageStep | null }> {
+  if (!subUser || !before) return { changes: {}, usage: null };
+  const status = before.status === 'suspended' && subUser.status === 'active' ? 'suspended' : subUser.status;
+  const snapshot = toSnapshot({ ...subUser, status });
+  const usage = usageStepFor(before, subUser, await thresholdsOf(db, [before.tenantId]), at);
   return {
-    snapshot,
-    status: subUser.status,
-    ...(snapshot.name !== null ? { name: snapshot.name } : {}),
-    syncedAt: at,
+    changes: {
+      snapshot,
+      status,
+      ...(snapshot.name !== null ? { name: snapshot.name } : {}),
+      syncedAt: at,
+      ...usageColumns(usage),
+    },
+    usage,
   };
+}
+
+/** The usage an answer showed: its bytes counted, its thresholds announced. */
+async function recordUsage(
+  db: Prisma.TransactionClient,
+  row: SubUserMapping,
+  usage: UsageStep | null,
+  actor: Actor,
+  at: Date,
+): Promise<ChangeEntry[]> {
+  if (!usage) return [];
+  await addToBuckets(db, bucketDelta(row, usage), at);
+  return usageEntries(row, usage, actor);
 }
 
 export async function recordUpdate(
@@ -78,11 +116,13 @@ export async function recordUpdate(
   const at = new Date();
   return ctx.transaction(async (db) => {
     const before = await findRow(db, command.id);
-    const changes: RowChanges = { ...reported(command.subUser, at), changeClaim: null };
+    const answer = await reported(db, before, command.subUser, at);
+    const changes: RowChanges = { ...answer.changes, changeClaim: null };
     if (command.metadata !== undefined) changes.metadata = command.metadata;
     if (command.gatewayNotes !== undefined) changes.gatewayNotes = command.gatewayNotes;
     if (command.gatewayName !== undefined) changes.name = command.gatewayName;
     if (command.tenantId !== undefined) changes.tenantId = command.tenantId;
+    if (command.suspension !== undefined) changes.suspension = command.suspension;
     const row = await updateRow(
       db,
       command.id,
@@ -106,6 +146,7 @@ export async function recordUpdate(
           eventType: 'sub-user.updated',
           eventChanges: changedFields(beforeView, view(row)),
         }),
+        ...(await recordUsage(db, row, answer.usage, command.actor, at)),
       ],
       at,
     );
@@ -119,11 +160,12 @@ export async function recordProviderAction(
 ): Promise<SubUserMapping> {
   const at = new Date();
   return ctx.transaction(async (db) => {
+    const answer = await reported(db, await findRow(db, command.id), command.subUser, at);
     const changed = await updateRow(
       db,
       command.id,
       guardOf('recordChange', { claimId: command.claimId }),
-      { ...reported(command.subUser, at), changeClaim: null },
+      { ...answer.changes, changeClaim: null },
       at,
     );
     // Deleted meanwhile: the provider did act, so the action is still recorded, on the row as it is.
@@ -169,4 +211,52 @@ export async function recordAccess(
   actor: Actor,
 ): Promise<void> {
   await record(ctx.client, [subUserEntry(row, { action, actor })], new Date());
+}
+
+export async function recordSuspension(
+  ctx: LedgerContext,
+  command: RecordSuspensionCommand,
+): Promise<SubUserMapping | null> {
+  const at = new Date();
+  const suspending = command.suspension !== null;
+  return ctx.transaction(async (db) => {
+    const before = await findRow(db, command.id);
+    const status = suspending ? 'suspended' : command.subUser.status;
+    const row = await updateRow(
+      db,
+      command.id,
+      guardOf(suspending ? 'suspend' : 'resume', { claimId: command.claimId }),
+      {
+        snapshot: toSnapshot({ ...command.subUser, status }),
+        status,
+        suspension: command.suspension,
+        syncedAt: at,
+        changeClaim: null,
+      },
+      at,
+    );
+    if (!row || !before) {
+      await release(db, command.id, command.claimId, at);
+      return null;
+    }
+    const action = suspending ? 'sub-user.suspended' : 'sub-user.resumed';
+    const beforeView = view(before);
+    await record(
+      db,
+      [
+        subUserEntry(row, {
+          action,
+          actor: command.actor,
+          changes: {
+            before: { status: before.status, suspension: before.suspension },
+            after: { status, suspension: command.suspension },
+          },
+          eventType: action,
+          eventChanges: changedFields(beforeView, view(row)),
+        }),
+      ],
+      at,
+    );
+    return row;
+  });
 }

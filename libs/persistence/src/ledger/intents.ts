@@ -11,8 +11,10 @@ import type {
 import { evidenceMatches, indistinguishable, passwordCheckOf } from './intent-evidence';
 import { type LedgerContext, record, subUserEntry, view } from './ledger-context';
 import { isUniqueViolation } from '../unique-violation';
+import { assertWithinBudget, budgetOf, tenantAllocation } from './tenant-budget';
 import { deleteIntentRow, findRow, insertRow, updateRow } from './mapping-rows';
 import { toSnapshot } from './snapshot';
+import { usageColumns, usageStepFor } from './usage-writes';
 import { storableTextOrNull } from './storable';
 import { guardOf } from './transitions';
 
@@ -69,6 +71,12 @@ export async function openIntent(ctx: LedgerContext, command: OpenIntentCommand)
   try {
     return await ctx.transaction(async (db) => {
       await assertDistinguishable(db, command);
+      // A tenant with a budget: its row is locked, so two creates cannot both take the last room.
+      const budget = await budgetOf(db, command.tenantId);
+      if (budget && (await budgetOf(db, command.tenantId, true))) {
+        const held = await tenantAllocation(db, command.tenantId);
+        assertWithinBudget(budget, held, { adds: true, limitBytes: command.trafficLimitBytes });
+      }
       return insertRow(
         db,
         {
@@ -134,6 +142,8 @@ export async function completeIntent(
     // Never onto another create's sub-user: the sync's match is checked again here.
     if (bySync && !evidenceMatches(evidence, windowOf(intent), command.subUser)) return null;
     const snapshot = toSnapshot(command.subUser);
+    // The first reading of the counter is the usage baseline.
+    const usage = usageStepFor(intent, command.subUser, new Map(), at);
     // The request stays as the record of the create; the password digest has done its work.
     const { password: _password, ...kept } = evidence;
     const row = await updateRow(
@@ -149,6 +159,7 @@ export async function completeIntent(
         intent: kept,
         intentExpiresAt: null,
         syncedAt: at,
+        ...usageColumns(usage),
       },
       at,
     );

@@ -1,4 +1,4 @@
-import type { ProviderSubUser, SubUserEcho } from '@app/domain';
+import type { ProviderSubUser, SubUserEcho, SubUserSuspension } from '@app/domain';
 import type { PasswordCheck } from './intent-evidence';
 import type { SubUserMapping } from '../generated/prisma/client';
 import type { Tx } from '../transactions';
@@ -43,6 +43,8 @@ export interface OpenIntentCommand {
   evidence: Omit<IntentEvidence, 'password'>;
   /** The password the create sends: kept only as a salted digest, compared in memory. */
   proxyPassword?: string;
+  /** The traffic limit the create asks for (null = unlimited), checked against the tenant's budget. */
+  trafficLimitBytes: number | null;
   expiresAt: Date;
 }
 
@@ -83,6 +85,8 @@ export interface RecordUpdateCommand {
   gatewayNotes?: string | null;
   gatewayName?: string | null;
   tenantId?: string;
+  /** A suspended sub-user's new limit to restore on resume (its PATCH changed the limit). */
+  suspension?: SubUserSuspension;
   request: Record<string, unknown>;
   actor: Actor;
 }
@@ -92,6 +96,16 @@ export interface RecordProviderActionCommand {
   claimId: string;
   action: 'sub-user.proxy-list-refreshed' | 'sub-user.usage-reset' | 'sub-user.password-rotated';
   subUser?: ProviderSubUser;
+  actor: Actor;
+}
+
+/** Suspend (`suspension` set) or resume (null) a sub-user whose claim the caller holds. */
+export interface RecordSuspensionCommand {
+  id: string;
+  claimId: string;
+  /** What the provider answered after the limit was lowered or given back. */
+  subUser: ProviderSubUser;
+  suspension: SubUserSuspension | null;
   actor: Actor;
 }
 
@@ -198,6 +212,8 @@ export abstract class Ledger {
   /** A PATCH's outcome; null when the sub-user left `active` meanwhile (a delete won). */
   abstract recordUpdate(command: RecordUpdateCommand): Promise<SubUserRecord | null>;
   abstract recordProviderAction(command: RecordProviderActionCommand): Promise<SubUserRecord>;
+  /** active ⇄ suspended. Null when the record is no longer in the state the change needs. */
+  abstract recordSuspension(command: RecordSuspensionCommand): Promise<SubUserRecord | null>;
   /** An attempt the provider refused or that failed: audit only (no state change). */
   abstract recordFailure(command: RecordFailureCommand): Promise<void>;
   /** Somebody read a secret (credentials): audit only. */

@@ -60,11 +60,19 @@ export interface RowChanges {
   intent?: unknown;
   intentExpiresAt?: Date | null;
   syncedAt?: Date | null;
+  /** The usage state after an observation (ledger/usage.ts). */
+  usage?: {
+    lifetimeUsedBytes: number;
+    lastUsedBytes: number;
+    usagePeriod: string | null;
+    thresholdsCrossed: number[];
+  };
+  suspension?: unknown;
   /** Take (a uuid) or release (null) the change claim. */
   changeClaim?: { id: string; until: Date } | null;
 }
 
-const JSON_COLUMNS = new Set(['metadata', 'snapshot', 'intent']);
+const JSON_COLUMNS = new Set(['metadata', 'snapshot', 'intent', 'suspension']);
 const COLUMN: Record<string, string> = {
   providerSubUserId: 'provider_sub_user_id',
   tenantId: 'tenant_id',
@@ -77,6 +85,7 @@ const COLUMN: Record<string, string> = {
   intent: 'intent',
   intentExpiresAt: 'intent_expires_at',
   syncedAt: 'synced_at',
+  suspension: 'suspension',
 };
 
 function guardSql(guard: RowGuard): Prisma.Sql[] {
@@ -95,7 +104,7 @@ function guardSql(guard: RowGuard): Prisma.Sql[] {
 function setSql(changes: RowChanges): Prisma.Sql[] {
   const sets: Prisma.Sql[] = [];
   for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined || field === 'changeClaim') continue;
+    if (value === undefined || field === 'changeClaim' || field === 'usage') continue;
     const column = Prisma.raw(COLUMN[field]);
     if (JSON_COLUMNS.has(field)) {
       sets.push(
@@ -104,6 +113,12 @@ function setSql(changes: RowChanges): Prisma.Sql[] {
           : Prisma.sql`${column} = ${JSON.stringify(value)}::jsonb`,
       );
     } else sets.push(Prisma.sql`${column} = ${value}`);
+  }
+  if (changes.usage) {
+    const usage = changes.usage;
+    sets.push(
+      Prisma.sql`lifetime_used_bytes = ${usage.lifetimeUsedBytes}, last_used_bytes = ${usage.lastUsedBytes}, usage_period = ${usage.usagePeriod}, thresholds_crossed = ${`{${usage.thresholdsCrossed.join(',')}}`}::int[]`,
+    );
   }
   if (changes.changeClaim === null) sets.push(Prisma.sql`change_claim_id = NULL, change_claim_until = NULL`);
   else if (changes.changeClaim) {

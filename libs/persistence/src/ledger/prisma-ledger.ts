@@ -19,6 +19,7 @@ import {
   type OpenIntentCommand,
   type RecordFailureCommand,
   type RecordProviderActionCommand,
+  type RecordSuspensionCommand,
   type RecordUpdateCommand,
   type RecordedChange,
   type SnapshotOutcome,
@@ -92,6 +93,10 @@ export class PrismaLedger extends Ledger {
 
   recordProviderAction(command: RecordProviderActionCommand): Promise<SubUserMapping> {
     return changes.recordProviderAction(this.ctx, command);
+  }
+
+  recordSuspension(command: RecordSuspensionCommand): Promise<SubUserMapping | null> {
+    return changes.recordSuspension(this.ctx, command);
   }
 
   recordFailure(command: RecordFailureCommand): Promise<void> {

@@ -9,23 +9,47 @@ import { MAPPING_COLUMNS, findRow, updateRow } from './mapping-rows';
 import { sameSnapshot, toSnapshot } from './snapshot';
 import { storableTextOrNull } from './storable';
 import { guardOf } from './transitions';
+import {
+  type BucketDelta,
+  addToBuckets,
+  bucketDelta,
+  thresholdsOf,
+  usageColumns,
+  usageEntries,
+  usageStepFor,
+} from './usage-writes';
 
 type Db = Prisma.TransactionClient | PrismaClient;
 
+/** What one report wrote: the new row (null when a newer write won), its audit lines, its bytes. */
+interface ReportEffect {
+  row: SubUserMapping | null;
+  drift: boolean;
+  entries: ChangeEntry[];
+  buckets: BucketDelta[];
+}
+
 /**
- * Writes one report if the record is still at the version it was read at; returns the new row
- * (null when a newer write won) and the audit entry its drift needs.
+ * Writes one report if the record is still at the version it was read at: the snapshot, the usage
+ * the counter shows since the last observation, the drift a person made at the provider.
  */
 async function applyReport(
   db: Db,
   report: SnapshotReport,
   actor: Actor,
   at: Date,
-): Promise<{ row: SubUserMapping | null; entry: ChangeEntry | null }> {
+  thresholds: Map<string, number[]>,
+): Promise<ReportEffect> {
   const { record: before } = report;
   // Nothing leaves `deleting`: a report of a sub-user being deleted refreshes its data only.
   const beingDeleted = before.status === 'deleting';
-  const subUser = beingDeleted ? { ...report.subUser, status: 'deleting' as const } : report.subUser;
+  // A suspended sub-user is suspended by the gateway: the provider still calls it active.
+  const keptStatus = beingDeleted
+    ? 'deleting'
+    : before.status === 'suspended' && report.subUser.status === 'active'
+      ? 'suspended'
+      : report.subUser.status;
+  const subUser = { ...report.subUser, status: keptStatus };
   const snapshot = toSnapshot(subUser);
   // A provider that reports the sub-user on its way out may move it to `deleting`, never back.
   const transition = beingDeleted
@@ -33,6 +57,7 @@ async function applyReport(
     : subUser.status === 'deleting'
       ? 'markDeleting'
       : 'applySnapshot';
+  const usage = usageStepFor(before, subUser, thresholds, at);
   const row = await updateRow(
     db,
     before.id,
@@ -42,22 +67,25 @@ async function applyReport(
       status: subUser.status,
       ...(snapshot.name !== null ? { name: storableTextOrNull(snapshot.name) } : {}),
       syncedAt: at,
+      ...usageColumns(usage),
     },
     at,
   );
-  if (!row) return { row: null, entry: null };
+  if (!row) return { row: null, drift: false, entries: [], buckets: [] };
+  const entries = usageEntries(row, usage, actor);
   const drift = driftOf(storedSnapshot(before), snapshot);
-  if (!drift) return { row, entry: null };
-  return {
-    row,
-    entry: subUserEntry(row, {
-      action: 'sub-user.drift',
-      actor,
-      changes: { before: drift.before, after: drift.after },
-      eventType: 'sub-user.drift-detected',
-      eventChanges: drift,
-    }),
-  };
+  if (drift) {
+    entries.unshift(
+      subUserEntry(row, {
+        action: 'sub-user.drift',
+        actor,
+        changes: { before: drift.before, after: drift.after },
+        eventType: 'sub-user.drift-detected',
+        eventChanges: drift,
+      }),
+    );
+  }
+  return { row, drift: drift !== null, entries, buckets: bucketDelta(row, usage) };
 }
 
 export async function applySnapshot(
@@ -70,9 +98,10 @@ export async function applySnapshot(
   if (sameSnapshot(before.snapshot, toSnapshot(subUser)) && before.status === subUser.status) return before;
   const at = new Date();
   return ctx.transaction(async (db) => {
-    const { row, entry } = await applyReport(db, report, actor, at);
-    if (entry) await record(db, [entry], at);
-    return row ?? (await findRow(db, before.id)) ?? before;
+    const effect = await applyReport(db, report, actor, at, await thresholdsOf(db, [before.tenantId]));
+    await addToBuckets(db, effect.buckets, at);
+    await record(db, effect.entries, at);
+    return effect.row ?? (await findRow(db, before.id)) ?? before;
   });
 }
 
@@ -89,13 +118,20 @@ export async function applySnapshots(
 ): Promise<SnapshotOutcome[]> {
   const applyAll = (batch: SnapshotReport[]) =>
     ctx.transaction(async (db) => {
+      const thresholds = await thresholdsOf(
+        db,
+        batch.map((report) => report.record.tenantId),
+      );
       const outcomes: SnapshotOutcome[] = [];
       const entries: ChangeEntry[] = [];
+      const buckets: BucketDelta[] = [];
       for (const report of batch) {
-        const { row, entry } = await applyReport(db, report, actor, at);
-        outcomes.push({ id: report.record.id, applied: row !== null, drift: entry !== null });
-        if (entry) entries.push(entry);
+        const effect = await applyReport(db, report, actor, at, thresholds);
+        outcomes.push({ id: report.record.id, applied: effect.row !== null, drift: effect.drift });
+        entries.push(...effect.entries);
+        buckets.push(...effect.buckets);
       }
+      await addToBuckets(db, buckets, at);
       await record(db, entries, at);
       return outcomes;
     });
@@ -238,22 +274,28 @@ export async function adopt(ctx: LedgerContext, command: AdoptCommand): Promise<
   const at = new Date();
   const rows = command.subUsers.map((subUser) => {
     const snapshot = toSnapshot(subUser);
+    const used = subUser.traffic.usedBytes;
     return {
       id: randomUUID(),
       provider_sub_user_id: snapshot.providerSubUserId,
       status: subUser.status,
       name: snapshot.name,
       snapshot,
+      // The first reading is the baseline (ledger/usage.ts).
+      used_bytes: used !== null && Number.isFinite(used) && used >= 0 ? Math.round(used) : null,
+      usage_period: subUser.traffic.periodStart,
     };
   });
   return ctx.transaction(async (db) => {
     const inserted = await db.$queryRaw<SubUserMapping[]>`
       INSERT INTO sub_user_mappings (id, tenant_id, provider_account_id, provider, provider_sub_user_id,
-             lifecycle, status, name, metadata, snapshot, version, created_at, updated_at, synced_at)
+             lifecycle, status, name, metadata, snapshot, version, created_at, updated_at, synced_at,
+             lifetime_used_bytes, last_used_bytes, usage_period)
       SELECT r.id, ${command.tenantId}, ${command.providerAccountId}::uuid, ${command.provider},
-             r.provider_sub_user_id, 'active', r.status, r.name, '{}'::jsonb, r.snapshot, 1, ${at}, ${at}, ${at}
+             r.provider_sub_user_id, 'active', r.status, r.name, '{}'::jsonb, r.snapshot, 1, ${at}, ${at}, ${at},
+             COALESCE(r.used_bytes, 0), r.used_bytes, r.usage_period
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id uuid, provider_sub_user_id text,
-             status text, name text, snapshot jsonb)
+             status text, name text, snapshot jsonb, used_bytes bigint, usage_period text)
       ON CONFLICT (provider_account_id, provider_sub_user_id) DO NOTHING
       RETURNING ${MAPPING_COLUMNS}`;
     await record(

@@ -24,7 +24,9 @@ describe('storable', () => {
   it('leaves nothing PostgreSQL refuses, in strings or keys, at any depth', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (value, hostile) => {
-        const made = storable({ [`${hostile}\u0000`]: [value, hostile, { nested: `\u0000${hostile}\ud800` }] });
+        const made = storable({
+          [`${hostile}\u0000`]: [value, hostile, { nested: `\u0000${hostile}\ud800` }],
+        });
         expect(strings(made).filter((text) => !isStorableText(text))).toEqual([]);
       }),
       { numRuns: 300 },

@@ -22,6 +22,10 @@ export const TRANSITIONS = {
   applySnapshot: { lifecycles: ['active'], notStatuses: [...FINAL_STATUSES] },
   /** A report of a sub-user being deleted: its data may change, its status stays `deleting`. */
   refreshDeleting: { lifecycles: ['active'], statuses: ['deleting'] },
+  /** active → suspended: the provider-side limit was lowered (or switched off). */
+  suspend: { lifecycles: ['active'], notStatuses: [...FINAL_STATUSES, 'suspended'] },
+  /** suspended → active: the limit given back. */
+  resume: { lifecycles: ['active'], statuses: ['suspended'] },
   /** active → deleting (the provider finishes later). */
   markDeleting: { lifecycles: ['active'], notStatuses: [...FINAL_STATUSES] },
   /** active | deleting → deleted. */

@@ -127,6 +127,14 @@ export class SubUserMappingRepository {
     });
   }
 
+  /** A tenant's sub-users that traffic can flow through (not suspended, not on their way out). */
+  findActiveByTenant(tenantId: string): Promise<SubUserMapping[]> {
+    return this.prisma.client.subUserMapping.findMany({
+      where: { tenantId, lifecycle: 'active', status: { notIn: ['suspended', 'deleting', 'deleted'] } },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+
   /** Mappings waiting for the provider to finish a deletion (ProxyHat answers `deleting`). */
   findDeleting(take: number): Promise<SubUserMapping[]> {
     return this.prisma.client.subUserMapping.findMany({

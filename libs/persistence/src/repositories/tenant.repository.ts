@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { Tenant } from '../generated/prisma/client';
+import { Prisma, Tenant } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type Tx, clientOf } from '../transactions';
 import { isUniqueViolation } from '../unique-violation';
+import {
+  type TenantAllocation,
+  type TenantBudget,
+  budgetOf,
+  tenantAllocation,
+} from '../ledger/tenant-budget';
 
 /** Keyset position: rows strictly after it in (createdAt desc, id desc) order. */
 export interface RowPosition {
@@ -47,6 +53,43 @@ export class TenantRepository {
       if (isUniqueViolation(error)) return (await this.findById(data.id))!;
       throw error;
     }
+  }
+
+  /** The tenant's budget (null: none) and what it holds now, leaving one sub-user out (its change is being checked). */
+  async budgetRoom(
+    tenantId: string,
+    exceptSubUserId?: string,
+  ): Promise<{ budget: TenantBudget; held: TenantAllocation } | null> {
+    const budget = await budgetOf(this.prisma.client, tenantId);
+    if (!budget) return null;
+    return { budget, held: await tenantAllocation(this.prisma.client, tenantId, exceptSubUserId) };
+  }
+
+  /** Tenants that have a budget (the budget watcher's list). */
+  withBudgets(): Promise<Tenant[]> {
+    return this.prisma.client.tenant.findMany({ where: { NOT: { budget: { equals: Prisma.DbNull } } } });
+  }
+
+  /** Thresholds and budget (PATCH /v1/tenants/:id). */
+  async updateLimits(
+    id: string,
+    changes: { usageThresholds?: number[]; budget?: TenantBudget | null },
+    tx?: Tx,
+  ): Promise<Tenant> {
+    return clientOf(this.prisma, tx).tenant.update({
+      where: { id },
+      data: {
+        ...(changes.usageThresholds !== undefined ? { usageThresholds: changes.usageThresholds } : {}),
+        ...(changes.budget !== undefined
+          ? {
+              budget:
+                changes.budget === null
+                  ? Prisma.DbNull
+                  : (changes.budget as unknown as Prisma.InputJsonValue),
+            }
+          : {}),
+      },
+    });
   }
 
   /** `take` rows in (createdAt desc, id desc) order after `after`. */

@@ -1,5 +1,20 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
 export class CreateTenantDto {
   @ApiProperty({ example: 'acme-reseller', maxLength: 100, description: 'Unique name' })
@@ -10,12 +25,76 @@ export class CreateTenantDto {
   name!: string;
 }
 
+export class TenantBudgetDto {
+  @ApiPropertyOptional({ example: 500, minimum: 0, description: 'Most sub-users the tenant may hold' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  maxSubUsers?: number;
+
+  @ApiPropertyOptional({
+    example: 1099511627776,
+    minimum: 0,
+    description:
+      'Bytes the tenant’s sub-user limits may add up to, and the tenant may use in one period (every sub-user then needs a limit)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  maxTrafficBytes?: number;
+
+  @ApiProperty({ enum: ['month'], example: 'month', description: 'The usage period (calendar month, UTC)' })
+  @IsIn(['month'])
+  period!: 'month';
+
+  @ApiPropertyOptional({
+    enum: ['notify', 'suspend'],
+    example: 'notify',
+    description:
+      'When usage passes maxTrafficBytes: announce tenant.budget-exceeded, and with `suspend` suspend the tenant’s sub-users',
+  })
+  @IsOptional()
+  @IsIn(['notify', 'suspend'])
+  onExceed?: 'notify' | 'suspend';
+}
+
+export class UpdateTenantDto {
+  @ApiPropertyOptional({
+    type: [Number],
+    example: [50, 80, 100],
+    description:
+      'Percent of a sub-user’s limit at which sub-user.usage-threshold is announced, once per period (default 80, 90, 100)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(1000, { each: true })
+  usageThresholds?: number[];
+
+  @ApiPropertyOptional({ type: TenantBudgetDto, nullable: true, description: 'null removes the budget' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @ValidateNested()
+  @Type(() => TenantBudgetDto)
+  budget?: TenantBudgetDto | null;
+}
+
 export class TenantDto {
   @ApiProperty({ example: '3f1c2b4a-9d8e-4f7a-b6c5-d4e3f2a1b0c9', description: 'A UUID, or `default`' })
   id!: string;
 
   @ApiProperty({ example: 'acme-reseller' })
   name!: string;
+
+  @ApiProperty({ type: [Number], example: [80, 90, 100] })
+  usageThresholds!: number[];
+
+  @ApiProperty({ type: TenantBudgetDto, nullable: true })
+  budget!: TenantBudgetDto | null;
 
   @ApiProperty({ format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
   createdAt!: string;

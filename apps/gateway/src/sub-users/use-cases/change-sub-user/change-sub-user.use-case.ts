@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { GatewayError, type ProviderName } from '@app/domain';
-import { Ledger, TenantRepository } from '@app/persistence';
+import { GatewayError, type ProviderName, type SubUserSuspension } from '@app/domain';
+import { Ledger, TenantRepository, assertWithinBudget } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
 import { ProviderAccountsService } from '../../../provider-accounts/provider-accounts.service';
 import { updateInputFor } from '../../provider-input';
@@ -48,6 +48,18 @@ export class ChangeSubUser {
       dto,
     );
     if (dto.tenantId !== undefined) await this.assertTenantMove(dto.tenantId, meta.auth.isAdmin);
+    if (input.trafficLimitBytes !== undefined) {
+      await this.assertBudget(dto.tenantId ?? before.tenantId, before.id, input.trafficLimitBytes);
+    }
+    // Suspended: the provider keeps the lowered limit; the new one is what resume gives back.
+    let suspension: SubUserSuspension | undefined;
+    if (before.status === 'suspended' && input.trafficLimitBytes !== undefined) {
+      suspension = {
+        ...(before.suspension as unknown as SubUserSuspension),
+        resumeLimitBytes: input.trafficLimitBytes,
+      };
+      delete input.trafficLimitBytes;
+    }
 
     const { record, claimId } = await this.access.claim(id, meta.auth, ifMatch);
     let current;
@@ -76,11 +88,18 @@ export class ChangeSubUser {
       ...(gatewayNotes !== undefined ? { gatewayNotes } : {}),
       ...(gatewayName !== undefined ? { gatewayName } : {}),
       ...(dto.tenantId !== undefined ? { tenantId: dto.tenantId } : {}),
+      ...(suspension ? { suspension } : {}),
       request: { ...dto },
       actor: actorOf(meta),
     });
     if (!after) throw new GatewayError('CONFLICT', `Sub-user ${id} was deleted while it was being changed`);
     return { subUser: toSubUserDto(after), etag: etagOf(after) };
+  }
+
+  /** 422 QUOTA_EXCEEDED before any provider call when the new limit does not fit the tenant's budget. */
+  private async assertBudget(tenantId: string, subUserId: string, limitBytes: number | null): Promise<void> {
+    const room = await this.tenants.budgetRoom(tenantId, subUserId);
+    if (room) assertWithinBudget(room.budget, room.held, { adds: false, limitBytes });
   }
 
   /** Moving a sub-user to another tenant is an admin's decision (e.g. after an ambiguous create). */

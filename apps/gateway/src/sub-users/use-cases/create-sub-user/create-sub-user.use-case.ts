@@ -143,6 +143,13 @@ export class CreateSubUser {
       createKey: meta.idempotencyKey ?? null,
       evidence: { requested, echo, requestId: meta.requestId, startedAt: now.toISOString() },
       proxyPassword: input.proxyPassword,
+      // Absent: the provider's default, unlimited where the provider has such a thing.
+      trafficLimitBytes:
+        input.trafficLimitBytes !== undefined
+          ? input.trafficLimitBytes
+          : this.registry.describe(account.driver.provider).capabilities.unlimitedTraffic
+            ? null
+            : 0,
       expiresAt: new Date(now.getTime() + INTENT_WINDOW_MS),
     };
   }

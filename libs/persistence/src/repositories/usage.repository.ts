@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+
+export type UsageGranularity = 'hour' | 'day' | 'month';
+export type UsageGrouping =
+  | { by: 'tenant' }
+  | { by: 'provider' }
+  | { by: 'providerAccountId' }
+  | { by: 'subUser' }
+  | { by: 'metadata'; key: string };
+
+export interface UsageRow {
+  periodStart: Date;
+  group: string | null;
+  usedBytes: number;
+}
+
+export interface UsageQuery {
+  from: Date;
+  to: Date;
+  granularity: UsageGranularity;
+  /** undefined: every tenant (admin keys). */
+  tenantId?: string;
+  subUserId?: string;
+  grouping?: UsageGrouping;
+}
+
+/** Rows read per statement when a series is streamed: flat memory, whatever the range. */
+const CHUNK = 5_000;
+
+/** The bucket table a granularity reads (months are summed from days). */
+function source(granularity: UsageGranularity): { table: string; period: Prisma.Sql } {
+  return granularity === 'month'
+    ? {
+        table: 'day',
+        period: Prisma.sql`date_trunc('month', b.period_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+      }
+    : { table: granularity, period: Prisma.sql`b.period_start` };
+}
+
+function groupColumn(grouping: UsageGrouping | undefined): Prisma.Sql {
+  switch (grouping?.by) {
+    case undefined:
+      return Prisma.sql`NULL::text`;
+    case 'tenant':
+      return Prisma.sql`b.tenant_id`;
+    case 'provider':
+      return Prisma.sql`b.provider`;
+    case 'providerAccountId':
+      return Prisma.sql`b.provider_account_id::text`;
+    case 'subUser':
+      return Prisma.sql`b.sub_user_id::text`;
+    case 'metadata':
+      return Prisma.sql`m.metadata ->> ${grouping.key}`;
+  }
+}
+
+/**
+ * Usage over time from the buckets the ledger fills: a sub-user's series and roll-ups by tenant,
+ * provider, account, sub-user or a metadata key. Read-only; hourly buckets are purged here.
+ */
+@Injectable()
+export class UsageRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Every row of the query in (period, group) order, read a chunk at a time with a keyset bound,
+   * so an export of a year of days for 100k sub-users never sits in memory.
+   */
+  async *stream(query: UsageQuery): AsyncGenerator<UsageRow> {
+    let after: { periodStart: Date; group: string } | null = null;
+    for (;;) {
+      const rows = await this.page(query, after, CHUNK);
+      for (const row of rows) yield row;
+      if (rows.length < CHUNK) return;
+      const last = rows[rows.length - 1];
+      after = { periodStart: last.periodStart, group: last.group ?? '' };
+    }
+  }
+
+  private async page(
+    query: UsageQuery,
+    after: { periodStart: Date; group: string } | null,
+    take: number,
+  ): Promise<UsageRow[]> {
+    const { table, period } = source(query.granularity);
+    const group = groupColumn(query.grouping);
+    const conditions: Prisma.Sql[] = [
+      Prisma.sql`b.granularity = ${table}`,
+      Prisma.sql`b.period_start >= ${query.from}`,
+      Prisma.sql`b.period_start < ${query.to}`,
+    ];
+    if (query.tenantId !== undefined) conditions.push(Prisma.sql`b.tenant_id = ${query.tenantId}`);
+    if (query.subUserId !== undefined) conditions.push(Prisma.sql`b.sub_user_id = ${query.subUserId}::uuid`);
+    const join =
+      query.grouping?.by === 'metadata'
+        ? Prisma.sql`JOIN sub_user_mappings m ON m.id = b.sub_user_id`
+        : Prisma.empty;
+    const having = after
+      ? Prisma.sql`HAVING (${period}, COALESCE(${group}, '')) > (${after.periodStart}, ${after.group})`
+      : Prisma.empty;
+    const rows = await this.prisma.client.$queryRaw<
+      { period_start: Date; grp: string | null; used: string }[]
+    >`
+      SELECT ${period} AS period_start, ${group} AS grp, sum(b.used_bytes)::text AS used
+        FROM usage_buckets b ${join}
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       GROUP BY 1, 2
+       ${having}
+       ORDER BY 1, COALESCE(${group}, '')
+       LIMIT ${take}`;
+    return rows.map((row) => ({
+      periodStart: row.period_start,
+      group: row.grp,
+      usedBytes: Number(row.used),
+    }));
+  }
+
+  /** Hourly buckets older than the retention window go; daily ones stay for ever. */
+  async purgeHourly(before: Date): Promise<number> {
+    return this.prisma.client.$executeRaw`
+      DELETE FROM usage_buckets WHERE granularity = 'hour' AND period_start < ${before}`;
+  }
+
+  /** Used traffic per tenant since `since` (daily buckets), for the budget watcher. */
+  async usedByTenant(tenantIds: string[], since: Date): Promise<Map<string, number>> {
+    if (tenantIds.length === 0) return new Map();
+    const rows = await this.prisma.client.$queryRaw<{ tenant_id: string; used: string }[]>`
+      SELECT tenant_id, sum(used_bytes)::text AS used FROM usage_buckets
+       WHERE granularity = 'day' AND period_start >= ${since} AND tenant_id = ANY(${tenantIds}::text[])
+       GROUP BY tenant_id`;
+    return new Map(rows.map((row) => [row.tenant_id, Number(row.used)]));
+  }
+}
