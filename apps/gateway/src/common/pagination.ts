@@ -15,7 +15,14 @@ export interface Page<T> {
 
 /** Query parameters shared by every list endpoint; list DTOs extend it. */
 export class PaginationQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, example: 50 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_LIMIT,
+    default: DEFAULT_PAGE_LIMIT,
+    example: 50,
+    description: 'Items per page',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -24,8 +31,9 @@ export class PaginationQueryDto {
   limit?: number;
 
   @ApiPropertyOptional({
-    description: 'Opaque cursor from the previous page’s `nextCursor`',
-    example: 'eyJjIjoiMjAyNi0wMS0wMVQwMDowMDowMC4wMDBaIiwiaSI6ImFiYyJ9',
+    type: String,
+    maxLength: 512,
+    description: 'Opaque cursor from the previous page’s `nextCursor` (absent: the first page)',
   })
   @IsOptional()
   @IsString()

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetails, ProblemFieldError } from '../common/problem/problem-details';
+import { applyOpenApiConventions } from './openapi-conventions';
 
 export const API_TAGS = [
   { name: 'sub-users', description: 'Proxy sub-users across every provider, through one normalized model' },
@@ -15,45 +16,42 @@ export const API_TAGS = [
   { name: 'health', description: 'Liveness and readiness' },
 ];
 
-const DESCRIPTION = `Manage proxy sub-users on Webshare and ProxyHat through one normalized API.
+const DESCRIPTION = `Manage proxy sub-users on Webshare, ProxyHat and IPRoyal through one normalized API.
 
 * Authenticate with \`Authorization: Bearer <key>\` (press **Authorize**). In demo mode the admin key is printed once at first start and kept in \`./data/admin-key\`.
-* Every error is \`application/problem+json\` with a stable \`code\` and a \`source\` that says whether the gateway or the provider refused the call.
-* Traffic amounts are bytes in responses; inputs accept bytes or strings such as \`"5GB"\` (1 GB = 1024³ bytes).`;
+* **Try it out** on \`POST /v1/sub-users\`: pick the example of a provider (Webshare, ProxyHat, IPRoyal) and press **Execute**; the demo's sandbox accounts are each provider's default, so the examples work as they are. Fields a provider cannot hold are refused together, in one \`422 UNSUPPORTED_BY_PROVIDER\` with every field in \`errors\`.
+* Filter lists on your own tags with \`metadata[customerId]=c-42\` (or \`metadata.customerId=c-42\`).
+* Every error is \`application/problem+json\` with a stable \`code\` and a \`source\` that says whether the gateway or the provider refused the call; each operation lists the codes it can answer, with an example of each.
+* Every answer carries \`X-Request-Id\`; answers of authenticated routes carry \`RateLimit-Limit\`, \`RateLimit-Remaining\` and \`RateLimit-Reset\` (past the limit: \`429 RATE_LIMITED\` with \`Retry-After\`).
+* Any request can also be refused at the edge before it reaches an operation: \`408 REQUEST_TIMEOUT\` (headers or body too slow) and \`431 HEADERS_TOO_LARGE\`, after which the connection is closed.
+* Traffic amounts are bytes in responses; inputs accept bytes or strings such as \`"5GB"\` (1 GB = 1024³ bytes).
+* This document is committed as \`openapi.json\`; a typed TypeScript client is generated from it (\`clients/typescript\`).`;
 
 export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Sub-user gateway')
     .setDescription(DESCRIPTION)
     .setVersion(version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A gateway API key' }, 'bearer');
+    // Relative: the gateway that serves this document (Swagger UI calls the host it was loaded from).
+    .addServer('/', 'This gateway')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque API key',
+        description:
+          'A gateway API key (`sgw_…`), as `Authorization: Bearer <key>`: an opaque random string, not a JWT',
+      },
+      'bearer',
+    );
   for (const tag of API_TAGS) builder.addTag(tag.name, tag.description);
   const document = SwaggerModule.createDocument(app, builder.build(), {
     extraModels: [ProblemDetails, ProblemFieldError],
     operationIdFactory: (controllerKey, methodKey) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return withProblemContentType(document);
-}
-
-type DocumentedResponses = Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
-
-/**
- * Error answers are sent as application/problem+json: a response documented with the
- * ProblemDetails schema under application/json (the Swagger decorators' default) is moved there.
- */
-function withProblemContentType(document: OpenAPIObject): OpenAPIObject {
-  for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item) as Array<{ responses?: DocumentedResponses }>) {
-      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
-        const json = response.content?.['application/json'];
-        if (Number(status) >= 400 && json?.schema?.$ref === '#/components/schemas/ProblemDetails') {
-          response.content = { 'application/problem+json': json };
-        }
-      }
-    }
-  }
-  return document;
+  document.info.license = { name: 'Proprietary (UNLICENSED)' };
+  return applyOpenApiConventions(document);
 }
 
 export function mountSwagger(app: INestApplication, version: string): OpenAPIObject {

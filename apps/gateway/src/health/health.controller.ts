@@ -1,5 +1,13 @@
 import { Controller, Get, Inject, Req, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseProbe } from '@app/persistence';
@@ -10,10 +18,18 @@ import { GATEWAY_CONFIG } from '../config/config.module';
 import { GatewayConfig } from '../config/gateway-config';
 import { presentsMetricsToken } from '../observability/metrics-token';
 import { AccountHealth, UpstreamObserver } from '../observability/upstream-observer';
+import {
+  DetailedReadinessDto,
+  HealthIndicatorDto,
+  LivenessDto,
+  ProviderReadinessDto,
+  PublicReadinessDto,
+} from './health.dto';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 const publicReadyExample = { status: 'ok', database: 'up', providers: 'degraded' };
+const publicDownExample = { status: 'error', database: 'down', providers: 'up' };
 
 const detailedReadyExample = {
   status: 'ok',
@@ -51,7 +67,12 @@ interface PublicReadiness {
   providers: 'up' | 'degraded';
 }
 
+const READINESS_SCHEMA = {
+  oneOf: [{ $ref: getSchemaPath(PublicReadinessDto) }, { $ref: getSchemaPath(DetailedReadinessDto) }],
+};
+
 @ApiTags('health')
+@ApiExtraModels(PublicReadinessDto, DetailedReadinessDto, HealthIndicatorDto, ProviderReadinessDto)
 @Public()
 @Controller('health')
 export class HealthController {
@@ -66,8 +87,11 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up (cheap, touches nothing)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOperation({
+    summary: 'Liveness: the process is up (cheap, touches nothing)',
+    description: 'No key needed. Answers 200 while the process runs, whatever the database or providers do.',
+  })
+  @ApiOkResponse({ type: LivenessDto })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -79,10 +103,23 @@ export class HealthController {
       'Anyone gets `{status, database, providers}` (providers `up` or `degraded`). With an admin API key, or the ' +
       'METRICS_TOKEN, as a bearer: the database check and each provider account’s circuit and last error.',
   })
+  // No key needed; an admin key (or METRICS_TOKEN) as a bearer adds the details.
+  @ApiSecurity({})
+  @ApiSecurity('bearer')
   @ApiOkResponse({
-    schema: { oneOf: [{ example: publicReadyExample }, { example: detailedReadyExample }] },
+    description: 'The database answers',
+    schema: READINESS_SCHEMA,
+    examples: {
+      public: { summary: 'Without a key', value: publicReadyExample },
+      detailed: { summary: 'With an admin key or METRICS_TOKEN', value: detailedReadyExample },
+    },
   })
-  @ApiServiceUnavailableResponse({ description: 'The database does not answer (same body, status "error")' })
+  @ApiResponse({
+    status: 503,
+    description: 'The database does not answer (the same shapes, status "error")',
+    schema: READINESS_SCHEMA,
+    examples: { public: { summary: 'Without a key', value: publicDownExample } },
+  })
   async ready(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

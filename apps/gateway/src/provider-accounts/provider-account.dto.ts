@@ -18,17 +18,27 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 export class CreateProviderAccountDto {
-  @ApiProperty({ enum: PROVIDER_NAMES, example: 'proxyhat' })
+  @ApiProperty({ type: String, enum: PROVIDER_NAMES, example: 'proxyhat' })
   @IsIn(PROVIDER_NAMES)
   provider!: ProviderName;
 
-  @ApiProperty({ example: 'proxyhat-main', description: 'Unique; letters, digits, dot, dash, underscore' })
+  @ApiProperty({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    pattern: NAME_PATTERN.source,
+    example: 'proxyhat-main',
+    description: 'Unique; letters, digits, dot, dash, underscore',
+  })
   @IsString()
   @Length(1, 100)
   @Matches(NAME_PATTERN, { message: 'name may hold letters, digits, dot, dash and underscore' })
   name!: string;
 
   @ApiProperty({
+    type: String,
+    minLength: 1,
+    maxLength: 500,
     example: 'ph-sandbox-key',
     writeOnly: true,
     description: 'The provider API key. Write-only: stored encrypted (AES-256-GCM), never returned.',
@@ -38,9 +48,12 @@ export class CreateProviderAccountDto {
   apiKey!: string;
 
   @ApiPropertyOptional({
+    type: String,
+    format: 'uri',
+    maxLength: 500,
     example: 'http://127.0.0.1:4010/proxyhat/v1',
     description:
-      'Defaults to the provider’s public API (Webshare https://proxy.webshare.io, ProxyHat https://api.proxyhat.com/v1)',
+      'Defaults to the provider’s public API (Webshare https://proxy.webshare.io, ProxyHat https://api.proxyhat.com/v1, IPRoyal https://resi-api.iproyal.com/v1); loopback and private addresses only where PROVIDER_HOST_ALLOWLIST allows them',
   })
   @IsOptional()
   @IsUrl(URL_OPTIONS)
@@ -48,6 +61,8 @@ export class CreateProviderAccountDto {
   baseUrl?: string;
 
   @ApiPropertyOptional({
+    type: String,
+    pattern: '^\\d{1,18}$',
     example: '12345',
     description: 'Webshare plan id (sent as ?plan_id=)',
     nullable: true,
@@ -57,12 +72,17 @@ export class CreateProviderAccountDto {
   @Matches(/^\d{1,18}$/, { message: 'planId must be a number' })
   planId?: string | null;
 
-  @ApiPropertyOptional({ example: true, description: 'Make it the default account of its provider' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    example: true,
+    description: 'Make it the default account of its provider',
+  })
   @IsOptional()
   @IsBoolean()
   isDefault?: boolean;
 
   @ApiPropertyOptional({
+    type: String,
     enum: ['all', 'granted'],
     example: 'all',
     description:
@@ -74,6 +94,7 @@ export class CreateProviderAccountDto {
 
   @ApiPropertyOptional({
     type: [String],
+    maxItems: 1000,
     example: ['acme'],
     description: 'With sharing=granted: the tenants (ids) that may create on it',
   })
@@ -86,42 +107,75 @@ export class CreateProviderAccountDto {
 }
 
 export class UpdateProviderAccountDto {
-  @ApiPropertyOptional({ example: 'proxyhat-main' })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    pattern: NAME_PATTERN.source,
+    example: 'proxyhat-main',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   @Matches(NAME_PATTERN, { message: 'name may hold letters, digits, dot, dash and underscore' })
   name?: string;
 
-  @ApiPropertyOptional({ writeOnly: true, example: 'new-provider-key' })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 500,
+    writeOnly: true,
+    example: 'new-provider-key',
+    description: 'A new provider API key: checked with the provider first, stored encrypted',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 500)
   apiKey?: string;
 
-  @ApiPropertyOptional({ example: 'https://api.proxyhat.com/v1' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uri',
+    maxLength: 500,
+    example: 'https://api.proxyhat.com/v1',
+  })
   @IsOptional()
   @IsUrl(URL_OPTIONS)
   @MaxLength(500)
   baseUrl?: string;
 
-  @ApiPropertyOptional({ nullable: true, example: null, description: 'null removes the plan id' })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: '^\\d{1,18}$',
+    nullable: true,
+    example: '12345',
+    description: 'Webshare plan id; null removes it',
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @Matches(/^\d{1,18}$/, { message: 'planId must be a number' })
   planId?: string | null;
 
-  @ApiPropertyOptional({ example: true })
+  @ApiPropertyOptional({
+    type: Boolean,
+    example: true,
+    description: 'Make it the default account of its provider',
+  })
   @IsOptional()
   @IsBoolean()
   isDefault?: boolean;
 
-  @ApiPropertyOptional({ enum: ['all', 'granted'], example: 'granted' })
+  @ApiPropertyOptional({ type: String, enum: ['all', 'granted'], example: 'granted' })
   @IsOptional()
   @IsIn(['all', 'granted'])
   sharing?: 'all' | 'granted';
 
-  @ApiPropertyOptional({ type: [String], example: ['acme'], description: 'Replaces the list' })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 1000,
+    example: ['acme'],
+    description: 'Replaces the list',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
@@ -131,33 +185,43 @@ export class UpdateProviderAccountDto {
 }
 
 export class AccountBalanceDto {
-  @ApiProperty({ example: 35004218982, description: 'Unallocated prepaid traffic, in bytes' })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    example: 35004218982,
+    description: 'Unallocated prepaid traffic, in bytes',
+  })
   availableBytes!: number;
 
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z', description: 'When the gateway last read it' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-22T10:00:00.000Z',
+    description: 'When the gateway last read it',
+  })
   observedAt!: string;
 }
 
 export class ProviderAccountDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid', example: 'b312796d-ba8e-4b7c-826d-522b30460616' })
   id!: string;
 
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ type: String, enum: PROVIDER_NAMES, example: 'proxyhat' })
   provider!: string;
 
-  @ApiProperty({ example: 'proxyhat-main' })
+  @ApiProperty({ type: String, example: 'proxyhat-main' })
   name!: string;
 
-  @ApiProperty({ example: 'https://api.proxyhat.com/v1' })
+  @ApiProperty({ type: String, example: 'https://api.proxyhat.com/v1' })
   baseUrl!: string;
 
-  @ApiProperty({ nullable: true, type: String, example: null })
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'Webshare plan id' })
   planId!: string | null;
 
-  @ApiProperty({ example: true })
+  @ApiProperty({ type: Boolean, example: true, description: 'The default account of its provider' })
   isDefault!: boolean;
 
-  @ApiProperty({ enum: ['all', 'granted'], example: 'all' })
+  @ApiProperty({ type: String, enum: ['all', 'granted'], example: 'all' })
   sharing!: 'all' | 'granted';
 
   @ApiProperty({ type: [String], example: [] })
@@ -171,10 +235,10 @@ export class ProviderAccountDto {
   })
   balance!: AccountBalanceDto | null;
 
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   createdAt!: string;
 
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   updatedAt!: string;
 }
 

@@ -1,40 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { FieldSupportTable, ProviderCapabilities } from '@app/domain';
-// The examples are the real ProxyHat description, so the docs cannot drift from the driver.
-import { PROXYHAT_DESCRIPTION, ProviderRegistry } from '@app/providers';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ProviderRegistry } from '@app/providers';
 import { RequireScopes } from '../access/auth-context';
 import { ApiProblemResponses } from '../common/problem/problem-responses';
-
-class ProviderDto {
-  @ApiProperty({ example: 'proxyhat' })
-  name!: string;
-
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description: 'What the provider can do, and what the gateway emulates',
-    example: PROXYHAT_DESCRIPTION.capabilities,
-  })
-  capabilities!: ProviderCapabilities;
-
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description:
-      'Per normalized field: native (the provider holds it), gateway (kept by the gateway) or unsupported (422 UNSUPPORTED_BY_PROVIDER)',
-    example: PROXYHAT_DESCRIPTION.fields,
-  })
-  fields!: FieldSupportTable;
-}
-
-class ProviderListDto {
-  @ApiProperty({ type: [ProviderDto] })
-  items!: ProviderDto[];
-
-  @ApiProperty({ nullable: true, type: String, example: null })
-  nextCursor!: string | null;
-}
+import { ProviderListDto } from './provider.dto';
 
 @ApiTags('providers')
 @ApiBearerAuth('bearer')

@@ -3,6 +3,7 @@ import { IsOptional, IsUUID } from 'class-validator';
 
 export class StartSyncDto {
   @ApiPropertyOptional({
+    type: String,
     format: 'uuid',
     description: 'Sync this provider account only; absent = every provider account',
     example: '6f1d2c3b-8a4e-4f5a-9b6c-7d8e9f0a1b2c',
@@ -13,13 +14,14 @@ export class StartSyncDto {
 }
 
 export class SyncAcceptedDto {
-  @ApiProperty({ format: 'uuid', example: '3c9b7a52-3f27-4c51-9f0e-0d7f4f5f7a10' })
+  @ApiProperty({ type: String, format: 'uuid', example: '3c9b7a52-3f27-4c51-9f0e-0d7f4f5f7a10' })
   id!: string;
 
-  @ApiProperty({ example: 'sync', enum: ['sync'] })
+  @ApiProperty({ type: String, example: 'sync', enum: ['sync'] })
   type!: string;
 
   @ApiProperty({
+    type: String,
     enum: ['queued', 'running', 'succeeded', 'failed'],
     example: 'queued',
     description: 'queued for a new job; an already queued or running sync is returned as it is',

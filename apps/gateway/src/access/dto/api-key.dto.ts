@@ -13,13 +13,14 @@ import { PaginationQueryDto } from '../../common/pagination';
 import { ALL_SCOPES, Scope } from '../auth-context';
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'billing-service', maxLength: 100 })
+  @ApiProperty({ type: String, example: 'billing-service', maxLength: 100 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   name!: string;
 
   @ApiPropertyOptional({
+    type: String,
     description: 'Tenant the key acts for; defaults to the caller’s tenant',
     example: '3f1c2b4a-9d8e-4f7a-b6c5-d4e3f2a1b0c9',
   })
@@ -30,6 +31,7 @@ export class CreateApiKeyDto {
   tenantId?: string;
 
   @ApiProperty({
+    type: String,
     enum: ALL_SCOPES,
     isArray: true,
     example: ['sub-users:read', 'sub-users:write'],
@@ -43,25 +45,31 @@ export class CreateApiKeyDto {
 }
 
 export class ApiKeyDto {
-  @ApiProperty({ format: 'uuid', example: '8c1f2e3d-4b5a-4c6d-9e7f-0a1b2c3d4e5f' })
+  @ApiProperty({ type: String, format: 'uuid', example: '8c1f2e3d-4b5a-4c6d-9e7f-0a1b2c3d4e5f' })
   id!: string;
 
-  @ApiProperty({ example: 'billing-service' })
+  @ApiProperty({ type: String, example: 'billing-service' })
   name!: string;
 
-  @ApiProperty({ example: 'default' })
+  @ApiProperty({ type: String, example: 'default' })
   tenantId!: string;
 
-  @ApiProperty({ enum: ALL_SCOPES, isArray: true, example: ['sub-users:read', 'sub-users:write'] })
+  @ApiProperty({
+    type: String,
+    enum: ALL_SCOPES,
+    isArray: true,
+    example: ['sub-users:read', 'sub-users:write'],
+  })
   scopes!: Scope[];
 
   @ApiProperty({
+    type: String,
     description: 'The first characters of the key, to tell keys apart',
     example: 'sgw_Xk3b9QzA',
   })
   prefix!: string;
 
-  @ApiProperty({ format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
   createdAt!: string;
 
   @ApiProperty({ format: 'date-time', nullable: true, type: String, example: null })
@@ -79,6 +87,7 @@ export class ApiKeyDto {
 
 export class CreatedApiKeyDto extends ApiKeyDto {
   @ApiProperty({
+    type: String,
     description: 'The key itself: shown in this response only, store it now',
     example: 'sgw_Xk3b9QzA0f1mPq7Lr2sT4uV6wY8zA1bC3dE5fG7hJ9k',
   })
@@ -86,7 +95,7 @@ export class CreatedApiKeyDto extends ApiKeyDto {
 }
 
 export class ListApiKeysQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ example: 'default' })
+  @ApiPropertyOptional({ type: String, example: 'default' })
   @IsOptional()
   @IsString()
   @MaxLength(100)

@@ -4,16 +4,16 @@ import { IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PaginationQueryDto } from '../../common/pagination';
 
 export class AuditEventDto {
-  @ApiProperty({ format: 'uuid', example: '5a0f4a8e-5b8b-4d7c-9f3e-2b7c1d0e9a11' })
+  @ApiProperty({ type: String, format: 'uuid', example: '5a0f4a8e-5b8b-4d7c-9f3e-2b7c1d0e9a11' })
   id!: string;
 
-  @ApiProperty({ format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
   createdAt!: string;
 
-  @ApiProperty({ example: 'sub-user.created', description: 'What happened: `<target>.<verb>`' })
+  @ApiProperty({ type: String, example: 'sub-user.created', description: 'What happened: `<target>.<verb>`' })
   action!: string;
 
-  @ApiProperty({ example: 'sub-user' })
+  @ApiProperty({ type: String, example: 'sub-user' })
   targetType!: string;
 
   @ApiProperty({ nullable: true, type: String, example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b' })
@@ -39,7 +39,7 @@ export class AuditEventDto {
   })
   changes!: Record<string, unknown> | null;
 
-  @ApiProperty({ enum: ['ok', 'error'], example: 'ok' })
+  @ApiProperty({ type: String, enum: ['ok', 'error'], example: 'ok' })
   outcome!: 'ok' | 'error';
 
   @ApiProperty({
@@ -58,25 +58,26 @@ export class AuditEventDto {
 }
 
 export class AuditEventsQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b' })
+  @ApiPropertyOptional({ type: String, example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
   targetId?: string;
 
-  @ApiPropertyOptional({ example: 'sub-user.created' })
+  @ApiPropertyOptional({ type: String, example: 'sub-user.created' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   action?: string;
 
-  @ApiPropertyOptional({ example: '8c1f2e3d-4b5a-4c6d-9e7f-0a1b2c3d4e5f' })
+  @ApiPropertyOptional({ type: String, example: '8c1f2e3d-4b5a-4c6d-9e7f-0a1b2c3d4e5f' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   actorKeyId?: string;
 
   @ApiPropertyOptional({
+    type: String,
     description: 'Admin only: one tenant’s events (other keys always see their own tenant)',
     example: 'default',
   })
@@ -86,6 +87,7 @@ export class AuditEventsQueryDto extends PaginationQueryDto {
   tenantId?: string;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'date-time',
     description: 'Events at or after this time',
     example: '2026-03-01T00:00:00Z',
@@ -96,6 +98,7 @@ export class AuditEventsQueryDto extends PaginationQueryDto {
   since?: Date;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'date-time',
     description: 'Events before this time',
     example: '2026-03-02T00:00:00Z',

@@ -20,28 +20,39 @@ import { Type } from 'class-transformer';
 import { PROVIDER_NAMES, ProviderName } from '@app/domain';
 import { IsCountryMap, IsMetadata, IsTrafficAmount } from '../validators';
 
+// OpenAPI 3.0 has no null type: a nullable union carries `nullable` on one of its branches.
 const trafficLimitDoc = {
   description:
-    'Bytes (integer) or a string with a unit: "5GB", "500MB", "1.5 GiB" (1 KB = 1024 B, 1 GB = 1024³ B). null = unlimited; 0 is refused (suspend instead). The response reports what the provider actually holds.',
+    'Bytes (integer) or a string with a unit: "5GB", "500MB", "1.5 GiB" (1 KB = 1024 B, 1 GB = 1024³ B). null = unlimited (not on IPRoyal, whose traffic is prepaid); 0 is refused (suspend instead). The response reports what the provider actually holds.',
   oneOf: [
-    { type: 'integer', minimum: 1 },
-    { type: 'string', example: '5GB' },
+    { type: 'integer', format: 'int64', minimum: 1, nullable: true },
+    { type: 'string', minLength: 1, maxLength: 32, example: '5GB' },
   ],
-  nullable: true,
   example: '5GB',
 };
 const countriesDoc = {
-  description: 'Country code (ZZ = any) → number of proxies (Webshare only). null disables the custom list.',
+  description:
+    'Country code (ZZ = any) → number of proxies (Webshare only; elsewhere 422 UNSUPPORTED_BY_PROVIDER). null disables the custom list.',
   type: 'object',
-  additionalProperties: { type: 'integer', minimum: 0 },
+  additionalProperties: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+  maxProperties: 300,
   nullable: true,
   example: { US: 10, ZZ: 5 },
 } as const;
+const METADATA_RULES =
+  'At most 50 keys of 1–64 letters, digits, `.`, `_`, `-`, `:`; string values up to 512 characters.';
 
 export const PLACEMENT_STRATEGIES = ['least-used', 'most-balance', 'round-robin'] as const;
 
 export class PlacementDto {
-  @ApiPropertyOptional({ enum: PROVIDER_NAMES, isArray: true, example: ['webshare', 'proxyhat'] })
+  @ApiPropertyOptional({
+    type: String,
+    enum: PROVIDER_NAMES,
+    isArray: true,
+    maxItems: 10,
+    example: ['webshare', 'proxyhat'],
+    description: 'Only accounts of these providers',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -49,6 +60,8 @@ export class PlacementDto {
   providers?: ProviderName[];
 
   @ApiPropertyOptional({
+    type: String,
+    pattern: '^[A-Z]{2}$',
     example: 'US',
     description: 'Only accounts whose provider can hold proxies of this country (ISO code)',
   })
@@ -56,33 +69,54 @@ export class PlacementDto {
   @Matches(/^[A-Z]{2}$/, { message: 'country must be a two-letter ISO code' })
   country?: string;
 
-  @ApiPropertyOptional({ enum: PLACEMENT_STRATEGIES, example: 'least-used' })
+  @ApiPropertyOptional({
+    type: String,
+    enum: PLACEMENT_STRATEGIES,
+    example: 'least-used',
+    description:
+      'least-used: fewest sub-users; most-balance: largest prepaid balance; round-robin: in turn (default least-used)',
+  })
   @IsOptional()
   @IsIn(PLACEMENT_STRATEGIES)
   strategy?: (typeof PLACEMENT_STRATEGIES)[number];
 }
 
 export class CreateSubUserDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'The provider account to create it on' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    description:
+      'The provider account to create it on (an id from GET /v1/provider-accounts). Absent: `provider`’s default account, or placement.',
+  })
   @IsOptional()
   @IsUUID()
   providerAccountId?: string;
 
   @ApiPropertyOptional({
+    type: String,
     enum: PROVIDER_NAMES,
+    example: 'webshare',
     description:
-      'Use this provider’s default account (when providerAccountId is absent). Neither: DEFAULT_PROVIDER.',
+      'Use this provider’s default account (when providerAccountId is absent). Neither: DEFAULT_PROVIDER, or placement.',
   })
   @IsOptional()
   @IsIn(PROVIDER_NAMES)
   provider?: ProviderName;
 
-  @ApiProperty({ example: 'customer-42-main', description: 'Display name (Webshare label, ProxyHat name)' })
+  @ApiProperty({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    example: 'customer-42-main',
+    description: 'Display name (Webshare label, ProxyHat name; kept by the gateway for IPRoyal)',
+  })
   @IsString()
   @Length(1, 100)
   name!: string;
 
   @ApiPropertyOptional({
+    type: String,
+    maxLength: 1000,
     example: 'Reseller order #1042',
     description: 'Kept by the gateway where the provider has no notes',
   })
@@ -97,7 +131,13 @@ export class CreateSubUserDto {
   @IsTrafficAmount()
   trafficLimit?: number | string | null;
 
-  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 100000, description: 'Webshare only' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 100,
+    minimum: 1,
+    maximum: 100000,
+    description: 'Webshare only (elsewhere 422 UNSUPPORTED_BY_PROVIDER)',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -111,6 +151,8 @@ export class CreateSubUserDto {
   countries?: Record<string, number> | null;
 
   @ApiPropertyOptional({
+    type: String,
+    pattern: '^[A-Za-z0-9_]{3,64}$',
     example: 'customer42',
     description:
       'The proxy login, where the provider lets the caller choose it (IPRoyal; generated when absent). Elsewhere 422 UNSUPPORTED_BY_PROVIDER.',
@@ -121,9 +163,12 @@ export class CreateSubUserDto {
   proxyUsername?: string;
 
   @ApiPropertyOptional({
+    type: String,
+    pattern: '^[\\x21-\\x7e]{8,128}$',
     example: 'S3cure-proxy-pass',
     writeOnly: true,
-    description: 'ProxyHat only; generated when absent. Returned in the create response only.',
+    description:
+      'ProxyHat and IPRoyal; generated when absent (Webshare: 422 UNSUPPORTED_BY_PROVIDER). Returned in the create response only.',
   })
   @IsOptional()
   @IsString()
@@ -132,7 +177,13 @@ export class CreateSubUserDto {
   })
   proxyPassword?: string;
 
-  @ApiPropertyOptional({ example: null, nullable: true, description: 'ProxyHat sub-user group id' })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 64,
+    nullable: true,
+    description: 'ProxyHat sub-user group id (elsewhere 422 UNSUPPORTED_BY_PROVIDER); null = no group',
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
@@ -140,16 +191,22 @@ export class CreateSubUserDto {
   groupId?: string | null;
 
   @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 512 },
+    maxProperties: 50,
     example: { customerId: 'c-42' },
-    description: 'Your own tags, kept by the gateway; filter with metadata.<key>=<value>',
+    description: `Your own tags, kept by the gateway; filter lists with metadata[<key>]=<value>. ${METADATA_RULES}`,
   })
   @IsOptional()
   @IsMetadata(false)
   metadata?: Record<string, string>;
 
   @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 64,
     example: 'default',
-    description: 'Admin keys only: the tenant that owns the sub-user',
+    description: 'Admin keys only: the tenant that owns the sub-user (default: the key’s tenant)',
   })
   @IsOptional()
   @IsString()
@@ -168,13 +225,19 @@ export class CreateSubUserDto {
 }
 
 export class UpdateSubUserDto {
-  @ApiPropertyOptional({ example: 'customer-42-renamed' })
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 100, example: 'customer-42-renamed' })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   name?: string;
 
-  @ApiPropertyOptional({ example: null, nullable: true, description: 'null clears' })
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 1000,
+    nullable: true,
+    example: 'Moved to the yearly plan',
+    description: 'null clears',
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
@@ -187,7 +250,13 @@ export class UpdateSubUserDto {
   @IsTrafficAmount()
   trafficLimit?: number | string | null;
 
-  @ApiPropertyOptional({ example: 200, minimum: 1, maximum: 100000 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 200,
+    minimum: 1,
+    maximum: 100000,
+    description: 'Webshare only (elsewhere 422 UNSUPPORTED_BY_PROVIDER)',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -201,9 +270,11 @@ export class UpdateSubUserDto {
   countries?: Record<string, number> | null;
 
   @ApiPropertyOptional({
-    example: null,
+    type: String,
+    minLength: 1,
+    maxLength: 64,
     nullable: true,
-    description: 'null removes the sub-user from its group',
+    description: 'ProxyHat only: the sub-user group; null removes the sub-user from its group',
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
@@ -211,13 +282,21 @@ export class UpdateSubUserDto {
   @Length(1, 64)
   groupId?: string | null;
 
-  @ApiPropertyOptional({ example: 'customer42', description: 'The proxy login (IPRoyal)' })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: '^[A-Za-z0-9_]{3,64}$',
+    example: 'customer42',
+    description: 'The proxy login (IPRoyal; elsewhere 422 UNSUPPORTED_BY_PROVIDER)',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_]{3,64}$/, { message: 'proxyUsername must be 3–64 letters, digits or underscores' })
   proxyUsername?: string;
 
   @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 64,
     example: 'acme',
     description:
       'Admin keys only: move the sub-user to another tenant (e.g. after a create the sync could not assign with certainty)',
@@ -228,8 +307,11 @@ export class UpdateSubUserDto {
   tenantId?: string;
 
   @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 512, nullable: true },
+    maxProperties: 50,
     example: { plan: 'gold', obsolete: null },
-    description: 'Merged key by key; a key set to null is removed',
+    description: `Merged key by key; a key set to null is removed. ${METADATA_RULES}`,
   })
   @IsOptional()
   @IsMetadata(true)

@@ -1,5 +1,5 @@
 // Query strings and small bodies of the sub-user routes.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -15,38 +15,67 @@ import { PROVIDER_NAMES, ProviderName, SUB_USER_STATUSES } from '@app/domain';
 import { PaginationQueryDto } from '../../common/pagination';
 import { IsMetadata } from '../validators';
 
+/**
+ * A deepObject parameter, as Swagger UI sends an object (`metadata[customerId]=c-42`);
+ * `style` and `explode` reach the document though ApiPropertyOptions does not list them.
+ */
+const METADATA_FILTER = {
+  type: 'object',
+  additionalProperties: { type: 'string', maxLength: 512 },
+  style: 'deepObject',
+  explode: true,
+  example: { customerId: 'c-42' },
+  description:
+    'Filter on your own tags, every pair must match: `metadata[customerId]=c-42&metadata[plan]=gold` (the form Swagger UI sends for the object typed here). `metadata.customerId=c-42` works too.',
+} as ApiPropertyOptions;
+
 export class ListSubUsersQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ enum: PROVIDER_NAMES })
+  @ApiPropertyOptional({ type: String, enum: PROVIDER_NAMES, description: 'Only this provider’s sub-users' })
   @IsOptional()
   @IsIn(PROVIDER_NAMES)
   provider?: ProviderName;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    description: 'Only the sub-users of this provider account (an id from GET /v1/provider-accounts)',
+  })
   @IsOptional()
   @IsUUID()
   providerAccountId?: string;
 
-  @ApiPropertyOptional({ enum: SUB_USER_STATUSES, description: 'Default: every status but deleted' })
+  @ApiPropertyOptional({
+    type: String,
+    enum: SUB_USER_STATUSES,
+    description: 'Default: every status but deleted',
+  })
   @IsOptional()
   @IsIn(SUB_USER_STATUSES)
   status?: string;
 
-  @ApiPropertyOptional({ description: 'Name contains (case-insensitive)', example: 'customer' })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    description: 'Name contains (case-insensitive)',
+    example: 'customer',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   q?: string;
 
-  @ApiPropertyOptional({
-    name: 'metadata.<key>',
-    description: 'Filter on your own tags: metadata.customerId=c-42 (several are ANDed)',
-    type: String,
-  })
+  @ApiPropertyOptional(METADATA_FILTER)
   @IsOptional()
   @IsMetadata(false)
   metadata?: Record<string, string>;
 
-  @ApiPropertyOptional({ description: 'Admin keys only: one tenant’s sub-users' })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 64,
+    description: 'Admin keys only: one tenant’s sub-users',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 64)
@@ -57,8 +86,10 @@ export class BulkDeleteDto {
   @ApiProperty({
     type: [String],
     format: 'uuid',
+    minItems: 1,
     maxItems: 1000,
-    example: ['3c9b7a52-3f27-4c51-9f0e-0d7f4f5f7a10'],
+    description:
+      'Gateway ids of sub-users (from GET /v1/sub-users); ids of other tenants or unknown ids are reported as notFound by the job',
   })
   @IsArray()
   @ArrayMinSize(1)
@@ -69,6 +100,7 @@ export class BulkDeleteDto {
 
 export class GetSubUserQueryDto {
   @ApiPropertyOptional({
+    type: Boolean,
     description: 'Read through to the provider and refresh the stored snapshot',
     example: true,
   })

@@ -2,21 +2,43 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROVIDER_NAMES, SUB_USER_STATUSES } from '@app/domain';
 
-class TrafficDto {
-  @ApiProperty({ nullable: true, type: Number, example: 5368709120, description: 'null = unlimited' })
+// Property examples describe one coherent Webshare sub-user; the operations add one example per
+// provider (docs/examples.ts).
+
+export class TrafficDto {
+  @ApiProperty({
+    nullable: true,
+    type: 'integer',
+    format: 'int64',
+    example: 5368709120,
+    description: 'Bytes; null = unlimited',
+  })
   limitBytes!: number | null;
 
-  @ApiProperty({ nullable: true, type: Number, example: 1073741824 })
+  @ApiProperty({
+    nullable: true,
+    type: 'integer',
+    format: 'int64',
+    example: 1073741824,
+    description: 'Bytes used in the current period; null when the provider does not say',
+  })
   usedBytes!: number | null;
 
-  @ApiProperty({ nullable: true, type: String, example: '2026-11-01T00:00:00.000Z' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: '2026-11-01T00:00:00.000Z',
+    description: 'Start of the provider’s usage period (Webshare); null where the provider has none',
+  })
   periodStart!: string | null;
 
-  @ApiProperty({ nullable: true, type: String, example: '2026-12-01T00:00:00.000Z' })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-12-01T00:00:00.000Z' })
   periodEnd!: string | null;
 
   @ApiProperty({
-    type: Number,
+    type: 'integer',
+    format: 'int64',
     example: 3221225472,
     description:
       'Everything used since the gateway has known the sub-user, in bytes: it keeps growing when the provider resets its counter',
@@ -24,11 +46,12 @@ class TrafficDto {
   lifetimeUsedBytes!: number;
 }
 
-class SuspensionDto {
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
+export class SuspensionDto {
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   since!: string;
 
   @ApiProperty({
+    type: String,
     enum: ['native', 'emulated'],
     example: 'emulated',
     description: 'emulated: the provider-side limit was lowered to what was already used',
@@ -37,44 +60,129 @@ class SuspensionDto {
 
   @ApiProperty({
     nullable: true,
-    type: Number,
+    type: 'integer',
+    format: 'int64',
     example: 5368709120,
     description: 'Restored on resume; null = unlimited',
   })
   resumeLimitBytes!: number | null;
 }
 
+export class SubUserErrorReasonDto {
+  @ApiProperty({ type: String, example: 'target_connect_failed' })
+  reason!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'client' })
+  type!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Check the target host' })
+  howToFix!: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, example: 502 })
+  httpStatus!: number | null;
+
+  @ApiProperty({ type: 'integer', example: 3 })
+  count!: number;
+}
+
+/** Usage statistics, normalized; a field is null when the provider does not report it. */
+export class SubUserStatsDto {
+  @ApiProperty({ type: 'integer', format: 'int64', nullable: true, example: 1073741824 })
+  bandwidthTotalBytes!: number | null;
+
+  @ApiProperty({ type: 'integer', format: 'int64', nullable: true, example: 2147483648 })
+  bandwidthProjectedBytes!: number | null;
+
+  @ApiProperty({ type: 'integer', format: 'int64', nullable: true, example: 35791394 })
+  bandwidthAverageBytes!: number | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, example: 1200 })
+  requestsTotal!: number | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, example: 1197 })
+  requestsSuccessful!: number | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, example: 3 })
+  requestsFailed!: number | null;
+
+  @ApiProperty({ type: [SubUserErrorReasonDto] })
+  errorReasons!: SubUserErrorReasonDto[];
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { US: 1100, DE: 100 },
+    description: 'Country code → requests',
+  })
+  countriesUsed!: Record<string, number>;
+
+  @ApiProperty({ type: 'integer', nullable: true, example: 15 })
+  numberOfProxiesUsed!: number | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { http: 1150, socks5: 50 },
+    description: 'Protocol → requests',
+  })
+  protocolsUsed!: Record<string, number>;
+
+  @ApiProperty({ type: 'number', nullable: true, example: 1.5 })
+  averageConcurrency!: number | null;
+
+  @ApiProperty({ type: 'number', nullable: true, example: 0.2 })
+  averageRps!: number | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-22T09:58:00.000Z' })
+  lastRequestAt!: string | null;
+}
+
 export class SubUserDto {
-  @ApiProperty({ format: 'uuid', description: 'The gateway’s id' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b',
+    description: 'The gateway’s id',
+  })
   id!: string;
 
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ type: String, enum: PROVIDER_NAMES, example: 'webshare' })
   provider!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid', example: '724f2495-fbd3-4b21-9264-1ec244ab8428' })
   providerAccountId!: string;
 
   @ApiProperty({
     nullable: true,
     type: String,
-    example: '550e8400-e29b-41d4-a716-446655440000',
-    description: 'null while the create is still being confirmed',
+    example: '60449167526431',
+    description: 'The provider’s own id; null while the create is still being confirmed',
   })
   providerSubUserId!: string | null;
 
-  @ApiProperty({ example: 'default' })
+  @ApiProperty({ type: String, example: 'default' })
   tenantId!: string;
 
-  @ApiProperty({ nullable: true, type: String, example: 'customer-42-main' })
+  @ApiProperty({ nullable: true, type: String, example: 'customer-42-webshare' })
   name!: string | null;
 
-  @ApiProperty({ nullable: true, type: String, example: null })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'Reseller order #1042',
+    description: 'Kept by the gateway where the provider has no notes (Webshare, IPRoyal)',
+  })
   notes!: string | null;
 
-  @ApiProperty({ enum: SUB_USER_STATUSES, example: 'active' })
+  @ApiProperty({ type: String, enum: SUB_USER_STATUSES, example: 'active' })
   status!: string;
 
-  @ApiProperty({ nullable: true, type: String, example: 'Active', description: 'The provider’s raw status' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'The provider’s raw status (ProxyHat: "Active"); null where it has none',
+  })
   providerStatus!: string | null;
 
   @ApiProperty({ type: TrafficDto })
@@ -83,42 +191,72 @@ export class SubUserDto {
   @ApiProperty({ type: SuspensionDto, nullable: true, description: 'Set while the sub-user is suspended' })
   suspension!: SuspensionDto | null;
 
-  @ApiProperty({ nullable: true, type: Number, example: null })
+  @ApiProperty({
+    nullable: true,
+    type: 'integer',
+    example: 100,
+    description: 'Webshare only; null elsewhere',
+  })
   maxConcurrency!: number | null;
-
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'integer' }, example: null })
-  countries!: Record<string, number> | null;
-
-  @ApiProperty({ nullable: true, type: String, example: null })
-  groupId!: string | null;
-
-  @ApiProperty({ nullable: true, type: String, example: 'user_abc123' })
-  proxyUsername!: string | null;
 
   @ApiProperty({
     nullable: true,
     type: 'object',
-    additionalProperties: true,
-    example: null,
-    description: 'Normalized usage statistics where the provider gives them',
+    additionalProperties: { type: 'integer' },
+    example: { US: 10, ZZ: 5 },
+    description: 'Country code (ZZ = any) → number of proxies (Webshare only); null elsewhere',
   })
-  stats!: Record<string, unknown> | null;
+  countries!: Record<string, number> | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { customerId: 'c-42' } })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'ProxyHat sub-user group; null elsewhere',
+  })
+  groupId!: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description:
+      'The proxy login where the sub-user object holds it (ProxyHat, IPRoyal); Webshare: null, read it from /credentials',
+  })
+  proxyUsername!: string | null;
+
+  @ApiProperty({
+    type: SubUserStatsDto,
+    nullable: true,
+    description: 'Normalized usage statistics where the provider gives them (Webshare); null elsewhere',
+  })
+  stats!: SubUserStatsDto | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { customerId: 'c-42' },
+    description: 'Your own tags',
+  })
   metadata!: Record<string, string>;
 
-  @ApiProperty({ example: false, description: 'The provider’s default sub-user (cannot be deleted)' })
+  @ApiProperty({
+    type: Boolean,
+    example: false,
+    description: 'The provider’s default sub-user (cannot be deleted)',
+  })
   isDefault!: boolean;
 
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   createdAt!: string;
 
-  @ApiProperty({ example: '2026-11-22T10:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   updatedAt!: string;
 
   @ApiProperty({
     nullable: true,
     type: String,
+    format: 'date-time',
     example: '2026-11-22T10:00:00.000Z',
     description: 'When the provider last confirmed this data',
   })
@@ -126,16 +264,17 @@ export class SubUserDto {
 }
 
 export class PlacementDecisionDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid', example: '724f2495-fbd3-4b21-9264-1ec244ab8428' })
   providerAccountId!: string;
 
-  @ApiProperty({ example: 'least-used: 12 sub-users, the fewest of 2 eligible accounts' })
+  @ApiProperty({ type: String, example: 'least-used: 12 sub-users, the fewest of 2 eligible accounts' })
   reason!: string;
 }
 
 export class CreatedSubUserDto extends SubUserDto {
   @ApiPropertyOptional({
-    example: 'Zx8-generated-pass',
+    type: String,
+    example: 'S3cure-proxy-pass',
     description: 'The proxy password, in this response only (ProxyHat, IPRoyal)',
   })
   proxyPassword?: string;
@@ -151,39 +290,70 @@ export class SubUserPageDto {
   @ApiProperty({ type: [SubUserDto] })
   items!: SubUserDto[];
 
-  @ApiProperty({ nullable: true, type: String, example: null })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'Pass as `cursor` to get the next page; null on the last page',
+  })
   nextCursor!: string | null;
 }
 
 export class PasswordDto {
-  @ApiProperty({ example: 'Zx8-new-pass', description: 'Shown once' })
+  @ApiProperty({ type: String, example: 'Zx8-new-pass-4f2a', description: 'Shown once' })
   password!: string;
 }
 
+export class ProxyPortsDto {
+  @ApiProperty({ type: 'integer', example: 8080 })
+  http!: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 1080,
+    description: 'Where the provider offers SOCKS5 (Webshare)',
+  })
+  socks5?: number;
+}
+
 export class CredentialsDto {
-  @ApiProperty({ example: 'user_abc123' })
+  @ApiProperty({ type: String, example: 'user_a81gomgsmd' })
   username!: string;
 
-  @ApiProperty({ nullable: true, type: String, example: 'S3cure-proxy-pass' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'S3cure-proxy-pass',
+    description: 'null where the provider does not reveal it',
+  })
   password!: string | null;
 
-  @ApiProperty({ example: 'gate.proxyhat.com' })
+  @ApiProperty({ type: String, example: 'gate.proxyhat.com' })
   host!: string;
 
-  @ApiProperty({ example: { http: 8080 } })
-  ports!: { http: number; socks5?: number };
+  @ApiProperty({ type: ProxyPortsDto })
+  ports!: ProxyPortsDto;
 
-  @ApiProperty({ type: [String], example: ['http://user_abc123:S3cure-proxy-pass@gate.proxyhat.com:8080'] })
+  @ApiProperty({
+    type: [String],
+    example: ['http://user_a81gomgsmd:S3cure-proxy-pass@gate.proxyhat.com:8080'],
+    description: 'Ready to use; they hold the password',
+  })
   proxyUrls!: string[];
 }
 
 export class BulkDeleteAcceptedDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    example: 'bc541cab-e814-4c4b-add4-44cbf5150808',
+    description: 'The job’s id: GET /v1/jobs/{id}',
+  })
   id!: string;
 
-  @ApiProperty({ example: 'sub-users.bulk-delete' })
+  @ApiProperty({ type: String, enum: ['sub-users.bulk-delete'], example: 'sub-users.bulk-delete' })
   type!: string;
 
-  @ApiProperty({ example: 'queued' })
+  @ApiProperty({ type: String, enum: ['queued'], example: 'queued' })
   status!: string;
 }
