@@ -39,6 +39,18 @@ export {
   type UsageQuery,
   type UsageRow,
 } from './repositories/usage.repository';
+export {
+  WebhookDeliveryRepository,
+  type AttemptReport,
+  type ClaimedDelivery,
+  type DeliveredEvent,
+  type FailedAttemptReport,
+} from './repositories/webhook-delivery.repository';
+export {
+  WebhookEndpointRepository,
+  type NewWebhookEndpoint,
+  type WebhookEndpointChanges,
+} from './repositories/webhook-endpoint.repository';
 export { isUniqueViolation } from './unique-violation';
 export type {
   ApiKey,

@@ -14,6 +14,8 @@ import { ProviderAccountRepository } from './repositories/provider-account.repos
 import { SubUserMappingRepository } from './repositories/sub-user-mapping.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
+import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
+import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 import { Transactions } from './transactions';
 
 /** Everything the application may use of the database: repositories, the ledger, transactions. */
@@ -27,6 +29,8 @@ const PUBLIC_PROVIDERS = [
   SubUserMappingRepository,
   TenantRepository,
   UsageRepository,
+  WebhookDeliveryRepository,
+  WebhookEndpointRepository,
   Transactions,
   DatabaseProbe,
 ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Job, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
+import { type Tx, clientOf } from '../transactions';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -93,6 +94,10 @@ export class JobRepository {
     return count === 1;
   }
 
+  /**
+   * Records the end of a job the owner still holds and returns it as finished; null when the
+   * lease was lost. Pass `tx` to announce the end in the same transaction.
+   */
   async finish(
     id: string,
     owner: string,
@@ -102,12 +107,14 @@ export class JobRepository {
       results: Prisma.InputJsonValue;
       error: string | null;
     },
-  ): Promise<boolean> {
-    const { count } = await this.prisma.client.job.updateMany({
+    tx?: Tx,
+  ): Promise<Job | null> {
+    const db = clientOf(this.prisma, tx);
+    const { count } = await db.job.updateMany({
       where: { id, leaseOwner: owner, status: 'running' },
       data: { ...outcome, finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
     });
-    return count === 1;
+    return count === 1 ? db.job.findUnique({ where: { id } }) : null;
   }
 
   /** Hands running jobs back to the queue (a graceful shutdown that stopped them mid-way). */
