@@ -5,6 +5,7 @@ import { PersistenceModule } from '@app/persistence';
 import { ProviderRegistryOptions } from '@app/providers';
 import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
+import { EventsModule } from './events/events.module';
 import { loggerOptions } from './common/logging';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { GatewayConfigModule } from './config/config.module';
@@ -17,6 +18,7 @@ import { ProviderAccountsModule } from './provider-accounts/provider-accounts.mo
 import { SubUsersModule } from './sub-users/sub-users.module';
 import { SyncModule } from './sync/sync.module';
 import { UsageModule } from './usage/usage.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The product: no demo code in it (the demo runs the provider sandbox beside the gateway). */
 @Module({})
@@ -43,6 +45,8 @@ export class AppModule {
         SubUsersModule,
         SyncModule,
         UsageModule,
+        EventsModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -1,6 +1,7 @@
 import { PROVIDER_NAMES, type ProviderName } from '@app/domain';
 import { DatabaseTarget, resolveDatabaseTarget } from '@app/persistence';
 import { resolve } from 'node:path';
+import { parseDuration, parseDurationList } from '../webhooks/durations';
 
 /**
  * The gateway's configuration, read once from the environment at start and validated.
@@ -49,9 +50,29 @@ export interface GatewayConfig {
     sampleIntervalSeconds: number;
     hourlyRetentionDays: number;
   };
+  webhooks: WebhookSettings;
   logging: { level: LogLevel; format: 'json' | 'pretty' };
   redisUrl: string | undefined;
   dataDir: string;
+}
+
+/** How events are delivered to webhook endpoints (WEBHOOK_*). */
+export interface WebhookSettings {
+  /**
+   * Hosts a webhook URL may name that are not public (loopback, private, link-local), exact
+   * host[:port] or *.domain: such a URL, or a name resolving to such an address, is refused otherwise.
+   */
+  hostAllowlist: string[];
+  /** One delivery attempt, answer included. */
+  timeoutMs: number;
+  /** Waits before the 2nd, 3rd, … attempt; after the last one the delivery is given up. */
+  retryScheduleMs: number[];
+  /** An endpoint failing this long without one success is switched off. */
+  disableAfterMs: number;
+  pollIntervalMs: number;
+  /** Deliveries in flight per replica (0: this replica delivers nothing), and per endpoint. */
+  concurrency: number;
+  endpointConcurrency: number;
 }
 
 /** Every variable the gateway reads (documented in .env.example and the README). */
@@ -77,6 +98,13 @@ export const GATEWAY_VARIABLES = [
   'SYNC_INTERVAL_SECONDS',
   'USAGE_SAMPLE_INTERVAL_SECONDS',
   'USAGE_HOURLY_RETENTION_DAYS',
+  'WEBHOOK_HOST_ALLOWLIST',
+  'WEBHOOK_TIMEOUT_MS',
+  'WEBHOOK_RETRY_SCHEDULE',
+  'WEBHOOK_DISABLE_AFTER',
+  'WEBHOOK_POLL_INTERVAL_MS',
+  'WEBHOOK_CONCURRENCY',
+  'WEBHOOK_ENDPOINT_CONCURRENCY',
   'LOG_LEVEL',
   'LOG_FORMAT',
   'REDIS_URL',
@@ -225,6 +253,38 @@ function requestTimeouts(env: Env): { headersTimeoutMs: number; requestTimeoutMs
   return { headersTimeoutMs, requestTimeoutMs };
 }
 
+/**
+ * Standard Webhooks' suggested schedule by default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then daily
+ * for 3 days; an endpoint failing for 3 days is disabled. Tests shorten both.
+ */
+function webhookSettings(env: Env): WebhookSettings {
+  const schedule = text(env, 'WEBHOOK_RETRY_SCHEDULE') ?? '5s,5m,30m,2h,5h,10h,1d,1d,1d';
+  const retryScheduleMs = parseDurationList(schedule);
+  if (!retryScheduleMs || retryScheduleMs.length > 50) {
+    throw new ConfigError(
+      'WEBHOOK_RETRY_SCHEDULE',
+      `must be up to 50 comma-separated durations such as 5s,5m,2h,1d (got "${schedule}")`,
+    );
+  }
+  const disableAfter = text(env, 'WEBHOOK_DISABLE_AFTER') ?? '3d';
+  const disableAfterMs = parseDuration(disableAfter);
+  if (disableAfterMs === null || disableAfterMs === 0) {
+    throw new ConfigError(
+      'WEBHOOK_DISABLE_AFTER',
+      `must be a duration such as 3d or 12h (got "${disableAfter}")`,
+    );
+  }
+  return {
+    hostAllowlist: hostList(env, 'WEBHOOK_HOST_ALLOWLIST'),
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    retryScheduleMs,
+    disableAfterMs,
+    pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 250, 10, 60_000),
+    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 32, 0, 1000),
+    endpointConcurrency: integer(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 100),
+  };
+}
+
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development')!;
   const production = nodeEnv === 'production';
@@ -273,6 +333,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       sampleIntervalSeconds: integer(env, 'USAGE_SAMPLE_INTERVAL_SECONDS', production ? 3600 : 300, 0, 86_400),
       hourlyRetentionDays: integer(env, 'USAGE_HOURLY_RETENTION_DAYS', 90, 1, 3650),
     },
+    webhooks: webhookSettings(env),
     logging: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')!,
       format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty')!,

@@ -1,10 +1,19 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { Ledger, Transactions } from '@app/persistence';
 import { JobRepository } from '@app/persistence/repositories/job.repository';
 import { Job, Prisma } from '@app/persistence/generated/prisma/client';
 import { MetricsService } from '../observability/metrics.service';
 import { JobContext, JobHandler } from './job-handler';
+import { toJobDto } from './job-view';
+
+interface JobEnd {
+  status: 'succeeded' | 'failed';
+  counts: Prisma.InputJsonValue;
+  results: Prisma.InputJsonValue;
+  error: string | null;
+}
 
 export interface JobRunnerSettings {
   pollIntervalMs: number;
@@ -44,6 +53,8 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly jobs: JobRepository,
     private readonly metrics: MetricsService,
+    private readonly ledger: Ledger,
+    private readonly transactions: Transactions,
   ) {}
 
   configure(settings: Partial<JobRunnerSettings>): void {
@@ -110,7 +121,7 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
         const outcome = await handler.run(context);
         if (controller.signal.aborted) return this.handBack(job);
         const status = outcome.error ? 'failed' : 'succeeded';
-        const recorded = await this.jobs.finish(job.id, this.owner, {
+        const recorded = await this.finish(job, {
           status,
           counts: outcome.counts,
           results: outcome.results,
@@ -121,7 +132,7 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
       } catch (error) {
         if (controller.signal.aborted) return this.handBack(job);
         this.logger.error(`Job ${job.type} ${job.id} failed: ${(error as Error).message}`);
-        const recorded = await this.jobs.finish(job.id, this.owner, {
+        const recorded = await this.finish(job, {
           status: 'failed',
           counts: counts as Prisma.InputJsonValue,
           results: [],
@@ -139,6 +150,31 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
       this.logger.error(`Job ${job.type} ${job.id} could not be recorded: ${(error as Error).message}`);
     });
     this.running.set(job.id, { controller, done });
+  }
+
+  /**
+   * Records the end of a job this replica still holds and announces it (`job.finished`, the job as
+   * GET /v1/jobs/:id shows it) in the same transaction: never one without the other.
+   */
+  private finish(job: Job, end: JobEnd): Promise<boolean> {
+    return this.transactions.run(async (tx) => {
+      const finished = await this.jobs.finish(job.id, this.owner, end, tx);
+      if (!finished) return false;
+      await this.ledger.recordChange(
+        {
+          action: 'job.finished',
+          targetType: 'job',
+          targetId: job.id,
+          tenantId: job.tenantId,
+          actor: { keyId: job.createdByKeyId, requestId: null },
+          outcome: end.status === 'failed' ? 'error' : 'ok',
+          changes: { after: { status: end.status, error: end.error } },
+          announce: { type: 'job.finished', data: toJobDto(finished) },
+        },
+        tx,
+      );
+      return true;
+    });
   }
 
   /**

@@ -2,28 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
 import { JobRepository } from '@app/persistence/repositories/job.repository';
-import { Job, Prisma } from '@app/persistence/generated/prisma/client';
+import { Prisma } from '@app/persistence/generated/prisma/client';
 import { AuthContext, canAccessTenant } from '../access/auth-context';
 import { DEFAULT_PAGE_LIMIT, Page, decodeCursor, encodeCursor } from '../common/pagination';
 import { JobDto, ListJobsQueryDto } from './jobs.dto';
 import { JobRunner } from './job-runner.service';
+import { toJobDto } from './job-view';
 
-export function toJobDto(job: Job): JobDto {
-  return {
-    id: job.id,
-    type: job.type,
-    status: job.status,
-    tenantId: job.tenantId,
-    counts: job.counts as Record<string, number>,
-    results: job.results,
-    error: job.error,
-    attempts: job.attempts,
-    createdAt: job.createdAt.toISOString(),
-    startedAt: job.startedAt?.toISOString() ?? null,
-    finishedAt: job.finishedAt?.toISOString() ?? null,
-    durationMs: job.startedAt && job.finishedAt ? job.finishedAt.getTime() - job.startedAt.getTime() : null,
-  };
-}
+// Lives beside the runner, which announces finished jobs as GET /v1/jobs/:id shows them.
+export { toJobDto } from './job-view';
 
 @Injectable()
 export class JobsService {

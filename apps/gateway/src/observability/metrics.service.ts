@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the webhook queue holds now (read from the database when /metrics is scraped). */
+export interface WebhookQueueReading {
+  depth: number;
+  oldestAgeSeconds: number;
+}
+
 const CIRCUIT_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
 
 /**
@@ -69,21 +75,68 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly jobsFinished = new Counter({
-    name: 'sgw_jobs_finished_total',
-    help: 'Jobs finished, by type and status',
-    labelNames: ['type', 'status'] as const,
-    registers: [this.registry],
-  });
   readonly usageSampled = new Gauge({
     name: 'sgw_usage_last_sample_timestamp_seconds',
     help: 'When the last usage sampling pass (a sync of every account) finished with every account read (Unix seconds)',
     registers: [this.registry],
   });
 
+  readonly jobsFinished = new Counter({
+    name: 'sgw_jobs_finished_total',
+    help: 'Jobs finished, by type and status',
+    labelNames: ['type', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveries = new Counter({
+    name: 'sgw_webhook_deliveries_total',
+    help: 'Webhook delivery attempts, by outcome: succeeded, failed (tried again later) or gave-up (no attempt left)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private webhookQueue?: () => Promise<WebhookQueueReading>;
+  // One reading serves both gauges of a scrape.
+  private webhookReading?: { at: number; value: Promise<WebhookQueueReading | null> };
+
+  readonly webhookQueueDepth = new Gauge({
+    name: 'sgw_webhook_queue_depth',
+    help: 'Webhook deliveries still owed to enabled endpoints (all replicas)',
+    registers: [this.registry],
+    collect: async () => {
+      const reading = await this.readWebhookQueue();
+      if (reading) this.webhookQueueDepth.set(reading.depth);
+    },
+  });
+
+  readonly webhookOldestPendingAge = new Gauge({
+    name: 'sgw_webhook_oldest_pending_age_seconds',
+    help: 'Age of the oldest event not yet delivered to an enabled endpoint (0 when none)',
+    registers: [this.registry],
+    collect: async () => {
+      const reading = await this.readWebhookQueue();
+      if (reading) this.webhookOldestPendingAge.set(reading.oldestAgeSeconds);
+    },
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sgw_' });
+  }
+
+  /** The webhook deliverer tells how to read its queue. */
+  watchWebhookQueue(read: () => Promise<WebhookQueueReading>): void {
+    this.webhookQueue = read;
+  }
+
+  /** A failed reading (the database is away) leaves the gauges as they were: /metrics still answers. */
+  private readWebhookQueue(): Promise<WebhookQueueReading | null> {
+    const read = this.webhookQueue;
+    if (!read) return Promise.resolve(null);
+    const now = Date.now();
+    if (!this.webhookReading || now - this.webhookReading.at > 1000) {
+      this.webhookReading = { at: now, value: read().catch(() => null) };
+    }
+    return this.webhookReading.value;
   }
 
   setCircuitState(provider: string, account: string, state: keyof typeof CIRCUIT_STATE_VALUE): void {

@@ -16,6 +16,16 @@ export interface AccountHealth {
 }
 
 /**
+ * A change of an account's state worth announcing: the first refused key of a failing streak
+ * (the streak ends with a successful call), a circuit opening, and closing again after that.
+ */
+export interface AccountSignal {
+  kind: 'auth-failed' | 'circuit-opened' | 'circuit-closed';
+  provider: string;
+  accountId: string;
+}
+
+/**
  * Watches every provider call through the drivers' hooks: metrics, one log line per call, and
  * the per-account state that readiness reports (circuit, last error).
  */
@@ -23,6 +33,9 @@ export interface AccountHealth {
 export class UpstreamObserver {
   private readonly logger = new Logger('Upstream');
   private readonly accounts = new Map<string, AccountHealth>();
+  // What this process has announced per account, so each streak is announced once.
+  private readonly announced = new Map<string, { authFailing: boolean; circuitOpen: boolean }>();
+  private readonly listeners: ((signal: AccountSignal) => void)[] = [];
 
   constructor(private readonly metrics: MetricsService) {}
 
@@ -35,6 +48,31 @@ export class UpstreamObserver {
 
   health(accountId: string): AccountHealth {
     return this.accounts.get(accountId) ?? { circuit: 'closed', lastError: null, lastSuccessAt: null };
+  }
+
+  /** `listener` hears every AccountSignal (the events module announces them). */
+  onAccountSignal(listener: (signal: AccountSignal) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private signal(signal: AccountSignal): void {
+    // A hook may not throw into the provider call it observes.
+    for (const listener of this.listeners) {
+      try {
+        listener(signal);
+      } catch (error) {
+        this.logger.error(`Announcing ${signal.kind} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private announcedFor(accountId: string): { authFailing: boolean; circuitOpen: boolean } {
+    let state = this.announced.get(accountId);
+    if (!state) {
+      state = { authFailing: false, circuitOpen: false };
+      this.announced.set(accountId, state);
+    }
+    return state;
   }
 
   /** Any account seen by this process has a circuit that is not closed. */
@@ -58,6 +96,12 @@ export class UpstreamObserver {
     );
     const health = this.entry(event.accountId);
     const at = new Date().toISOString();
+    const announced = this.announcedFor(event.accountId);
+    if (event.outcome === 'ok') announced.authFailing = false;
+    else if (event.outcome === 'PROVIDER_AUTH_FAILED' && !announced.authFailing) {
+      announced.authFailing = true;
+      this.signal({ kind: 'auth-failed', provider: event.provider, accountId: event.accountId });
+    }
     if (event.outcome === 'ok') health.lastSuccessAt = at;
     else if (!['PROVIDER_NOT_FOUND', 'PROVIDER_REJECTED'].includes(event.outcome)) {
       // A refusal of the content is the caller's business; these say the provider is unwell.
@@ -88,6 +132,15 @@ export class UpstreamObserver {
   private onCircuitStateChange(event: CircuitStateChangeEvent): void {
     this.entry(event.accountId).circuit = event.state;
     this.metrics.setCircuitState(event.provider, event.accountId, event.state);
+    // Half-open → open again while an outage lasts is the same outage: announced once.
+    const announced = this.announcedFor(event.accountId);
+    if (event.state === 'open' && !announced.circuitOpen) {
+      announced.circuitOpen = true;
+      this.signal({ kind: 'circuit-opened', provider: event.provider, accountId: event.accountId });
+    } else if (event.state === 'closed' && announced.circuitOpen) {
+      announced.circuitOpen = false;
+      this.signal({ kind: 'circuit-closed', provider: event.provider, accountId: event.accountId });
+    }
     this.logger.warn(
       { provider: event.provider, accountId: event.accountId, state: event.state },
       'circuit state changed',
