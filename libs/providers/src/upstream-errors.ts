@@ -11,6 +11,11 @@ import type { UpstreamFailure } from './resilience/upstream-failure';
 export interface ProviderErrorBody {
   message?: string;
   fieldErrors?: FieldError[];
+  /**
+   * A refusal callers act on by its kind rather than its words: `insufficient-balance` (a prepaid
+   * account is short; nothing was created, another account may have room).
+   */
+  reason?: 'insufficient-balance';
 }
 
 /** Whether the provider may have acted: callers decide from it whether a create may have happened. */
@@ -85,6 +90,7 @@ export function toProviderError(
         ...common,
         reachedProvider: 'yes',
         ...(body.fieldErrors && body.fieldErrors.length > 0 ? { fieldErrors: body.fieldErrors } : {}),
+        ...(body.reason ? { extras: { reason: body.reason } } : {}),
         ...(code === 'PROVIDER_RATE_LIMITED' && retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
       });
     }

@@ -9,8 +9,8 @@ export interface JobContext<Input = Record<string, unknown>> {
   createdByKeyId: string | null;
   /** Aborted when the process shuts down or the lease was lost: stop at the next safe point. */
   signal: AbortSignal;
-  /** Records partial counts (seen by GET /v1/jobs/:id while the job runs). */
-  progress(counts: Record<string, number>): void;
+  /** Records partial counts, and optionally the results so far (seen by GET /v1/jobs/:id while the job runs). */
+  progress(counts: Record<string, number>, results?: Prisma.InputJsonValue): void;
 }
 
 export interface JobOutcome {

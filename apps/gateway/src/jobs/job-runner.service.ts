@@ -94,9 +94,10 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
     const handler = this.handlers.get(job.type)!;
     const controller = new AbortController();
     let counts: Record<string, number> = (job.counts as Record<string, number>) ?? {};
+    let results: Prisma.InputJsonValue | undefined;
     const heartbeat = setInterval(() => {
       void this.jobs
-        .heartbeat(job.id, this.owner, this.settings.leaseMs, { counts })
+        .heartbeat(job.id, this.owner, this.settings.leaseMs, { counts, ...(results ? { results } : {}) })
         .then((held) => {
           if (!held) controller.abort(new Error('lease lost'));
         })
@@ -111,8 +112,9 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
       tenantId: job.tenantId,
       createdByKeyId: job.createdByKeyId,
       signal: controller.signal,
-      progress: (next) => {
+      progress: (next, partial) => {
         counts = next;
+        if (partial !== undefined) results = partial;
       },
     };
     const started = Date.now();

@@ -5,7 +5,13 @@ import { PaginationQueryDto } from '../common/pagination';
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
 /** The job types the gateway runs (GET /v1/jobs?type=). */
-export const JOB_TYPES = ['sub-users.bulk-delete', 'sync'] as const;
+export const JOB_TYPES = [
+  'sub-users.bulk-delete',
+  'sub-users.bulk-create',
+  'sub-users.bulk-update',
+  'tenant.suspend-all',
+  'sync',
+] as const;
 
 class ItemErrorDto {
   @ApiProperty({ type: String, example: 'PROVIDER_UNAVAILABLE', description: 'A problem code' })

@@ -235,6 +235,21 @@ export class ProviderAccountDto {
   })
   balance!: AccountBalanceDto | null;
 
+  @ApiProperty({
+    type: Number,
+    example: 12,
+    description: 'Sub-users it holds (not deleted): what least-used placement compares',
+  })
+  subUserCount!: number;
+
+  @ApiProperty({
+    enum: ['closed', 'open', 'half-open', 'isolated'],
+    example: 'closed',
+    description:
+      'Its circuit breaker in this replica: not closed while the provider keeps failing (placement skips it)',
+  })
+  circuit!: 'closed' | 'open' | 'half-open' | 'isolated';
+
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   createdAt!: string;
 

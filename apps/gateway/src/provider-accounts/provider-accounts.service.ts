@@ -27,7 +27,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Accounts rarely change; a short TTL keeps replicas in step without a broadcast.
 const ACCOUNT_CACHE_TTL_MS = 5_000;
 
-export function toProviderAccountDto(account: ProviderAccount): ProviderAccountDto {
+/** What placement reads of an account besides its record: its sub-user count and circuit. */
+export interface AccountStanding {
+  subUserCount: number;
+  circuit: 'closed' | 'open' | 'half-open' | 'isolated';
+}
+
+export function toProviderAccountDto(
+  account: ProviderAccount,
+  standing: AccountStanding = { subUserCount: 0, circuit: 'closed' },
+): ProviderAccountDto {
   return {
     id: account.id,
     provider: account.provider,
@@ -44,6 +53,7 @@ export function toProviderAccountDto(account: ProviderAccount): ProviderAccountD
             observedAt: account.balanceObservedAt.toISOString(),
           }
         : null,
+    ...standing,
     createdAt: account.createdAt.toISOString(),
     updatedAt: account.updatedAt.toISOString(),
   };
@@ -127,11 +137,25 @@ export class ProviderAccountsService {
   }
 
   async list(): Promise<ProviderAccountDto[]> {
-    return (await this.accounts.listAll()).map(toProviderAccountDto);
+    const counts = await this.accounts.countLiveByAccount();
+    return Promise.all(
+      (await this.accounts.listAll()).map(async (record) =>
+        toProviderAccountDto(record, await this.standingOf(record, counts)),
+      ),
+    );
   }
 
   async get(id: string): Promise<ProviderAccountDto> {
-    return toProviderAccountDto(await this.findRecord(id));
+    const record = await this.findRecord(id);
+    return toProviderAccountDto(
+      record,
+      await this.standingOf(record, await this.accounts.countLiveByAccount()),
+    );
+  }
+
+  private async standingOf(record: ProviderAccount, counts: Map<string, number>): Promise<AccountStanding> {
+    const { driver } = await this.resolve(record.id);
+    return { subUserCount: counts.get(record.id) ?? 0, circuit: driver.circuitState() };
   }
 
   async update(

@@ -2,3 +2,4 @@
 export * from './dto/sub-user-input.dto';
 export * from './dto/sub-user-query.dto';
 export * from './dto/sub-user-view.dto';
+export * from './dto/sub-user-bulk.dto';

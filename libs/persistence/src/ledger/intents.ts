@@ -180,7 +180,11 @@ export async function completeIntent(
                   note: 'the create call’s answer was lost; the sync found the sub-user at the provider',
                 },
               }
-            : { request: evidence.requested, after },
+            : {
+                request: evidence.requested,
+                ...(evidence.placement ? { placement: evidence.placement } : {}),
+                after,
+              },
         }),
       ],
       at,

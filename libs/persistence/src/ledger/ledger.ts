@@ -28,6 +28,8 @@ export interface IntentEvidence {
   password?: PasswordCheck;
   requestId: string | null;
   startedAt: string;
+  /** Where placement put it and why (creates that asked for placement). */
+  placement?: { providerAccountId: string; reason: string };
 }
 
 export interface OpenIntentCommand {

@@ -3,7 +3,7 @@ import { ProviderAccount } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type Tx, clientOf } from '../transactions';
 
-export type NewProviderAccount = Omit<ProviderAccount, 'createdAt' | 'updatedAt'>;
+export type NewProviderAccount = Omit<ProviderAccount, 'createdAt' | 'updatedAt' | 'lastPlacedAt'>;
 export type ProviderAccountChanges = Partial<
   Omit<ProviderAccount, 'id' | 'provider' | 'createdAt' | 'updatedAt'>
 >;
@@ -59,6 +59,19 @@ export class ProviderAccountRepository {
       where: { id },
       data: { balanceBytes: BigInt(Math.round(availableBytes)), balanceObservedAt: at },
     });
+  }
+
+  /** Live sub-users per account (what least-used placement and the account list show). */
+  async countLiveByAccount(): Promise<Map<string, number>> {
+    const rows = await this.prisma.client.$queryRaw<{ id: string; live: number }[]>`
+      SELECT provider_account_id::text AS id, count(*)::int AS live FROM sub_user_mappings
+       WHERE lifecycle <> 'deleted' AND status <> 'deleting' GROUP BY provider_account_id`;
+    return new Map(rows.map((row) => [row.id, row.live]));
+  }
+
+  /** Placement chose it now (round-robin picks the account chosen longest ago). */
+  async markPlaced(id: string, at: Date): Promise<void> {
+    await this.prisma.client.providerAccount.updateMany({ where: { id }, data: { lastPlacedAt: at } });
   }
 
   /** Sub-users still mapped to the account (deleted ones do not hold it). */

@@ -40,6 +40,7 @@ export function readIproyalErrorBody(body: unknown): ProviderErrorBody {
     return {
       message: `the account's prepaid traffic balance is too small for this allocation (${shortage})`,
       fieldErrors,
+      reason: 'insufficient-balance',
     };
   }
   if (fieldErrors.length === 0) return { message: summary, fieldErrors };

@@ -26,6 +26,11 @@ export class AccountSelection {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
+  /** An account by id (a retry of a create goes where the first attempt went). */
+  resolve(id: string): Promise<ResolvedAccount> {
+    return this.accounts.resolve(id);
+  }
+
   async forCreate(dto: CreateSubUserDto, auth: AuthContext, tenantId: string): Promise<ResolvedAccount> {
     const account = await this.pick(dto);
     // An account not shared with the tenant is, to its keys, an account that does not exist.

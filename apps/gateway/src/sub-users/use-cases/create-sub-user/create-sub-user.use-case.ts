@@ -14,18 +14,22 @@ import {
   SubUserMappingRepository,
   type SubUserRecord,
   TenantRepository,
+  evidenceOf,
 } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
 import type { AuthContext } from '../../../access/auth-context';
 import { AccountReconciler } from '../../../reconciliation/account-reconciler';
 import { ResolvedAccount } from '../../../provider-accounts/provider-accounts.service';
 import { AccountSelection } from './account-selection';
+import { Placement } from './placement';
 import { createInputFor } from '../../provider-input';
 import { actorOf, failureOf } from '../../request-meta';
-import type { CreatedSubUserDto } from '../../sub-user.dto';
+import type { CreateSubUserDto, CreatedSubUserDto, PlacementDecisionDto } from '../../sub-user.dto';
 import { etagOf, toSubUserDto } from '../../sub-user.view';
 import type { CreateSubUserCommand } from './create-sub-user.command';
 import { generateProxyPassword, generateProxyUsername } from './proxy-secrets';
+
+type PlacementDecision = PlacementDecisionDto;
 
 /** How long a create may stay unconfirmed before the sync gives up matching it. */
 export const INTENT_WINDOW_MS = 15 * 60_000;
@@ -49,6 +53,16 @@ export function certainlyNotProcessed(error: unknown): boolean {
   return true;
 }
 
+/**
+ * Failures after which a placed create may try the next account: nothing was created and the
+ * account, not the request, is the problem.
+ */
+export function refusedBeforeCreating(error: unknown): boolean {
+  if (!(error instanceof ProviderError)) return false;
+  if (error.reachedProvider === 'no' || error.code === 'PROVIDER_RATE_LIMITED') return true;
+  return error.code === 'PROVIDER_REJECTED' && error.extras?.reason === 'insufficient-balance';
+}
+
 export interface CreatedSubUser {
   subUser: CreatedSubUserDto;
   etag: string;
@@ -67,27 +81,71 @@ export class CreateSubUser {
     private readonly tenants: TenantRepository,
     private readonly registry: ProviderRegistry,
     private readonly accounts: AccountSelection,
+    private readonly placement: Placement,
     private readonly reconciler: AccountReconciler,
   ) {}
 
   async execute({ dto, meta }: CreateSubUserCommand): Promise<CreatedSubUser> {
     const tenantId = await this.tenantFor(dto.tenantId, meta.auth);
-    const account = await this.accounts.forCreate(dto, meta.auth, tenantId);
+    const requested = { ...dto, proxyPassword: undefined, tenantId } as Record<string, unknown>;
+    // A retry of a create whose answer was lost (same Idempotency-Key) goes where the first went.
+    const earlier = meta.idempotencyKey
+      ? await this.mappings.findByCreateKey(tenantId, meta.idempotencyKey)
+      : null;
+    if (earlier) {
+      const account = await this.accounts.resolve(earlier.providerAccountId);
+      return this.createOn(account, dto, requested, meta, tenantId, evidenceOf(earlier).placement);
+    }
+    if (!dto.placement || dto.providerAccountId) {
+      return this.createOn(
+        await this.accounts.forCreate(dto, meta.auth, tenantId),
+        dto,
+        requested,
+        meta,
+        tenantId,
+      );
+    }
+    // Placement: the next eligible account is tried only after a failure that certainly created
+    // nothing (circuit open, nothing sent, rate limited, balance too small), never after a timeout.
+    let failure: unknown;
+    for (const candidate of await this.placement.candidates(dto, tenantId)) {
+      const decision = { providerAccountId: candidate.account.record.id, reason: candidate.reason };
+      try {
+        const created = await this.createOn(candidate.account, dto, requested, meta, tenantId, decision);
+        await this.placement.chosen(candidate.account.record.id);
+        return created;
+      } catch (error) {
+        if (!refusedBeforeCreating(error)) throw error;
+        failure = error;
+      }
+    }
+    throw failure;
+  }
+
+  /** One create on one account: intent, provider call, completion (the single-account path). */
+  private async createOn(
+    account: ResolvedAccount,
+    dto: CreateSubUserDto,
+    requested: Record<string, unknown>,
+    meta: CreateSubUserCommand['meta'],
+    tenantId: string,
+    placement?: PlacementDecision,
+  ): Promise<CreatedSubUser> {
     const provider = account.driver.provider;
     const description = this.registry.describe(provider);
-    const { input, gatewayNotes, gatewayName } = createInputFor(provider, description, dto);
+    const { input, gatewayNotes, gatewayName } = createInputFor(provider, description, {
+      ...dto,
+      placement: undefined,
+    });
     if (description.fields.proxyPassword.support === 'native' && input.proxyPassword === undefined)
       input.proxyPassword = generateProxyPassword();
     if (description.fields.proxyUsername.support === 'native' && input.proxyUsername === undefined)
       input.proxyUsername = generateProxyUsername();
 
-    const requested = { ...dto, proxyPassword: undefined, tenantId } as Record<string, unknown>;
-    // A retry of a create whose answer was lost (same Idempotency-Key) must not create twice.
     const earlier = meta.idempotencyKey
       ? await this.earlierAttempt(tenantId, meta.idempotencyKey, requested, account)
       : null;
-    if (earlier && earlier.lifecycle !== 'intent')
-      return { subUser: toSubUserDto(earlier), etag: etagOf(earlier) };
+    if (earlier && earlier.lifecycle !== 'intent') return this.answer(earlier, undefined, placement);
 
     const id = earlier?.id ?? randomUUID();
     const intent = this.intentFor(
@@ -99,6 +157,7 @@ export class CreateSubUser {
       { gatewayNotes, gatewayName },
       meta,
     );
+    if (placement) intent.evidence.placement = placement;
     if (!earlier) await this.ledger.openIntent(intent);
     else if (!(await this.ledger.renewIntent(intent))) {
       throw new GatewayError(
@@ -116,8 +175,17 @@ export class CreateSubUser {
         via: 'create',
       })) ?? (await this.mappings.findById(id));
     if (!record) throw new GatewayError('INTERNAL', `create intent ${id} vanished`);
+    return this.answer(record, input.proxyPassword, placement);
+  }
+
+  private answer(
+    record: SubUserRecord,
+    password: string | undefined,
+    placement?: PlacementDecision,
+  ): CreatedSubUser {
     const subUser: CreatedSubUserDto = toSubUserDto(record);
-    if (input.proxyPassword !== undefined) subUser.proxyPassword = input.proxyPassword;
+    if (password !== undefined) subUser.proxyPassword = password;
+    if (placement) subUser.placement = placement;
     return { subUser, etag: etagOf(record) };
   }
 
