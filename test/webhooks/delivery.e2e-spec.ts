@@ -2,7 +2,8 @@ import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import request from 'supertest';
 import { WebhookVerificationError } from 'standardwebhooks';
-import { admin, prismaOf } from '../access/access-helpers';
+import { admin, prismaOf, tableText } from '../access/access-helpers';
+import { LogCapture } from '../operability/log-capture';
 import { scrape, sampleValue } from '../operability/metrics-text';
 import { FAST_REGISTRY, createSubUser } from '../sub-users/sub-users-helpers';
 import { RunningGateway, SANDBOX_ENV, startTestGateway } from '../support/gateway';
@@ -19,6 +20,9 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
  */
 describe('webhook deliveries', () => {
   let gateway: RunningGateway;
+  const logs = new LogCapture();
+  /** Every signing secret the gateway handed out: none may appear anywhere else. */
+  const issued: string[] = [];
   const receivers: Receiver[] = [];
   const receiver = async () => {
     const started = await Receiver.start();
@@ -28,11 +32,26 @@ describe('webhook deliveries', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway(
-      { ...SANDBOX_ENV, ...WEBHOOK_ENV, WEBHOOK_ENDPOINT_CONCURRENCY: '2' },
-      { registry: FAST_REGISTRY },
+      { ...SANDBOX_ENV, ...WEBHOOK_ENV, WEBHOOK_ENDPOINT_CONCURRENCY: '2', LOG_LEVEL: 'debug' },
+      { registry: FAST_REGISTRY, logStream: logs },
     );
   });
   afterEach(async () => {
+    // Before the endpoints (and their delivery logs) go: no secret in a log, a delivery log or an event.
+    const places = {
+      logs: logs.text(),
+      deliveries: await tableText(gateway, 'webhook_deliveries'),
+      events: await tableText(gateway, 'outbox_events'),
+      audit: await tableText(gateway, 'audit_events'),
+    };
+    for (const secret of issued) {
+      for (const [place, text] of Object.entries(places)) {
+        expect({ place, leaked: text.includes(secret.slice('whsec_'.length)) }).toEqual({
+          place,
+          leaked: false,
+        });
+      }
+    }
     await removeAllEndpoints(gateway);
     for (const started of receivers.splice(0)) await started.close();
   });
@@ -40,12 +59,17 @@ describe('webhook deliveries', () => {
     await gateway?.close();
   });
 
+  const register = async (body: Record<string, unknown>) => {
+    const endpoint = await registerEndpoint(gateway, body);
+    issued.push(endpoint.secret);
+    return endpoint;
+  };
   const patch = (id: string, body: Record<string, unknown>) =>
     request(gateway.url).patch(`/v1/sub-users/${id}`).set(admin).send(body).expect(200);
 
   it('POSTs each change signed per Standard Webhooks: the standardwebhooks package verifies it, and it is the feed’s event', async () => {
     const hook = await receiver();
-    const endpoint = await registerEndpoint(gateway, {
+    const endpoint = await register({
       url: hook.url,
       events: ['sub-user.created', 'sub-user.updated'],
     });
@@ -82,7 +106,7 @@ describe('webhook deliveries', () => {
   it('retries a failed delivery on the schedule: 500, 500, then 200 delivers the event on the third attempt', async () => {
     const hook = await receiver();
     hook.answer({ status: 500, body: 'down' }, { status: 500, body: 'still down' });
-    const endpoint = await registerEndpoint(gateway, { url: hook.url, events: ['sub-user.updated'] });
+    const endpoint = await register({ url: hook.url, events: ['sub-user.updated'] });
     const subUser = await createSubUser(gateway, { provider: 'proxyhat', name: 'wh-retry' });
     await patch(subUser.id, { notes: 'third time lucky' });
     await hook.waitFor('three attempts', () => hook.received.length === 3);
@@ -117,7 +141,7 @@ describe('webhook deliveries', () => {
   it('keeps the first 1 KB of a failed answer, gives up after the schedule, and a manual retry sends once more', async () => {
     const hook = await receiver();
     hook.fallback = { status: 500, body: 'x'.repeat(5000) };
-    const endpoint = await registerEndpoint(gateway, { url: hook.url, events: ['sub-user.updated'] });
+    const endpoint = await register({ url: hook.url, events: ['sub-user.updated'] });
     const subUser = await createSubUser(gateway, { provider: 'proxyhat', name: 'wh-give-up' });
     await patch(subUser.id, { notes: 'never accepted' });
     // One attempt and the three retries of WEBHOOK_RETRY_SCHEDULE.
@@ -162,8 +186,8 @@ describe('webhook deliveries', () => {
   it('sends webhook.test at once to that endpoint only; after a rotation both secrets sign for a day', async () => {
     const hook = await receiver();
     const other = await receiver();
-    const endpoint = await registerEndpoint(gateway, { url: hook.url });
-    await registerEndpoint(gateway, { url: other.url });
+    const endpoint = await register({ url: hook.url });
+    await register({ url: other.url });
 
     const tested = await request(gateway.url)
       .post(`/v1/webhook-endpoints/${endpoint.id}/test`)
@@ -194,6 +218,7 @@ describe('webhook deliveries', () => {
       .expect(200);
     expect(rotated.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(rotated.body.secret).not.toBe(endpoint.secret);
+    issued.push(rotated.body.secret);
     await request(gateway.url).post(`/v1/webhook-endpoints/${endpoint.id}/test`).set(admin).expect(200);
     const overlap = hook.received[1];
     expect(String(overlap.headers['webhook-signature']).split(' ')).toHaveLength(2);
@@ -217,7 +242,7 @@ describe('webhook deliveries', () => {
   it('answers a test to a failing endpoint with the failed attempt and when it is tried next', async () => {
     const hook = await receiver();
     hook.answer({ status: 503, body: 'maintenance' });
-    const endpoint = await registerEndpoint(gateway, { url: hook.url, events: ['sub-user.deleted'] });
+    const endpoint = await register({ url: hook.url, events: ['sub-user.deleted'] });
     const tested = await request(gateway.url)
       .post(`/v1/webhook-endpoints/${endpoint.id}/test`)
       .set(admin)
@@ -248,7 +273,7 @@ describe('webhook deliveries', () => {
     const addresses = await lookup(name, { all: true });
     expect(addresses.length).toBeGreaterThan(0);
     expect(addresses.every((entry) => /^127\./.test(entry.address) || entry.address === '::1')).toBe(true);
-    const endpoint = await registerEndpoint(gateway, { url: `http://${name}:${hook.port}/hook` });
+    const endpoint = await register({ url: `http://${name}:${hook.port}/hook` });
     const tested = await request(gateway.url)
       .post(`/v1/webhook-endpoints/${endpoint.id}/test`)
       .set(admin)
@@ -266,8 +291,8 @@ describe('webhook deliveries', () => {
     const slow = await receiver();
     const fast = await receiver();
     slow.fallback = { status: 200, delayMs: 1500 };
-    await registerEndpoint(gateway, { url: slow.url, events: ['sub-user.updated'] });
-    const fastEndpoint = await registerEndpoint(gateway, { url: fast.url, events: ['sub-user.updated'] });
+    await register({ url: slow.url, events: ['sub-user.updated'] });
+    const fastEndpoint = await register({ url: fast.url, events: ['sub-user.updated'] });
     const subUsers = await Promise.all(
       [1, 2, 3].map((n) => createSubUser(gateway, { provider: 'proxyhat', name: `wh-order-${n}` })),
     );
@@ -298,7 +323,7 @@ describe('webhook deliveries', () => {
     const before = await scrape(gateway.url);
     const hook = await receiver();
     hook.answer({ status: 500 });
-    const endpoint = await registerEndpoint(gateway, { url: hook.url, events: ['sub-user.updated'] });
+    const endpoint = await register({ url: hook.url, events: ['sub-user.updated'] });
     const subUser = await createSubUser(gateway, { provider: 'proxyhat', name: 'wh-metrics' });
     await patch(subUser.id, { notes: 'counted' });
     await eventually(
@@ -319,5 +344,8 @@ describe('webhook deliveries', () => {
       gaveUp: 0,
     });
     expect(sampleValue(after, 'sgw_webhook_oldest_pending_age_seconds')).toBe(0);
+    // The secret checks after each test searched a log that did record deliveries.
+    expect(logs.text()).toContain('webhook delivery failed, will retry');
+    expect(issued.length).toBeGreaterThanOrEqual(10);
   });
 });

@@ -138,7 +138,6 @@ describe('/v1/webhook-endpoints', () => {
     [
       { url: 42 },
       [
-        { field: 'url', message: 'url must be text without NUL characters or lone surrogates' },
         { field: 'url', message: 'url must be shorter than or equal to 2048 characters' },
         { field: 'url', message: 'url must be longer than or equal to 1 characters' },
         { field: 'url', message: 'url must be a string' },
@@ -153,15 +152,6 @@ describe('/v1/webhook-endpoints', () => {
       [{ field: 'events', message: `each value in events must be one of ${KNOWN_TYPES}` }],
     ],
     [{ url: HOOK, events: [] }, [{ field: 'events', message: 'events must contain at least 1 elements' }]],
-    [
-      { url: HOOK, description: 'nul\u0000' },
-      [
-        {
-          field: 'description',
-          message: 'description must be text without NUL characters or lone surrogates',
-        },
-      ],
-    ],
     [{ url: HOOK, secret: 'whsec_mine' }, [{ field: 'secret', message: 'property secret should not exist' }]],
   ])('refuses %j with 422 VALIDATION_FAILED', async (body, errors) => {
     const response = await request(gateway.url)
@@ -178,6 +168,7 @@ describe('/v1/webhook-endpoints', () => {
     ['http://127.0.0.2:8080/hook', REFUSED_HOST],
     ['http://localhost:8080/hook', REFUSED_HOST],
     ['http://[::1]:8080/hook', REFUSED_HOST],
+    ['http://[::ffff:127.0.0.1]:8080/hook', REFUSED_HOST],
     ['http://user:pass@127.0.0.1:8080/hook', 'must not carry credentials'],
     ['ftp://127.0.0.1/hook', 'must be an http(s) URL'],
     ['not a url', 'is not a valid URL'],

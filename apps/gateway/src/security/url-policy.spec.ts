@@ -12,15 +12,24 @@ describe('outbound URL policy', () => {
     '0.0.0.0',
     '[::1]',
     '::ffff:127.0.0.1',
+    // As URL parsing writes them ([::ffff:127.0.0.1] → [::ffff:7f00:1]); compatible, translated, NAT64.
+    '[::ffff:7f00:1]',
+    '::ffff:a9fe:a9fe',
+    '::7f00:1',
+    '::ffff:0:7f00:1',
+    '64:ff9b::a00:1',
     'fd00::1',
     'fe80::1',
   ])('%s is not a public address', (address) => {
     expect(isNonPublicAddress(address)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '172.32.0.1', '192.169.0.1', '2606:4700::1111'])('%s is public', (address) => {
-    expect(isNonPublicAddress(address)).toBe(false);
-  });
+  it.each(['8.8.8.8', '172.32.0.1', '192.169.0.1', '2606:4700::1111', '::ffff:808:808', '64:ff9b::808:808'])(
+    '%s is public',
+    (address) => {
+      expect(isNonPublicAddress(address)).toBe(false);
+    },
+  );
 
   it('refuses credentials, other schemes and non-public hosts unless allowlisted', () => {
     const refuse =

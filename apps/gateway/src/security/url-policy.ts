@@ -22,6 +22,21 @@ function v4ToInt(address: string): number {
   return address.split('.').reduce((value, part) => value * 256 + Number(part), 0);
 }
 
+/**
+ * The IPv4 address an IPv6 literal carries and reaches: IPv4-mapped (`::ffff:`), IPv4-translated
+ * (`::ffff:0:`), IPv4-compatible (`::`) and NAT64 (`64:ff9b::`), dotted or in hex as URL parsing
+ * writes them (`[::ffff:127.0.0.1]` becomes `[::ffff:7f00:1]`).
+ */
+function embeddedV4(address: string): string | null {
+  const match = /^(?:::ffff:|::ffff:0:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+|[0-9a-f]{1,4}:[0-9a-f]{1,4})$/.exec(
+    address,
+  );
+  if (!match) return null;
+  if (match[1].includes('.')) return match[1];
+  const [high, low] = match[1].split(':').map((group) => parseInt(group, 16));
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
 /** Whether an IP literal is loopback, private, link-local or otherwise not a public address. */
 export function isNonPublicAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '').toLowerCase();
@@ -31,8 +46,8 @@ export function isNonPublicAddress(address: string): boolean {
     return PRIVATE_V4.some(([base, bits]) => value >>> (32 - bits) === base >>> (32 - bits));
   }
   if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-    if (mapped) return isNonPublicAddress(mapped[1]);
+    const embedded = embeddedV4(bare);
+    if (embedded) return isNonPublicAddress(embedded);
     return (
       bare === '::' ||
       bare === '::1' ||

@@ -9,29 +9,9 @@ import {
   IsString,
   MaxLength,
   MinLength,
-  ValidateBy,
-  ValidationOptions,
 } from 'class-validator';
 import { PaginationQueryDto } from '../common/pagination';
 import { EVENT_TYPE_NAMES } from '../events/event-types';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Text PostgreSQL can store: no NUL, no lone surrogate. */
-function IsStorableText(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isStorableText',
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && !value.includes('\u0000') && !LONE_SURROGATE.test(value),
-        defaultMessage: (args) =>
-          `${args?.property ?? 'value'} must be text without NUL characters or lone surrogates`,
-      },
-    },
-    options,
-  );
-}
 
 const SUBSCRIBABLE = EVENT_TYPE_NAMES.filter((type) => type !== 'webhook.test');
 
@@ -53,7 +33,6 @@ export class CreateWebhookEndpointDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
-  @IsStorableText()
   url!: string;
 
   @ApiPropertyOptional(EVENTS_DOC)
@@ -71,7 +50,6 @@ export class CreateWebhookEndpointDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
-  @IsStorableText()
   description?: string | null;
 
   @ApiPropertyOptional({
@@ -91,7 +69,6 @@ export class UpdateWebhookEndpointDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
-  @IsStorableText()
   url?: string;
 
   @ApiPropertyOptional(EVENTS_DOC)
@@ -109,7 +86,6 @@ export class UpdateWebhookEndpointDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
-  @IsStorableText()
   description?: string | null;
 
   @ApiPropertyOptional({
