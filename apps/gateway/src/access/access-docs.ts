@@ -1,16 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ProblemDetails } from '../common/problem/problem-details';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
-/** Swagger for the admin-only access controllers. */
+/**
+ * Swagger for the admin-only access controllers (401, 403 and the other answers of every
+ * authenticated route are added by the document builder).
+ */
 export function ApiAccessController() {
-  return applyDecorators(
-    ApiTags('access'),
-    ApiBearerAuth('bearer'),
-    ApiUnauthorizedResponse({
-      description: 'UNAUTHENTICATED: no key, or an unknown or revoked key',
-      type: ProblemDetails,
-    }),
-    ApiForbiddenResponse({ description: 'FORBIDDEN: the key lacks the `admin` scope', type: ProblemDetails }),
-  );
+  return applyDecorators(ApiTags('access'), ApiBearerAuth('bearer'));
 }

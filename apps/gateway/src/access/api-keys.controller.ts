@@ -1,14 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { ApiPageResponse, Page } from '../common/pagination';
-import { ProblemDetails } from '../common/problem/problem-details';
+import { ApiProblemResponses } from '../common/problem/problem-responses';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiAccessController } from './access-docs';
 import { ApiKeysService } from './api-keys.service';
@@ -27,10 +20,10 @@ export class ApiKeysController {
   @Idempotent({ sealResponse: true })
   @ApiOperation({
     summary: 'Create an API key',
-    description: 'The key is returned once, as `key`, in this response; only its SHA-256 hash is kept.',
+    description:
+      'The key is returned once, as `key`, in this response; only its SHA-256 hash is kept. `admin` implies every scope. A tenantId that does not exist is 422.',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiUnprocessableEntityResponse({ description: 'VALIDATION_FAILED', type: ProblemDetails })
   create(
     @CurrentAuth() auth: AuthContext,
     @Body() body: CreateApiKeyDto,
@@ -40,12 +33,11 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List API keys, newest first (never the key itself)' })
-  @ApiPageResponse(ApiKeyDto)
-  @ApiUnprocessableEntityResponse({
-    description: 'VALIDATION_FAILED: bad limit or cursor',
-    type: ProblemDetails,
+  @ApiOperation({
+    summary: 'List API keys, newest first (never the key itself)',
+    description: 'Revoked keys included (`revokedAt` set); filter by tenantId.',
   })
+  @ApiPageResponse(ApiKeyDto)
   list(@Query() query: ListApiKeysQueryDto): Promise<Page<ApiKeyDto>> {
     return this.apiKeys.list(query);
   }
@@ -55,9 +47,9 @@ export class ApiKeysController {
     summary: 'Revoke an API key',
     description: 'Takes effect at once on every replica. Revoking the key in use is allowed.',
   })
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'id', type: String, format: 'uuid', description: 'The key’s id (not the key itself)' })
   @ApiOkResponse({ type: ApiKeyDto, description: 'The key with `revokedAt` set' })
-  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ProblemDetails })
+  @ApiProblemResponses('NOT_FOUND')
   revoke(
     @CurrentAuth() auth: AuthContext,
     @Param('id') id: string,

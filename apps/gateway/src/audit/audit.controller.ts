@@ -1,22 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
 import { ApiPageResponse, Page } from '../common/pagination';
-import { ProblemDetails } from '../common/problem/problem-details';
 import { AuditService } from './audit.service';
 import { AuditEventDto, AuditEventsQueryDto } from './dto/audit-event.dto';
 
 @ApiTags('audit')
 @ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse({ description: 'No key, or an unknown or revoked key', type: ProblemDetails })
-@ApiForbiddenResponse({ description: 'The key lacks the `sub-users:read` scope', type: ProblemDetails })
 @Controller('v1/audit-events')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
@@ -30,7 +20,6 @@ export class AuditController {
       'Admin keys see every tenant (or one with `tenantId`); other keys see their own tenant only.',
   })
   @ApiPageResponse(AuditEventDto)
-  @ApiUnprocessableEntityResponse({ description: 'Bad filter or cursor', type: ProblemDetails })
   list(@CurrentAuth() auth: AuthContext, @Query() query: AuditEventsQueryDto): Promise<Page<AuditEventDto>> {
     return this.audit.list(auth, query);
   }

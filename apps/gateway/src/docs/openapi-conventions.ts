@@ -1,4 +1,5 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiParam, OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEM_CATALOG, PROBLEM_CONTENT_TYPE, ProblemCode } from '../common/problem/problem-details';
 import {
   PROBLEM_CODES_EXTENSION,
@@ -103,7 +104,37 @@ export const RESPONSE_HEADERS = {
     required: true,
     schema: { type: 'string', example: '"v4"' },
   },
+  'ETag-Unless-Replayed': {
+    description:
+      'The version of the sub-user (send it back as If-Match); absent from an answer replayed for an Idempotency-Key (GET the sub-user for its current ETag)',
+    schema: { type: 'string', example: '"v2"' },
+  },
 } satisfies Record<string, HeaderObject>;
+
+/** `headers` of a response that carries the sub-user's ETag (pointed at RESPONSE_HEADERS.ETag). */
+export const ETAG_HEADER = { ETag: RESPONSE_HEADERS.ETag };
+
+/** The If-Match request header of PATCH and DELETE. */
+export const IF_MATCH_HEADER = {
+  name: 'If-Match',
+  required: false,
+  description:
+    'The ETag of a previous answer (e.g. `"v4"`): the change is made only if it is still current, else 412',
+  schema: { type: 'string' },
+};
+
+/** The `{id}` of the sub-user routes. */
+export function ApiSubUserId() {
+  return applyDecorators(
+    ApiParam({
+      name: 'id',
+      type: String,
+      format: 'uuid',
+      description:
+        'The gateway id of the sub-user (`id` in its answers); an unknown id or another tenant’s is 404',
+    }),
+  );
+}
 
 const headerRef = (name: keyof typeof RESPONSE_HEADERS) => ({ $ref: `#/components/headers/${name}` });
 
@@ -203,21 +234,57 @@ function documentHeaders(operation: Operation, secured: boolean): void {
     if (numeric === 409 || numeric === 503) headers['Retry-After'] = headerRef('Retry-After-When-Known');
     if (numeric === 401) headers['WWW-Authenticate'] = headerRef('WWW-Authenticate');
     if (idempotent && numeric < 500) headers['Idempotent-Replayed'] = headerRef('Idempotent-Replayed');
-    response.headers = { ...headers, ...normalizedOwnHeaders(response.headers) };
+    response.headers = { ...headers, ...normalizedOwnHeaders(response.headers, idempotent) };
   }
 }
 
-/** Headers an operation declared itself (e.g. `ETag`), pointed at the shared descriptions. */
-function normalizedOwnHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+/**
+ * Headers an operation declared itself (e.g. `ETag`), pointed at the shared descriptions. A
+ * replayed idempotent answer is the stored status and body only: its ETag is optional.
+ */
+function normalizedOwnHeaders(
+  headers: Record<string, unknown> | undefined,
+  idempotent: boolean,
+): Record<string, unknown> {
   const own: Record<string, unknown> = {};
   for (const [name, header] of Object.entries(headers ?? {})) {
-    own[name] = name in RESPONSE_HEADERS ? headerRef(name as keyof typeof RESPONSE_HEADERS) : header;
+    const shared = name === 'ETag' && idempotent ? 'ETag-Unless-Replayed' : name;
+    own[name] = shared in RESPONSE_HEADERS ? headerRef(shared as keyof typeof RESPONSE_HEADERS) : header;
   }
   return own;
 }
 
+/**
+ * OpenAPI 3.0's `nullable` only widens a `type` of the same schema, so Nest's rendering of a
+ * nullable object property (`{type: object, nullable: true, allOf: [{$ref}]}`) does not admit
+ * null by the letter of 3.0.3 (validators refuse `null` examples). It becomes
+ * `oneOf: [{$ref}, {the null value}]`, which every tool reads the same (generated clients: `X | null`).
+ */
+const NULL_ONLY = { type: 'object', nullable: true, enum: [null] };
+
+function nullableRefsAsOneOf(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) nullableRefsAsOneOf(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Schema;
+  const allOf = schema.allOf as Schema[] | undefined;
+  if (schema.nullable === true && Array.isArray(allOf) && allOf.length === 1 && allOf[0].$ref) {
+    delete schema.nullable;
+    delete schema.allOf;
+    delete schema.type;
+    schema.oneOf = [allOf[0], { ...NULL_ONLY }];
+  }
+  for (const [key, value] of Object.entries(schema)) {
+    // Examples are values, not schemas.
+    if (key !== 'example' && key !== 'examples') nullableRefsAsOneOf(value);
+  }
+}
+
 /** Applies the conventions to the whole document (in place) and returns it. */
 export function applyOpenApiConventions(document: OpenAPIObject): OpenAPIObject {
+  nullableRefsAsOneOf(document.components?.schemas);
   for (const item of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = (item as Record<string, Operation | undefined>)[method];

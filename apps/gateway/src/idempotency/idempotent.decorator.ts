@@ -1,6 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { ProblemDetails } from '../common/problem/problem-details';
+import { ApiHeader } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/problem/problem-responses';
 
 export const IDEMPOTENT = 'sgw:idempotent';
 
@@ -11,7 +11,10 @@ export interface IdempotentOptions {
 
 /**
  * Marks a POST that creates or changes something: with an `Idempotency-Key` header its answer
- * (2xx or 4xx) is stored for 24 hours and replayed for a retry with the same body.
+ * (2xx or 4xx) is stored for 24 hours and replayed for a retry with the same body. The document
+ * builder gives such operations their 409 IDEMPOTENCY_CONFLICT / IDEMPOTENCY_IN_PROGRESS answers
+ * and the `Idempotent-Replayed` header (docs/openapi-conventions.ts). The header has no example
+ * value on purpose: Swagger UI would send the same key with every example body.
  */
 export function Idempotent(options: IdempotentOptions = {}) {
   return applyDecorators(
@@ -20,15 +23,11 @@ export function Idempotent(options: IdempotentOptions = {}) {
       name: 'Idempotency-Key',
       required: false,
       description:
-        'Any unique string (1–255 printable ASCII characters). A retry with the same key and body ' +
-        'gets the first answer again, with `Idempotent-Replayed: true`; kept 24 hours.',
-      schema: { type: 'string', maxLength: 255, example: '5f0c1e7a-create-customer-42' },
+        'Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry ' +
+        'with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; ' +
+        'the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
     }),
-    ApiResponse({
-      status: 409,
-      description:
-        'IDEMPOTENCY_CONFLICT (same key, different body), IDEMPOTENCY_IN_PROGRESS (same key still running) or CONFLICT',
-      type: ProblemDetails,
-    }),
+    ApiProblemResponses('IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_IN_PROGRESS'),
   );
 }

@@ -1,8 +1,15 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
-import { ApiProblemResponses } from '../common/problem/problem-responses';
+import { ApiProblemResponses, UPSTREAM_PROBLEMS } from '../common/problem/problem-responses';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import {
   CreateProviderAccountDto,
@@ -24,10 +31,10 @@ export class ProviderAccountsController {
   @ApiOperation({
     summary: 'Register a provider account',
     description:
-      'The provider is asked to accept the key first (502 PROVIDER_AUTH_FAILED when it refuses). The key is stored encrypted and never returned.',
+      'The provider is asked to accept the key first (502 PROVIDER_AUTH_FAILED when it refuses). The key is stored encrypted and never returned. A name already taken is 409 CONFLICT; a base URL on a private or loopback address is refused unless PROVIDER_HOST_ALLOWLIST names it.',
   })
   @ApiCreatedResponse({ type: ProviderAccountDto })
-  @ApiProblemResponses(400, 401, 403, 409, 422, 502, 503, 504)
+  @ApiProblemResponses('CONFLICT', ...UPSTREAM_PROBLEMS)
   create(
     @Body() dto: CreateProviderAccountDto,
     @CurrentAuth() auth: AuthContext,
@@ -37,18 +44,21 @@ export class ProviderAccountsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List provider accounts' })
+  @ApiOperation({
+    summary: 'List provider accounts',
+    description: 'Every account in one page (there are few); never their API keys.',
+  })
   @ApiOkResponse({ type: ProviderAccountPageDto })
-  @ApiProblemResponses(401, 403)
   async list(): Promise<ProviderAccountPageDto> {
     // A handful of accounts: one page, same shape as every other list.
     return { items: await this.accounts.list(), nextCursor: null };
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A provider account' })
+  @ApiOperation({ summary: 'A provider account', description: 'Never its API key.' })
+  @ApiParam({ name: 'id', type: String, format: 'uuid', description: 'The provider account’s id' })
   @ApiOkResponse({ type: ProviderAccountDto })
-  @ApiProblemResponses(401, 403, 404)
+  @ApiProblemResponses('NOT_FOUND')
   get(@Param('id') id: string) {
     return this.accounts.get(id);
   }
@@ -56,9 +66,12 @@ export class ProviderAccountsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change a provider account (a new key, base URL or plan is checked with the provider first)',
+    description:
+      'Absent field = unchanged. A new apiKey, baseUrl or planId is checked with the provider before it is stored (502 PROVIDER_AUTH_FAILED when refused).',
   })
+  @ApiParam({ name: 'id', type: String, format: 'uuid', description: 'The provider account’s id' })
   @ApiOkResponse({ type: ProviderAccountDto })
-  @ApiProblemResponses(400, 401, 403, 404, 409, 422, 502, 503, 504)
+  @ApiProblemResponses('NOT_FOUND', 'CONFLICT', ...UPSTREAM_PROBLEMS)
   update(
     @Param('id') id: string,
     @Body() dto: UpdateProviderAccountDto,
@@ -69,9 +82,13 @@ export class ProviderAccountsController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Remove a provider account (409 CONFLICT while it still has sub-users)' })
+  @ApiOperation({
+    summary: 'Remove a provider account (409 CONFLICT while it still has sub-users)',
+    description: 'Delete or move its sub-users first; answers the account as it was.',
+  })
+  @ApiParam({ name: 'id', type: String, format: 'uuid', description: 'The provider account’s id' })
   @ApiOkResponse({ type: ProviderAccountDto })
-  @ApiProblemResponses(401, 403, 404, 409)
+  @ApiProblemResponses('NOT_FOUND', 'CONFLICT')
   remove(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
     return this.accounts.remove(id, auth, String(request.id));
   }

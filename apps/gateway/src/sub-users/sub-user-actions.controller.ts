@@ -2,14 +2,17 @@ import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
-import { ApiProblemResponses } from '../common/problem/problem-responses';
+import { ApiProblemResponses, UPSTREAM_PROBLEMS } from '../common/problem/problem-responses';
+import { CREDENTIALS_EXAMPLES, SUB_USER_EXAMPLES } from '../docs/examples';
+import { ApiSubUserId, ETAG_HEADER } from '../docs/openapi-conventions';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { RequestMeta } from './request-meta';
 import { CredentialsDto, PasswordDto, SubUserDto } from './sub-user.dto';
 import { ProviderActions } from './use-cases/provider-actions/provider-actions.use-case';
 import { SuspendSubUser } from './use-cases/suspend-sub-user/suspend-sub-user.use-case';
 
-const UPSTREAM = [502, 503, 504] as const;
+/** What an operation on one sub-user can answer besides its own codes. */
+const ON_A_SUB_USER = ['NOT_FOUND', 'CONFLICT', 'PROVIDER_NOT_FOUND', ...UPSTREAM_PROBLEMS] as const;
 
 function meta(auth: AuthContext, request: FastifyRequest): RequestMeta {
   return { auth, requestId: String(request.id) };
@@ -34,8 +37,9 @@ export class SubUserActionsController {
     description:
       'Where the provider has no switch (GET /v1/providers: suspend = emulated) the provider-side limit (or prepaid allocation) is lowered to what is already used; the previous limit is kept and given back on resume. A PATCH of trafficLimit while suspended changes the limit resume gives back. Suspending a suspended sub-user answers its state.',
   })
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  @ApiSubUserId()
+  @ApiOkResponse({ type: SubUserDto, headers: ETAG_HEADER, description: 'The sub-user, suspended' })
+  @ApiProblemResponses(...ON_A_SUB_USER, 'UNSUPPORTED_BY_PROVIDER')
   async suspend(
     @Param('id') id: string,
     @CurrentAuth() auth: AuthContext,
@@ -55,8 +59,9 @@ export class SubUserActionsController {
     summary: 'Resume a suspended sub-user: its previous limit is given back',
     description: 'Resuming a sub-user that is not suspended answers its state.',
   })
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  @ApiSubUserId()
+  @ApiOkResponse({ type: SubUserDto, headers: ETAG_HEADER, description: 'The sub-user, active again' })
+  @ApiProblemResponses(...ON_A_SUB_USER, 'UNSUPPORTED_BY_PROVIDER', 'QUOTA_EXCEEDED')
   async resume(
     @Param('id') id: string,
     @CurrentAuth() auth: AuthContext,
@@ -74,9 +79,12 @@ export class SubUserActionsController {
   @Idempotent()
   @ApiOperation({
     summary: 'Refresh the proxy list (Webshare; needs countries set). 422 UNSUPPORTED_BY_PROVIDER elsewhere',
+    description:
+      'Webshare replaces the sub-user’s proxies with new ones of the same countries. Other providers pick proxies per connection: 422 UNSUPPORTED_BY_PROVIDER (GET /v1/providers: refreshProxyList).',
   })
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  @ApiSubUserId()
+  @ApiOkResponse({ type: SubUserDto, examples: { webshare: SUB_USER_EXAMPLES.webshare } })
+  @ApiProblemResponses(...ON_A_SUB_USER, 'UNSUPPORTED_BY_PROVIDER')
   async refreshProxyList(
     @Param('id') id: string,
     @CurrentAuth() auth: AuthContext,
@@ -89,9 +97,14 @@ export class SubUserActionsController {
   @HttpCode(200)
   @RequireScopes('sub-users:write')
   @Idempotent()
-  @ApiOperation({ summary: 'Reset used traffic to zero (ProxyHat). 422 UNSUPPORTED_BY_PROVIDER elsewhere' })
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  @ApiOperation({
+    summary: 'Reset used traffic to zero (ProxyHat). 422 UNSUPPORTED_BY_PROVIDER elsewhere',
+    description:
+      'ProxyHat sets the sub-user’s used traffic back to zero; `traffic.lifetimeUsedBytes` keeps counting. Elsewhere 422 UNSUPPORTED_BY_PROVIDER (GET /v1/providers: resetUsage).',
+  })
+  @ApiSubUserId()
+  @ApiOkResponse({ type: SubUserDto, examples: { proxyhat: SUB_USER_EXAMPLES.proxyhat } })
+  @ApiProblemResponses(...ON_A_SUB_USER, 'UNSUPPORTED_BY_PROVIDER')
   async resetUsage(
     @Param('id') id: string,
     @CurrentAuth() auth: AuthContext,
@@ -104,9 +117,14 @@ export class SubUserActionsController {
   @HttpCode(200)
   @RequireScopes('sub-users:write', 'sub-users:credentials')
   @Idempotent({ sealResponse: true })
-  @ApiOperation({ summary: 'Set a new generated proxy password (ProxyHat); returned once' })
-  @ApiOkResponse({ type: PasswordDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  @ApiOperation({
+    summary: 'Set a new generated proxy password (ProxyHat, IPRoyal); returned once',
+    description:
+      'Needs scopes sub-users:write and sub-users:credentials. The new password is in this answer only (a replay with the same Idempotency-Key returns it again, stored encrypted). Webshare: 422 UNSUPPORTED_BY_PROVIDER.',
+  })
+  @ApiSubUserId()
+  @ApiOkResponse({ type: PasswordDto, description: 'The new proxy password' })
+  @ApiProblemResponses(...ON_A_SUB_USER, 'UNSUPPORTED_BY_PROVIDER')
   rotatePassword(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
     return this.actions.rotatePassword(id, meta(auth, request));
   }
@@ -116,10 +134,11 @@ export class SubUserActionsController {
   @ApiOperation({
     summary: 'Proxy credentials with ready-to-use proxy URLs',
     description:
-      'ProxyHat: the sub-user’s own login; Webshare: the masqueraded proxy configuration. Needs scope sub-users:credentials.',
+      'ProxyHat and IPRoyal: the sub-user’s own login; Webshare: the masqueraded proxy configuration (read from the provider). Needs scope sub-users:credentials.',
   })
-  @ApiOkResponse({ type: CredentialsDto })
-  @ApiProblemResponses(401, 403, 404, 409, 422, ...UPSTREAM)
+  @ApiSubUserId()
+  @ApiOkResponse({ type: CredentialsDto, examples: CREDENTIALS_EXAMPLES })
+  @ApiProblemResponses(...ON_A_SUB_USER, 'UNSUPPORTED_BY_PROVIDER')
   credentials(@Param('id') id: string, @CurrentAuth() auth: AuthContext, @Req() request: FastifyRequest) {
     return this.actions.credentials(id, meta(auth, request));
   }

@@ -15,6 +15,7 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
@@ -23,7 +24,15 @@ import {
 } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
-import { ApiProblemResponses } from '../common/problem/problem-responses';
+import { ApiProblemResponses, UPSTREAM_PROBLEMS } from '../common/problem/problem-responses';
+import {
+  CREATED_SUB_USER_EXAMPLES,
+  CREATE_SUB_USER_EXAMPLES,
+  SUB_USER_EXAMPLES,
+  SUB_USER_PAGE_EXAMPLES,
+  UPDATE_SUB_USER_EXAMPLES,
+} from '../docs/examples';
+import { ApiSubUserId, ETAG_HEADER, IF_MATCH_HEADER } from '../docs/openapi-conventions';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { JobsService } from '../jobs/jobs.service';
 import {
@@ -44,13 +53,6 @@ import { CreateSubUser } from './use-cases/create-sub-user/create-sub-user.use-c
 import { DeleteSubUser } from './use-cases/delete-sub-user/delete-sub-user.use-case';
 import { GetSubUser } from './use-cases/query-sub-users/get-sub-user.use-case';
 import { ListSubUsers } from './use-cases/query-sub-users/list-sub-users.use-case';
-
-const IF_MATCH = {
-  name: 'If-Match',
-  required: false,
-  description: 'The ETag from a previous answer; 412 when it no longer matches',
-};
-const UPSTREAM = [502, 503, 504] as const;
 
 function meta(auth: AuthContext, request: FastifyRequest): RequestMeta {
   const key = request.headers['idempotency-key'];
@@ -76,15 +78,24 @@ export class SubUsersController {
   @ApiOperation({
     summary: 'Create a sub-user on a provider',
     description:
-      'Names a providerAccountId, or a provider (its default account), or neither (DEFAULT_PROVIDER). Fields a provider cannot hold are refused with 422 UNSUPPORTED_BY_PROVIDER, never dropped; notes are kept by the gateway where the provider has none. Send an Idempotency-Key to retry safely.',
+      'Names a `providerAccountId` (from GET /v1/provider-accounts), or a `provider` (its default account), or `placement` (the gateway picks an eligible account), or none of them (DEFAULT_PROVIDER). ' +
+      'Pick the example of a provider: each holds different fields (GET /v1/providers says which). Fields a provider cannot hold are refused, all at once, with 422 UNSUPPORTED_BY_PROVIDER listing each in `errors`; never dropped. Notes and metadata are kept by the gateway where the provider has no such field. ' +
+      'The proxy password (ProxyHat, IPRoyal) is in this answer only. Send an Idempotency-Key to retry safely: a create whose answer was lost is never made twice.',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Replays the first answer for 24 hours',
+  @ApiBody({ type: CreateSubUserDto, examples: CREATE_SUB_USER_EXAMPLES })
+  @ApiCreatedResponse({
+    description: 'Created on the provider',
+    type: CreatedSubUserDto,
+    headers: ETAG_HEADER,
+    examples: CREATED_SUB_USER_EXAMPLES,
   })
-  @ApiCreatedResponse({ type: CreatedSubUserDto, headers: { ETag: { schema: { type: 'string' } } } })
-  @ApiProblemResponses(400, 401, 403, 409, 422, ...UPSTREAM)
+  @ApiProblemResponses(
+    'NOT_FOUND',
+    'CONFLICT',
+    'UNSUPPORTED_BY_PROVIDER',
+    'QUOTA_EXCEEDED',
+    ...UPSTREAM_PROBLEMS,
+  )
   async create(
     @Body() dto: CreateSubUserDto,
     @CurrentAuth() auth: AuthContext,
@@ -100,10 +111,10 @@ export class SubUsersController {
   @RequireScopes('sub-users:read')
   @ApiOperation({
     summary: 'List sub-users from the local mapping (fast, filterable, cursor-paginated)',
-    description: 'Sorted by createdAt desc, then id. Deleted sub-users are left out unless status=deleted.',
+    description:
+      'Sorted by createdAt desc, then id. Deleted sub-users are left out unless status=deleted. Filters combine (AND); `metadata` takes your own tags: in Swagger UI type a JSON object such as `{"customerId": "c-42"}`, which is sent as `metadata[customerId]=c-42`. A tenant key sees its own tenant only.',
   })
-  @ApiOkResponse({ type: SubUserPageDto })
-  @ApiProblemResponses(401, 403, 422)
+  @ApiOkResponse({ type: SubUserPageDto, examples: SUB_USER_PAGE_EXAMPLES })
   list(@Query() query: ListSubUsersQueryDto, @CurrentAuth() auth: AuthContext) {
     return this.listSubUsers.execute(query, auth);
   }
@@ -115,10 +126,9 @@ export class SubUsersController {
   @ApiOperation({
     summary: 'Delete up to 1,000 sub-users across providers (a job)',
     description:
-      'Answers 202 with a job; GET /v1/jobs/{id} gives {requested, deleted, skipped, notFound, failed} and one outcome per id. Ids of other tenants count as notFound.',
+      'Answers 202 with a job; GET /v1/jobs/{id} gives {requested, deleted, skipped, notFound, failed} and one outcome per id. Ids of other tenants count as notFound. Provider failures are reported per id in the job, not as the answer of this call.',
   })
-  @ApiAcceptedResponse({ type: BulkDeleteAcceptedDto })
-  @ApiProblemResponses(400, 401, 403, 409, 422)
+  @ApiAcceptedResponse({ type: BulkDeleteAcceptedDto, description: 'The job, queued' })
   async bulkDelete(
     @Body() dto: BulkDeleteDto,
     @CurrentAuth() auth: AuthContext,
@@ -136,9 +146,12 @@ export class SubUsersController {
   @RequireScopes('sub-users:read')
   @ApiOperation({
     summary: 'A sub-user (fresh=true reads through to the provider and refreshes the snapshot)',
+    description:
+      'Served from the stored snapshot (`syncedAt` says when the provider last confirmed it); `fresh=true` asks the provider first. Its ETag is what If-Match takes on PATCH and DELETE. Another tenant’s sub-user is 404.',
   })
-  @ApiOkResponse({ type: SubUserDto, headers: { ETag: { schema: { type: 'string' } } } })
-  @ApiProblemResponses(401, 403, 404, 422, ...UPSTREAM)
+  @ApiSubUserId()
+  @ApiOkResponse({ type: SubUserDto, headers: ETAG_HEADER, examples: SUB_USER_EXAMPLES })
+  @ApiProblemResponses('NOT_FOUND', 'PROVIDER_NOT_FOUND', ...UPSTREAM_PROBLEMS)
   async get(
     @Param('id') id: string,
     @Query() query: GetSubUserQueryDto,
@@ -155,11 +168,21 @@ export class SubUsersController {
   @ApiOperation({
     summary: 'Change a sub-user',
     description:
-      'Absent field = unchanged; null clears (unlimited traffic, no group, no notes); metadata merges key by key (null removes a key).',
+      'Absent field = unchanged; null clears (unlimited traffic, no group, no notes); metadata merges key by key (null removes a key). Pick the example of the sub-user’s provider: fields it cannot hold are refused together (422 UNSUPPORTED_BY_PROVIDER, each in `errors`). With If-Match, the change is made only if the sub-user is still at that ETag (412 otherwise).',
   })
-  @ApiHeader(IF_MATCH)
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(400, 401, 403, 404, 409, 412, 422, ...UPSTREAM)
+  @ApiSubUserId()
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiBody({ type: UpdateSubUserDto, examples: UPDATE_SUB_USER_EXAMPLES })
+  @ApiOkResponse({ type: SubUserDto, headers: ETAG_HEADER, examples: SUB_USER_EXAMPLES })
+  @ApiProblemResponses(
+    'NOT_FOUND',
+    'CONFLICT',
+    'PRECONDITION_FAILED',
+    'UNSUPPORTED_BY_PROVIDER',
+    'QUOTA_EXCEEDED',
+    'PROVIDER_NOT_FOUND',
+    ...UPSTREAM_PROBLEMS,
+  )
   async update(
     @Param('id') id: string,
     @Body() dto: UpdateSubUserDto,
@@ -183,11 +206,12 @@ export class SubUsersController {
   @ApiOperation({
     summary: 'Delete a sub-user',
     description:
-      'Answers 200 with the sub-user in its new state: deleted, or deleting where the provider finishes later. Deleting one already deleted or deleting answers its state.',
+      'Answers 200 with the sub-user in its new state: deleted, or deleting where the provider finishes later (ProxyHat). Deleting one already deleted or deleting answers its state. The provider’s default sub-user cannot be deleted (409).',
   })
-  @ApiHeader(IF_MATCH)
-  @ApiOkResponse({ type: SubUserDto })
-  @ApiProblemResponses(401, 403, 404, 409, 412, ...UPSTREAM)
+  @ApiSubUserId()
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOkResponse({ type: SubUserDto, headers: ETAG_HEADER, examples: SUB_USER_EXAMPLES })
+  @ApiProblemResponses('NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', ...UPSTREAM_PROBLEMS)
   async remove(
     @Param('id') id: string,
     @Headers('if-match') ifMatch: string | undefined,

@@ -2,7 +2,6 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
-import { ApiProblemResponses } from '../common/problem/problem-responses';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { StartSyncDto, SyncAcceptedDto } from './sync.dto';
 import { SyncService } from './sync.service';
@@ -28,19 +27,12 @@ export class SyncController {
   @ApiBody({
     type: StartSyncDto,
     required: false,
-    examples: {
-      all: { summary: 'Every provider account', value: {} },
-      one: {
-        summary: 'One provider account',
-        value: { providerAccountId: '6f1d2c3b-8a4e-4f5a-9b6c-7d8e9f0a1b2c' },
-      },
-    },
+    examples: { all: { summary: 'Every provider account', value: {} } },
   })
   @ApiAcceptedResponse({
     type: SyncAcceptedDto,
     description: 'The sync job (new, or the one already active)',
   })
-  @ApiProblemResponses(400, 401, 403, 422)
   async start(
     @Body() dto: StartSyncDto,
     @CurrentAuth() auth: AuthContext,

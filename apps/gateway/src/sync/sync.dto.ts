@@ -5,8 +5,8 @@ export class StartSyncDto {
   @ApiPropertyOptional({
     type: String,
     format: 'uuid',
-    description: 'Sync this provider account only; absent = every provider account',
-    example: '6f1d2c3b-8a4e-4f5a-9b6c-7d8e9f0a1b2c',
+    description:
+      'Sync this provider account only (an id from GET /v1/provider-accounts; unknown: 422); absent = every provider account',
   })
   @IsOptional()
   @IsUUID()
