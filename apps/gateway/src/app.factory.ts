@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { MetricsService } from './observability/metrics.service';
 import { GatewayConfig } from './config/gateway-config';
 import { createValidationPipe } from './common/validation';
+import { EdgeInputGuard } from './common/edge-input.guard';
 import { mountSwagger } from './docs/swagger';
 import { GATEWAY_VERSION } from './version';
 import { parseQueryString } from './common/query-string';
@@ -112,6 +113,9 @@ export async function createGatewayApp(
   // onRequest hook must set the security headers on that early answer too.
   app.get(RequestAuthenticator).install(fastify);
 
+  // After NestFactory.create registered the modules' global guards (rate limit, scopes), so this
+  // one runs last of them and before any interceptor or pipe reads the input (edge-input.guard.ts).
+  app.useGlobalGuards(new EdgeInputGuard());
   app.useGlobalPipes(createValidationPipe());
   mountSwagger(app, GATEWAY_VERSION);
   return app;

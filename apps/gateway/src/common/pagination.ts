@@ -3,6 +3,9 @@ import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } fro
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { GatewayError } from '@app/domain';
+import { isUuid } from './ids';
+import { parseInstant } from './instant';
+import { isStorableText } from './storable-input';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 500;
@@ -52,8 +55,6 @@ export interface DecodeCursorOptions {
   uuidIds?: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function encodeCursor(position: { createdAt: Date; id: string }): string {
   return Buffer.from(JSON.stringify({ c: position.createdAt.toISOString(), i: position.id })).toString(
     'base64url',
@@ -75,10 +76,11 @@ export function decodeCursor(cursor: string, options: DecodeCursorOptions = {}):
     throw badCursor();
   }
   const { c, i } = (parsed ?? {}) as { c?: unknown; i?: unknown };
-  if (typeof c !== 'string' || typeof i !== 'string' || i.length === 0 || i.length > 128) throw badCursor();
-  if (options.uuidIds && !UUID.test(i)) throw badCursor();
-  const createdAt = new Date(c);
-  if (Number.isNaN(createdAt.getTime())) throw badCursor();
+  if (typeof i !== 'string' || i.length === 0 || i.length > 128 || !isStorableText(i)) throw badCursor();
+  if (options.uuidIds && !isUuid(i)) throw badCursor();
+  // An instant PostgreSQL and the API hold (1970–9999), as every date input: a cursor is input too.
+  const createdAt = parseInstant(c);
+  if (!createdAt) throw badCursor();
   return { createdAt, id: i };
 }
 

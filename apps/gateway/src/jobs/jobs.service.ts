@@ -4,6 +4,7 @@ import { GatewayError } from '@app/domain';
 import { JobRepository } from '@app/persistence/repositories/job.repository';
 import { Prisma } from '@app/persistence/generated/prisma/client';
 import { AuthContext, canAccessTenant } from '../access/auth-context';
+import { isUuid } from '../common/ids';
 import { DEFAULT_PAGE_LIMIT, Page, decodeCursor, encodeCursor } from '../common/pagination';
 import { JobDto, ListJobsQueryDto } from './jobs.dto';
 import { JobRunner } from './job-runner.service';
@@ -37,7 +38,7 @@ export class JobsService {
   }
 
   async get(id: string, auth: AuthContext): Promise<JobDto> {
-    const job = /^[0-9a-f-]{36}$/i.test(id) ? await this.jobs.findById(id) : null;
+    const job = isUuid(id) ? await this.jobs.findById(id) : null;
     if (!job || !canAccessTenant(auth, job.tenantId)) throw new GatewayError('NOT_FOUND', `No job ${id}`);
     return toJobDto(job);
   }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsInstant } from '../../common/instant';
 import { PaginationQueryDto } from '../../common/pagination';
 
 export class AuditEventDto {
@@ -93,8 +93,7 @@ export class AuditEventsQueryDto extends PaginationQueryDto {
     example: '2026-03-01T00:00:00Z',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsInstant()
   since?: Date;
 
   @ApiPropertyOptional({
@@ -104,7 +103,6 @@ export class AuditEventsQueryDto extends PaginationQueryDto {
     example: '2026-03-02T00:00:00Z',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  @IsInstant()
   until?: Date;
 }
