@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetails, ProblemFieldError } from '../common/problem/problem-details';
 import { applyOpenApiConventions } from './openapi-conventions';
+import { EVENT_TAGS } from '../webhooks/webhook-docs';
 
 export const API_TAGS = [
   { name: 'sub-users', description: 'Proxy sub-users across every provider, through one normalized model' },
@@ -14,6 +15,7 @@ export const API_TAGS = [
   { name: 'audit', description: 'Every change made through the gateway' },
   { name: 'access', description: 'Gateway API keys and tenants (admin)' },
   { name: 'health', description: 'Liveness and readiness' },
+  ...EVENT_TAGS,
 ];
 
 const DESCRIPTION = `Manage proxy sub-users on Webshare, ProxyHat and IPRoyal through one normalized API.

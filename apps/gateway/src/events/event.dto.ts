@@ -5,15 +5,20 @@ import { PaginationQueryDto } from '../common/pagination';
 import { EVENT_TYPE_NAMES } from './event-types';
 
 export class EventSubjectDto {
-  @ApiProperty({ example: 'sub-user', description: 'sub-user, provider-account, job or webhook-endpoint' })
+  @ApiProperty({
+    type: String,
+    example: 'sub-user',
+    description: 'sub-user, provider-account, job or webhook-endpoint',
+  })
   type!: string;
 
-  @ApiProperty({ example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b' })
+  @ApiProperty({ type: String, example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b' })
   id!: string;
 }
 
 export class EventDto {
   @ApiProperty({
+    type: String,
     format: 'uuid',
     example: '6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d',
     description:
@@ -21,10 +26,10 @@ export class EventDto {
   })
   id!: string;
 
-  @ApiProperty({ enum: EVENT_TYPE_NAMES, example: 'sub-user.updated' })
+  @ApiProperty({ type: String, enum: EVENT_TYPE_NAMES, enumName: 'EventType', example: 'sub-user.updated' })
   type!: string;
 
-  @ApiProperty({ format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
   occurredAt!: string;
 
   @ApiProperty({
@@ -72,6 +77,7 @@ export class EventsQueryDto extends PaginationQueryDto {
   type?: string[];
 
   @ApiPropertyOptional({
+    type: String,
     description: 'Only events about this sub-user',
     example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b',
   })
@@ -81,6 +87,7 @@ export class EventsQueryDto extends PaginationQueryDto {
   subUserId?: string;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'date-time',
     description: 'Events at or after this time',
     example: '2026-03-01T00:00:00Z',
@@ -91,6 +98,7 @@ export class EventsQueryDto extends PaginationQueryDto {
   since?: Date;
 
   @ApiPropertyOptional({
+    type: String,
     description: 'Admin only: one tenant’s events (other keys always see their own tenant)',
     example: 'default',
   })

@@ -31,7 +31,11 @@ export class EventsController {
 
   @Get(':id')
   @RequireScopes('sub-users:read')
-  @ApiOperation({ summary: 'One event (404 for another tenant’s)' })
+  @ApiOperation({
+    summary: 'One event',
+    description:
+      'As the feed lists it and webhooks deliver it (its id is their `webhook-id`); another tenant’s is 404.',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: EventDto })
   @ApiProblemResponses(401, 403, 404)

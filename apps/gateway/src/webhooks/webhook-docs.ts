@@ -42,3 +42,17 @@ const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
 const expected = crypto.createHmac('sha256', key).update(\`\${id}.\${timestamp}.\${rawBody}\`).digest('base64');
 const valid = signatureHeader.split(' ').some((sig) => sig === \`v1,\${expected}\`); // compare in constant time in production
 \`\`\``;
+
+/** The Swagger tags of the events feed and the webhook endpoints. */
+export const EVENT_TAGS = [
+  {
+    name: 'events',
+    description:
+      'What changed, newest first: every recorded change of a sub-user, provider account, job or webhook endpoint, as webhooks deliver it',
+  },
+  {
+    name: 'webhooks',
+    description:
+      'Endpoints that receive events as signed POSTs (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`), delivered at least once with persisted retries and a delivery log',
+  },
+];

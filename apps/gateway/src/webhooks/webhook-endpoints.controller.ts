@@ -67,7 +67,11 @@ export class WebhookEndpointsController {
 
   @Get()
   @RequireScopes('sub-users:read')
-  @ApiOperation({ summary: 'List webhook endpoints, newest first (never their secrets)' })
+  @ApiOperation({
+    summary: 'List webhook endpoints, newest first',
+    description:
+      'Admin keys see every endpoint; other keys their tenant’s. Secrets are never shown again after registration or rotation.',
+  })
   @ApiPageResponse(WebhookEndpointDto)
   @ApiProblemResponses(401, 403, 422)
   list(
@@ -79,7 +83,10 @@ export class WebhookEndpointsController {
 
   @Get(':id')
   @RequireScopes('sub-users:read')
-  @ApiOperation({ summary: 'A webhook endpoint' })
+  @ApiOperation({
+    summary: 'A webhook endpoint',
+    description: 'Another tenant’s endpoint (or, for a tenant key, an admin’s every-tenant one) is 404.',
+  })
   @ApiParam(ENDPOINT_ID)
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiProblemResponses(401, 403, 404)
@@ -108,7 +115,11 @@ export class WebhookEndpointsController {
 
   @Delete(':id')
   @RequireScopes('sub-users:write')
-  @ApiOperation({ summary: 'Remove a webhook endpoint and its delivery log (answers it as it was)' })
+  @ApiOperation({
+    summary: 'Remove a webhook endpoint',
+    description:
+      'Its delivery log goes with it and nothing more is sent to it; the answer is the endpoint as it was.',
+  })
   @ApiParam(ENDPOINT_ID)
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiProblemResponses(401, 403, 404)

@@ -16,6 +16,7 @@ import { EVENT_TYPE_NAMES } from '../events/event-types';
 const SUBSCRIBABLE = EVENT_TYPE_NAMES.filter((type) => type !== 'webhook.test');
 
 const EVENTS_DOC = {
+  type: String,
   isArray: true,
   nullable: true,
   enum: SUBSCRIBABLE,
@@ -26,6 +27,7 @@ const EVENTS_DOC = {
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({
+    type: String,
     example: 'https://hooks.example.com/proxy-events',
     description:
       'http(s) URL without credentials. Loopback, private and link-local hosts (and names resolving to them when sent to) are refused unless WEBHOOK_HOST_ALLOWLIST lists them.',
@@ -53,6 +55,7 @@ export class CreateWebhookEndpointDto {
   description?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     description:
       'Admin only: deliver this tenant’s events only. An admin endpoint without it receives every tenant’s events; a tenant key’s endpoint always receives its own tenant’s.',
     example: 'default',
@@ -64,7 +67,7 @@ export class CreateWebhookEndpointDto {
 }
 
 export class UpdateWebhookEndpointDto {
-  @ApiPropertyOptional({ example: 'https://hooks.example.com/proxy-events-v2' })
+  @ApiPropertyOptional({ type: String, example: 'https://hooks.example.com/proxy-events-v2' })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -89,6 +92,7 @@ export class UpdateWebhookEndpointDto {
   description?: string | null;
 
   @ApiPropertyOptional({
+    type: Boolean,
     description: 'false stops deliveries; true resumes them (and clears a failing streak)',
   })
   @IsOptional()
@@ -97,10 +101,10 @@ export class UpdateWebhookEndpointDto {
 }
 
 export class WebhookEndpointDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ example: 'https://hooks.example.com/proxy-events' })
+  @ApiProperty({ type: String, example: 'https://hooks.example.com/proxy-events' })
   url!: string;
 
   @ApiProperty({ ...EVENTS_DOC, description: 'The event types it receives; null: every type' })
@@ -109,7 +113,7 @@ export class WebhookEndpointDto {
   @ApiProperty({ nullable: true, type: String })
   description!: string | null;
 
-  @ApiProperty({ example: true })
+  @ApiProperty({ type: Boolean, example: true })
   enabled!: boolean;
 
   @ApiProperty({ nullable: true, type: String, description: 'null: every tenant’s events (admin endpoints)' })
@@ -131,15 +135,16 @@ export class WebhookEndpointDto {
   })
   failingSince!: string | null;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   updatedAt!: string;
 }
 
 export class WebhookEndpointWithSecretDto extends WebhookEndpointDto {
   @ApiProperty({
+    type: String,
     example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     description: 'The signing secret (`whsec_` + base64), shown only in this answer: keep it',
   })
@@ -149,19 +154,24 @@ export class WebhookEndpointWithSecretDto extends WebhookEndpointDto {
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
 export class WebhookDeliveryDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The event (the `webhook-id` header)' })
+  @ApiProperty({ type: String, format: 'uuid', description: 'The event (the `webhook-id` header)' })
   eventId!: string;
 
-  @ApiProperty({ example: 'sub-user.created' })
+  @ApiProperty({ type: String, example: 'sub-user.created' })
   eventType!: string;
 
-  @ApiProperty({ enum: DELIVERY_STATUSES, description: 'failed: every attempt failed, no more are made' })
+  @ApiProperty({
+    type: String,
+    enum: DELIVERY_STATUSES,
+    enumName: 'WebhookDeliveryStatus',
+    description: 'failed: every attempt failed, no more are made',
+  })
   status!: string;
 
-  @ApiProperty({ example: 1, description: 'Attempts made' })
+  @ApiProperty({ type: Number, example: 1, description: 'Attempts made' })
   attempts!: number;
 
   @ApiProperty({ nullable: true, type: Number, example: 200, description: 'HTTP status of the last attempt' })
@@ -189,7 +199,7 @@ export class WebhookDeliveryDto {
   })
   nextAttemptAt!: string | null;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   createdAt!: string;
 
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
@@ -197,7 +207,7 @@ export class WebhookDeliveryDto {
 }
 
 export class ListDeliveriesQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
+  @ApiPropertyOptional({ type: String, enum: DELIVERY_STATUSES, enumName: 'WebhookDeliveryStatus' })
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: (typeof DELIVERY_STATUSES)[number];
