@@ -54,7 +54,11 @@ describe('bulk jobs and placement', () => {
       metadata: { batch: prefix },
     }));
     items[7] = { provider: 'proxyhat', name: '', metadata: { batch: prefix } };
-    items[11] = { provider: 'proxyhat', name: `${prefix}-11`, maxConcurrency: 5 } as (typeof items)[number];
+    items[11] = {
+      provider: 'proxyhat',
+      name: `${prefix}-11`,
+      maxConcurrency: 5,
+    } as unknown as (typeof items)[number];
     const accepted = await request(gateway.url)
       .post('/v1/sub-users/bulk-create')
       .set(admin)

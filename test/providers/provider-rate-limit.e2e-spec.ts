@@ -118,4 +118,38 @@ describe('per-account rate limiter', () => {
       redis.disconnect();
     }
   });
+
+  it('shares the application’s own Redis client between replicas and leaves it open on close', async () => {
+    // As the gateway's SharedRedis makes it: lazy, failing fast instead of queueing.
+    const clients = [0, 1].map(
+      () => new IORedis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    );
+    await Promise.all(clients.map((client) => client.connect()));
+    const keyPrefix = `sgw-test-shared-${randomUUID().slice(0, 8)}`;
+    try {
+      const options = (client: IORedis) => ({
+        redis: client,
+        clearRedisOnClose: true,
+        driverOptions: { rateLimit: { enabled: true, perMinute: 60, keyPrefix } },
+      });
+      const account = accountFor(sandbox, 'webshare');
+      const replicaA = pool.create(options(clients[0])).driverFor(account);
+      const replicaB = pool.create(options(clients[1])).driverFor({ ...account });
+      const [seeded] = sandbox.control.state('webshare');
+      const id = String(seeded.id);
+      const calls = [
+        ...Array.from({ length: 6 }, () => replicaA.get(id)),
+        ...Array.from({ length: 6 }, () => replicaB.get(id)),
+      ];
+      await sleep(700);
+      expect(sandbox.control.calls()['webshare.get']).toBe(10);
+      await Promise.all(calls);
+      await pool.closeAll();
+      // The registries closed their limiters, not the application's clients.
+      expect(await Promise.all(clients.map((client) => client.ping()))).toEqual(['PONG', 'PONG']);
+      expect(await clients[0].keys(`b_${keyPrefix}*`)).toEqual([]);
+    } finally {
+      clients.forEach((client) => client.disconnect());
+    }
+  });
 });

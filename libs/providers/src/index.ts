@@ -1,7 +1,6 @@
 export * from './provider-driver';
 export * from './driver-runtime';
 export * from './registry';
-export * from './providers.module';
 export * from './bulk-delete';
 export * from './field-support';
 export * from './resilience/resilience.types';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type IORedis from 'ioredis';
 import type { ProviderCapabilities, ProviderDescription, ProviderName } from '@app/domain';
 import type { ProviderAccountConfig, ProviderDriverFactory } from './driver-runtime';
 import { iproyalDriverFactory } from './iproyal/iproyal.driver';
@@ -32,6 +33,8 @@ export interface ProviderRegistryOptions {
   providerOptions?: Partial<Record<ProviderName, DriverOptionsInput>>;
   /** Shares each account's rate limit across replicas (same as `driverOptions.rateLimit.redisUrl`). */
   redisUrl?: string;
+  /** The application's Redis client, used instead of opening a connection from `redisUrl`. */
+  redis?: IORedis;
   /** Delete this registry's limiter keys from Redis on close (tests; a single replica). */
   clearRedisOnClose?: boolean;
 }
@@ -139,8 +142,10 @@ export class ProviderRegistry {
       perMinute: rateLimit.perMinute ?? 60,
       maxConcurrent: rateLimit.maxConcurrent ?? 10,
     };
-    if (!rateLimit.redisUrl) return createLimiter(settings);
-    this.redis ??= new SharedRedisConnection(rateLimit.redisUrl);
+    // Shared through Redis: the application's client when it gave one, else a URL's own connection.
+    const source = this.options.redis ?? rateLimit.redisUrl;
+    if (!source) return createLimiter(settings);
+    this.redis ??= new SharedRedisConnection(source);
     return createLimiter({
       ...settings,
       redis: { connection: this.redis, keyPrefix: rateLimit.keyPrefix ?? 'subuser-gateway' },

@@ -95,13 +95,23 @@ export function createPassThroughLimiter(): UpstreamLimiter {
   return { schedule: (_priority, task) => task(), close: async () => undefined };
 }
 
-/** One Redis connection pair shared by all limiters of a registry. */
+/**
+ * The Redis connection all limiters of a registry share: a copy of the application's own client
+ * when it has one (the same server and options, so one configuration), else one opened from a
+ * URL. Bottleneck adds the subscriber connection it needs (a duplicate of that connection).
+ */
 export class SharedRedisConnection {
   private readonly client: IORedis;
   private connection?: Bottleneck.IORedisConnection;
 
-  constructor(redisUrl: string) {
-    this.client = new IORedis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  constructor(source: string | IORedis) {
+    // The application's client fails fast while Redis is down (no offline queue); Bottleneck
+    // loads its scripts and subscribes as it starts, so it gets a copy of that client (same
+    // server, name and options) that queues until connected.
+    this.client =
+      typeof source === 'string'
+        ? new IORedis(source, { maxRetriesPerRequest: 2, lazyConnect: false })
+        : source.duplicate({ enableOfflineQueue: true, lazyConnect: false });
     this.client.on('error', () => undefined);
   }
 
