@@ -32,6 +32,8 @@ export class UsageSampler implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     const seconds = this.config.usage.sampleIntervalSeconds;
     if (seconds <= 0) return;
+    // Counted from the start: an alert on the gauge's age fires only when passes stop succeeding.
+    this.metrics.usageSampled.set(Math.floor(Date.now() / 1000));
     this.timer = setInterval(() => void this.runPass(), seconds * 1000);
     this.timer.unref();
   }
