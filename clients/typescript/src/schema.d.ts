@@ -115,7 +115,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List tenants, newest first */
+    /**
+     * List tenants, newest first
+     * @description Every tenant with its usage thresholds and budget; cursor-paginated like every list.
+     */
     get: operations['Tenants_list'];
     put?: never;
     /**
@@ -248,7 +251,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Supported providers, their capabilities and how each normalized field is held */
+    /**
+     * Supported providers, their capabilities and how each normalized field is held
+     * @description What each provider can do (capabilities) and, per field of the create and update bodies, whether the provider holds it (native), the gateway keeps it (gateway) or it is refused with 422 UNSUPPORTED_BY_PROVIDER (unsupported). One page.
+     */
     get: operations['Providers_list'];
     put?: never;
     post?: never;
@@ -605,7 +611,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One event (404 for another tenant’s) */
+    /**
+     * One event
+     * @description As the feed lists it and webhooks deliver it (its id is their `webhook-id`); another tenant’s is 404.
+     */
     get: operations['Events_get'];
     put?: never;
     post?: never;
@@ -622,7 +631,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List webhook endpoints, newest first (never their secrets) */
+    /**
+     * List webhook endpoints, newest first
+     * @description Admin keys see every endpoint; other keys their tenant’s. Secrets are never shown again after registration or rotation.
+     */
     get: operations['WebhookEndpoints_list'];
     put?: never;
     /**
@@ -703,11 +715,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A webhook endpoint */
+    /**
+     * A webhook endpoint
+     * @description Another tenant’s endpoint (or, for a tenant key, an admin’s every-tenant one) is 404.
+     */
     get: operations['WebhookEndpoints_get'];
     put?: never;
     post?: never;
-    /** Remove a webhook endpoint and its delivery log (answers it as it was) */
+    /**
+     * Remove a webhook endpoint
+     * @description Its delivery log goes with it and nothing more is sent to it; the answer is the endpoint as it was.
+     */
     delete: operations['WebhookEndpoints_remove'];
     options?: never;
     head?: never;
@@ -1091,6 +1109,7 @@ export interface components {
        */
       maxSubUsers?: number;
       /**
+       * Format: int64
        * @description Bytes the tenant’s sub-user limits may add up to, and the tenant may use in one period (every sub-user then needs a limit)
        * @example 1099511627776
        */
@@ -1117,6 +1136,7 @@ export interface components {
       /** @example acme-reseller */
       name: string;
       /**
+       * @description Percent of a sub-user’s limit at which sub-user.usage-threshold is announced
        * @example [
        *       80,
        *       90,
@@ -1130,111 +1150,6 @@ export interface components {
        * @example 2026-03-01T12:00:00.000Z
        */
       createdAt: string;
-    };
-    ProblemFieldError: {
-      /**
-       * @description The field, as the request names it
-       * @example trafficLimit
-       */
-      field: string;
-      /** @example must be a positive amount of bytes or a string such as "5GB" */
-      message: string;
-    };
-    ProblemDetails: {
-      /**
-       * @description `urn:subuser-gateway:problem:<code in kebab case>`
-       * @example urn:subuser-gateway:problem:not-found
-       */
-      type: string;
-      /** @example Not found */
-      title: string;
-      /**
-       * @description The HTTP status, repeated
-       * @example 404
-       */
-      status: number;
-      /** @example No sub-user 0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b */
-      detail: string;
-      /**
-       * @description Stable: program against this, not the text
-       * @example NOT_FOUND
-       * @enum {string}
-       */
-      code:
-        | 'MALFORMED_REQUEST'
-        | 'VALIDATION_FAILED'
-        | 'UNAUTHENTICATED'
-        | 'FORBIDDEN'
-        | 'NOT_FOUND'
-        | 'CONFLICT'
-        | 'PRECONDITION_FAILED'
-        | 'IDEMPOTENCY_CONFLICT'
-        | 'IDEMPOTENCY_IN_PROGRESS'
-        | 'UNSUPPORTED_BY_PROVIDER'
-        | 'QUOTA_EXCEEDED'
-        | 'RATE_LIMITED'
-        | 'PROVIDER_REJECTED'
-        | 'PROVIDER_NOT_FOUND'
-        | 'PROVIDER_AUTH_FAILED'
-        | 'PROVIDER_RATE_LIMITED'
-        | 'PROVIDER_UNAVAILABLE'
-        | 'PROVIDER_TIMEOUT'
-        | 'INTERNAL'
-        | 'REQUEST_TIMEOUT'
-        | 'PAYLOAD_TOO_LARGE'
-        | 'HEADERS_TOO_LARGE'
-        | 'DATABASE_UNAVAILABLE';
-      /**
-       * @description Who refused the call: the gateway itself or the upstream provider
-       * @example gateway
-       * @enum {string}
-       */
-      source: 'gateway' | 'provider';
-      /**
-       * @description The same as the X-Request-Id header and the log lines of the request
-       * @example 0d9e1c2a-6a55-4f0e-9d1f-3f3c0f6f3b9e
-       */
-      requestId: string;
-      /** @description Every field at fault (VALIDATION_FAILED, UNSUPPORTED_BY_PROVIDER, PROVIDER_REJECTED) */
-      errors?: components['schemas']['ProblemFieldError'][];
-      /**
-       * @description The provider concerned (PROVIDER_* and UNSUPPORTED_BY_PROVIDER)
-       * @example proxyhat
-       * @enum {string}
-       */
-      provider?: 'webshare' | 'proxyhat' | 'iproyal';
-      /**
-       * @description HTTP status the provider answered
-       * @example 422
-       */
-      providerStatus?: number;
-      /**
-       * @description The provider’s request id
-       * @example b5c2d9f0e1
-       */
-      providerRequestId?: string;
-      /**
-       * @description Present on INTERNAL errors; the same id is in the log line
-       * @example err_3f9c1a0b2d4e
-       */
-      errorId?: string;
-      /**
-       * @description UNSUPPORTED_BY_PROVIDER: the first field or operation refused
-       * @example maxConcurrency
-       */
-      operationOrField?: string;
-      /**
-       * @description FORBIDDEN: the scope the key lacks
-       * @example sub-users:write
-       */
-      requiredScope?: string;
-      /**
-       * @description RATE_LIMITED: the limit of this API key per minute
-       * @example 6000
-       */
-      limitPerMinute?: number;
-    } & {
-      [key: string]: unknown;
     };
     UpdateTenantDto: {
       /**
@@ -1272,6 +1187,71 @@ export interface components {
       outcome: 'deleted' | 'deleting' | 'skipped' | 'notFound' | 'failed';
       /** @description Why it was skipped, not found or failed */
       error?: components['schemas']['ItemErrorDto'];
+    };
+    ProblemFieldError: {
+      /**
+       * @description The field, as the request names it
+       * @example trafficLimit
+       */
+      field: string;
+      /** @example must be a positive amount of bytes or a string such as "5GB" */
+      message: string;
+    };
+    BulkItemErrorDto: {
+      /**
+       * @description The problem code
+       * @example PRECONDITION_FAILED
+       */
+      code: string;
+      /**
+       * @description The HTTP status the single call would have answered
+       * @example 412
+       */
+      status: number;
+      /** @example If-Match "v3" does not match the current ETag "v4" */
+      detail: string;
+      /** @description Every field at fault */
+      errors?: components['schemas']['ProblemFieldError'][];
+    };
+    BulkItemResultDto: {
+      /**
+       * @description The item’s position in the request
+       * @example 0
+       */
+      index: number;
+      /**
+       * Format: uuid
+       * @description The sub-user created or updated
+       */
+      id?: string;
+      /**
+       * @example created
+       * @enum {string}
+       */
+      outcome: 'created' | 'updated' | 'failed' | 'skipped';
+      /**
+       * @description Why it failed: the problem code, HTTP status and detail the single call would have answered
+       * @example {
+       *       "code": "PRECONDITION_FAILED",
+       *       "status": 412,
+       *       "detail": "If-Match \"v3\" does not match the current ETag \"v4\""
+       *     }
+       */
+      error?: components['schemas']['BulkItemErrorDto'];
+    };
+    SuspendTenantResultDto: {
+      /**
+       * Format: uuid
+       * @example 0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b
+       */
+      id: string;
+      /**
+       * @example suspended
+       * @enum {string}
+       */
+      outcome: 'suspended' | 'failed';
+      /** @description Why it failed */
+      error?: string;
     };
     SyncPhasesDto: {
       /** @example 3 */
@@ -1365,7 +1345,7 @@ export interface components {
         [key: string]: number;
       };
       /**
-       * @description Per-item results: one per id (bulk delete) or per provider account (sync)
+       * @description Per-item results, by job type: BulkDeleteResultDto (sub-users.bulk-delete), BulkItemResultDto (sub-users.bulk-create and bulk-update), SuspendTenantResultDto (tenant.suspend-all), SyncAccountResultDto (sync, one per provider account)
        * @example [
        *       {
        *         "id": "0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b",
@@ -1386,7 +1366,10 @@ export interface components {
        *     ]
        */
       results: (
-        components['schemas']['BulkDeleteResultDto'] | components['schemas']['SyncAccountResultDto']
+        | components['schemas']['BulkDeleteResultDto']
+        | components['schemas']['BulkItemResultDto']
+        | components['schemas']['SuspendTenantResultDto']
+        | components['schemas']['SyncAccountResultDto']
       )[];
       /**
        * @description Why the job failed (status failed); null otherwise
@@ -2366,9 +2349,14 @@ export interface components {
       status: 'queued' | 'running' | 'succeeded' | 'failed';
     };
     UsagePointDto: {
-      /** @example 2026-11-21T00:00:00.000Z */
+      /**
+       * Format: date-time
+       * @description Start of the bucket (UTC)
+       * @example 2026-11-21T00:00:00.000Z
+       */
       periodStart: string;
       /**
+       * Format: int64
        * @description Bytes used inside the bucket (provider resets accounted for)
        * @example 1073741824
        */
@@ -2377,13 +2365,22 @@ export interface components {
     UsageSeriesDto: {
       /** @description Buckets with traffic, oldest first (empty buckets are left out) */
       items: components['schemas']['UsagePointDto'][];
-      /** @example 3221225472 */
+      /**
+       * Format: int64
+       * @description Bytes, all buckets
+       * @example 3221225472
+       */
       totalBytes: number;
     };
     UsageRollupPointDto: {
-      /** @example 2026-11-21T00:00:00.000Z */
+      /**
+       * Format: date-time
+       * @description Start of the bucket (UTC)
+       * @example 2026-11-21T00:00:00.000Z
+       */
       periodStart: string;
       /**
+       * Format: int64
        * @description Bytes used inside the bucket (provider resets accounted for)
        * @example 1073741824
        */
@@ -2396,7 +2393,11 @@ export interface components {
     };
     UsageRollupDto: {
       items: components['schemas']['UsageRollupPointDto'][];
-      /** @example 3221225472 */
+      /**
+       * Format: int64
+       * @description Bytes, all buckets
+       * @example 3221225472
+       */
       totalBytes: number;
     };
     EventSubjectDto: {
@@ -2668,6 +2669,104 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       deliveredAt: string | null;
+    };
+    /** @enum {string} */
+    WebhookDeliveryStatus: 'pending' | 'succeeded' | 'failed';
+    ProblemDetails: {
+      /**
+       * @description `urn:subuser-gateway:problem:<code in kebab case>`
+       * @example urn:subuser-gateway:problem:not-found
+       */
+      type: string;
+      /** @example Not found */
+      title: string;
+      /**
+       * @description The HTTP status, repeated
+       * @example 404
+       */
+      status: number;
+      /** @example No sub-user 0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b */
+      detail: string;
+      /**
+       * @description Stable: program against this, not the text
+       * @example NOT_FOUND
+       * @enum {string}
+       */
+      code:
+        | 'MALFORMED_REQUEST'
+        | 'VALIDATION_FAILED'
+        | 'UNAUTHENTICATED'
+        | 'FORBIDDEN'
+        | 'NOT_FOUND'
+        | 'CONFLICT'
+        | 'PRECONDITION_FAILED'
+        | 'IDEMPOTENCY_CONFLICT'
+        | 'IDEMPOTENCY_IN_PROGRESS'
+        | 'UNSUPPORTED_BY_PROVIDER'
+        | 'QUOTA_EXCEEDED'
+        | 'RATE_LIMITED'
+        | 'PROVIDER_REJECTED'
+        | 'PROVIDER_NOT_FOUND'
+        | 'PROVIDER_AUTH_FAILED'
+        | 'PROVIDER_RATE_LIMITED'
+        | 'PROVIDER_UNAVAILABLE'
+        | 'PROVIDER_TIMEOUT'
+        | 'INTERNAL'
+        | 'REQUEST_TIMEOUT'
+        | 'PAYLOAD_TOO_LARGE'
+        | 'HEADERS_TOO_LARGE'
+        | 'DATABASE_UNAVAILABLE';
+      /**
+       * @description Who refused the call: the gateway itself or the upstream provider
+       * @example gateway
+       * @enum {string}
+       */
+      source: 'gateway' | 'provider';
+      /**
+       * @description The same as the X-Request-Id header and the log lines of the request
+       * @example 0d9e1c2a-6a55-4f0e-9d1f-3f3c0f6f3b9e
+       */
+      requestId: string;
+      /** @description Every field at fault (VALIDATION_FAILED, UNSUPPORTED_BY_PROVIDER, PROVIDER_REJECTED) */
+      errors?: components['schemas']['ProblemFieldError'][];
+      /**
+       * @description The provider concerned (PROVIDER_* and UNSUPPORTED_BY_PROVIDER)
+       * @example proxyhat
+       * @enum {string}
+       */
+      provider?: 'webshare' | 'proxyhat' | 'iproyal';
+      /**
+       * @description HTTP status the provider answered
+       * @example 422
+       */
+      providerStatus?: number;
+      /**
+       * @description The provider’s request id
+       * @example b5c2d9f0e1
+       */
+      providerRequestId?: string;
+      /**
+       * @description Present on INTERNAL errors; the same id is in the log line
+       * @example err_3f9c1a0b2d4e
+       */
+      errorId?: string;
+      /**
+       * @description UNSUPPORTED_BY_PROVIDER: the first field or operation refused
+       * @example maxConcurrency
+       */
+      operationOrField?: string;
+      /**
+       * @description FORBIDDEN: the scope the key lacks
+       * @example sub-users:write
+       */
+      requiredScope?: string;
+      /**
+       * @description RATE_LIMITED: the limit of this API key per minute
+       * @example 6000
+       */
+      limitPerMinute?: number;
+    } & {
+      [key: string]: unknown;
     };
   };
   responses: never;
@@ -3459,7 +3558,8 @@ export interface operations {
         };
       };
       /**
-       * @description - `IDEMPOTENCY_CONFLICT`: the `Idempotency-Key` was already used with a different body
+       * @description - `CONFLICT`: the resource is in a state that forbids the call (may carry `Retry-After`)
+       *     - `IDEMPOTENCY_CONFLICT`: the `Idempotency-Key` was already used with a different body
        *     - `IDEMPOTENCY_IN_PROGRESS`: a request with the same `Idempotency-Key` is still running
        */
       409: {
@@ -3553,6 +3653,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The tenant’s id (a UUID, or `default`) */
         id: string;
       };
       cookie?: never;
@@ -3601,6 +3702,19 @@ export interface operations {
       };
       /** @description - `FORBIDDEN`: the API key lacks a scope the operation needs */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description - `NOT_FOUND`: no such id, or the id belongs to another tenant */
+      404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
@@ -8525,7 +8639,7 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from the previous page’s `nextCursor` (absent: the first page) */
         cursor?: string;
-        status?: 'pending' | 'succeeded' | 'failed';
+        status?: components['schemas']['WebhookDeliveryStatus'];
       };
       header?: never;
       path: {

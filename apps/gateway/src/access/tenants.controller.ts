@@ -1,12 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { ApiPageResponse, Page, PaginationQueryDto } from '../common/pagination';
-import { ProblemDetails } from '../common/problem/problem-details';
+import { ApiProblemResponses } from '../common/problem/problem-responses';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiAccessController } from './access-docs';
 import { AuthContext, CurrentAuth, RequireScopes } from './auth-context';
@@ -24,7 +19,7 @@ export class TenantsController {
   @Idempotent()
   @ApiOperation({ summary: 'Create a tenant', description: 'A duplicate name is 409 CONFLICT.' })
   @ApiCreatedResponse({ type: TenantDto })
-  @ApiUnprocessableEntityResponse({ description: 'VALIDATION_FAILED', type: ProblemDetails })
+  @ApiProblemResponses('CONFLICT')
   create(
     @CurrentAuth() auth: AuthContext,
     @Body() body: CreateTenantDto,
@@ -39,8 +34,9 @@ export class TenantsController {
     description:
       'usageThresholds: percents of a sub-user’s limit at which sub-user.usage-threshold is announced, once per provider period. budget: creates and limit changes that would pass it answer 422 QUOTA_EXCEEDED before any provider call; usage over maxTrafficBytes in a period announces tenant.budget-exceeded and, with onExceed=suspend, suspends the tenant’s sub-users.',
   })
+  @ApiParam({ name: 'id', type: String, description: 'The tenant’s id (a UUID, or `default`)' })
   @ApiOkResponse({ type: TenantDto })
-  @ApiUnprocessableEntityResponse({ description: 'VALIDATION_FAILED', type: ProblemDetails })
+  @ApiProblemResponses('NOT_FOUND')
   update(
     @CurrentAuth() auth: AuthContext,
     @Param('id') id: string,
@@ -51,12 +47,11 @@ export class TenantsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List tenants, newest first' })
-  @ApiPageResponse(TenantDto)
-  @ApiUnprocessableEntityResponse({
-    description: 'VALIDATION_FAILED: bad limit or cursor',
-    type: ProblemDetails,
+  @ApiOperation({
+    summary: 'List tenants, newest first',
+    description: 'Every tenant with its usage thresholds and budget; cursor-paginated like every list.',
   })
+  @ApiPageResponse(TenantDto)
   list(@Query() query: PaginationQueryDto): Promise<Page<TenantDto>> {
     return this.tenants.list(query);
   }

@@ -14,6 +14,7 @@ export const API_TAGS = [
   { name: 'jobs', description: 'Long-running work: bulk operations and syncs' },
   { name: 'audit', description: 'Every change made through the gateway' },
   { name: 'access', description: 'Gateway API keys and tenants (admin)' },
+  { name: 'usage', description: 'Traffic over time per sub-user, and rolled up (JSON, CSV, NDJSON)' },
   { name: 'health', description: 'Liveness and readiness' },
   ...EVENT_TAGS,
 ];
@@ -53,6 +54,7 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   document.info.license = { name: 'Proprietary (UNLICENSED)' };
+  document.info.contact = { name: 'The sub-user gateway team (see README.md)' };
   return applyOpenApiConventions(document);
 }
 

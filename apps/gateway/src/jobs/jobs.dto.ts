@@ -1,6 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PaginationQueryDto } from '../common/pagination';
+import { BulkItemResultDto } from '../sub-users/dto/sub-user-bulk.dto';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
@@ -83,8 +84,28 @@ export class SyncAccountResultDto {
   error?: ItemErrorDto;
 }
 
-/** Result item schemas, one per job type; a new job type adds its own here. */
-export const JOB_RESULT_MODELS = [BulkDeleteResultDto, SyncAccountResultDto];
+/** One sub-user of a tenant suspended for its budget (`tenant.suspend-all` jobs). */
+export class SuspendTenantResultDto {
+  @ApiProperty({ type: String, format: 'uuid', example: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b' })
+  id!: string;
+
+  @ApiProperty({ type: String, enum: ['suspended', 'failed'], example: 'suspended' })
+  outcome!: string;
+
+  @ApiPropertyOptional({ type: String, description: 'Why it failed' })
+  error?: string;
+}
+
+/**
+ * Result item schemas, one per job type (the answer of GET /v1/jobs/{id} lists them under
+ * `results`); a new job type adds its own here.
+ */
+export const JOB_RESULT_MODELS = [
+  BulkDeleteResultDto,
+  BulkItemResultDto,
+  SuspendTenantResultDto,
+  SyncAccountResultDto,
+];
 
 @ApiExtraModels(...JOB_RESULT_MODELS)
 export class JobDto {
@@ -116,8 +137,10 @@ export class JobDto {
 
   @ApiProperty({
     type: 'array',
-    items: { oneOf: JOB_RESULT_MODELS.map((model) => ({ $ref: getSchemaPath(model) })) },
-    description: 'Per-item results: one per id (bulk delete) or per provider account (sync)',
+    // anyOf: a failed bulk-delete item and a failed suspend-all item can look alike.
+    items: { anyOf: JOB_RESULT_MODELS.map((model) => ({ $ref: getSchemaPath(model) })) },
+    description:
+      'Per-item results, by job type: BulkDeleteResultDto (sub-users.bulk-delete), BulkItemResultDto (sub-users.bulk-create and bulk-update), SuspendTenantResultDto (tenant.suspend-all), SyncAccountResultDto (sync, one per provider account)',
     example: [
       { id: '0b9d7f7e-2c1e-4a57-8d0b-6a2d3e4f5a6b', outcome: 'deleted' },
       { id: '5d0c9a8b-7e6f-4a3b-9c2d-1e0f9a8b7c6d', outcome: 'deleting' },

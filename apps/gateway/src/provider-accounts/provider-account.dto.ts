@@ -243,6 +243,7 @@ export class ProviderAccountDto {
   subUserCount!: number;
 
   @ApiProperty({
+    type: String,
     enum: ['closed', 'open', 'half-open', 'isolated'],
     example: 'closed',
     description:

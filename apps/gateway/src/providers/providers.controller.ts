@@ -13,7 +13,11 @@ export class ProvidersController {
   constructor(private readonly registry: ProviderRegistry) {}
 
   @Get()
-  @ApiOperation({ summary: 'Supported providers, their capabilities and how each normalized field is held' })
+  @ApiOperation({
+    summary: 'Supported providers, their capabilities and how each normalized field is held',
+    description:
+      'What each provider can do (capabilities) and, per field of the create and update bodies, whether the provider holds it (native), the gateway keeps it (gateway) or it is refused with 422 UNSUPPORTED_BY_PROVIDER (unsupported). One page.',
+  })
   @ApiOkResponse({ type: ProviderListDto })
   @ApiProblemResponses(401, 403)
   list(): ProviderListDto {

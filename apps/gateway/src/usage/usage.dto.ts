@@ -8,6 +8,7 @@ export const USAGE_GROUP_BY = /^(tenant|provider|providerAccountId|subUser|metad
 
 export class UsageSeriesQueryDto {
   @ApiPropertyOptional({
+    type: String,
     format: 'date-time',
     example: '2026-11-01T00:00:00Z',
     description: 'Start (inclusive). Default: the start of the current month (UTC).',
@@ -17,6 +18,7 @@ export class UsageSeriesQueryDto {
   from?: Date;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'date-time',
     example: '2026-12-01T00:00:00Z',
     description: 'End (exclusive). Default: now.',
@@ -26,6 +28,7 @@ export class UsageSeriesQueryDto {
   to?: Date;
 
   @ApiPropertyOptional({
+    type: String,
     enum: USAGE_GRANULARITIES,
     example: 'day',
     description:
@@ -38,6 +41,7 @@ export class UsageSeriesQueryDto {
 
 export class UsageRollupQueryDto extends UsageSeriesQueryDto {
   @ApiPropertyOptional({
+    type: String,
     example: 'provider',
     description:
       'tenant | provider | providerAccountId | subUser | metadata.<key> (one of your tags). Absent: one total per bucket.',
@@ -50,10 +54,17 @@ export class UsageRollupQueryDto extends UsageSeriesQueryDto {
 }
 
 export class UsagePointDto {
-  @ApiProperty({ example: '2026-11-21T00:00:00.000Z' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-21T00:00:00.000Z',
+    description: 'Start of the bucket (UTC)',
+  })
   periodStart!: string;
 
   @ApiProperty({
+    type: 'integer',
+    format: 'int64',
     example: 1073741824,
     description: 'Bytes used inside the bucket (provider resets accounted for)',
   })
@@ -67,7 +78,7 @@ export class UsageSeriesDto {
   })
   items!: UsagePointDto[];
 
-  @ApiProperty({ example: 3221225472 })
+  @ApiProperty({ type: 'integer', format: 'int64', example: 3221225472, description: 'Bytes, all buckets' })
   totalBytes!: number;
 }
 
@@ -85,6 +96,6 @@ export class UsageRollupDto {
   @ApiProperty({ type: [UsageRollupPointDto] })
   items!: UsageRollupPointDto[];
 
-  @ApiProperty({ example: 3221225472 })
+  @ApiProperty({ type: 'integer', format: 'int64', example: 3221225472, description: 'Bytes, all buckets' })
   totalBytes!: number;
 }

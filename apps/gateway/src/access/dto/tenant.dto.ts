@@ -17,7 +17,7 @@ import {
 } from 'class-validator';
 
 export class CreateTenantDto {
-  @ApiProperty({ example: 'acme-reseller', maxLength: 100, description: 'Unique name' })
+  @ApiProperty({ type: String, example: 'acme-reseller', maxLength: 100, description: 'Unique name' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
@@ -26,7 +26,13 @@ export class CreateTenantDto {
 }
 
 export class TenantBudgetDto {
-  @ApiPropertyOptional({ example: 500, minimum: 0, description: 'Most sub-users the tenant may hold' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 500,
+    minimum: 0,
+    maximum: 10_000_000,
+    description: 'Most sub-users the tenant may hold',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -34,6 +40,8 @@ export class TenantBudgetDto {
   maxSubUsers?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
     example: 1099511627776,
     minimum: 0,
     description:
@@ -45,11 +53,17 @@ export class TenantBudgetDto {
   @Max(Number.MAX_SAFE_INTEGER)
   maxTrafficBytes?: number;
 
-  @ApiProperty({ enum: ['month'], example: 'month', description: 'The usage period (calendar month, UTC)' })
+  @ApiProperty({
+    type: String,
+    enum: ['month'],
+    example: 'month',
+    description: 'The usage period (calendar month, UTC)',
+  })
   @IsIn(['month'])
   period!: 'month';
 
   @ApiPropertyOptional({
+    type: String,
     enum: ['notify', 'suspend'],
     example: 'notify',
     description:
@@ -62,7 +76,9 @@ export class TenantBudgetDto {
 
 export class UpdateTenantDto {
   @ApiPropertyOptional({
-    type: [Number],
+    type: 'array',
+    items: { type: 'integer', minimum: 1, maximum: 1000 },
+    maxItems: 10,
     example: [50, 80, 100],
     description:
       'Percent of a sub-user’s limit at which sub-user.usage-threshold is announced, once per period (default 80, 90, 100)',
@@ -84,18 +100,27 @@ export class UpdateTenantDto {
 }
 
 export class TenantDto {
-  @ApiProperty({ example: '3f1c2b4a-9d8e-4f7a-b6c5-d4e3f2a1b0c9', description: 'A UUID, or `default`' })
+  @ApiProperty({
+    type: String,
+    example: '3f1c2b4a-9d8e-4f7a-b6c5-d4e3f2a1b0c9',
+    description: 'A UUID, or `default`',
+  })
   id!: string;
 
-  @ApiProperty({ example: 'acme-reseller' })
+  @ApiProperty({ type: String, example: 'acme-reseller' })
   name!: string;
 
-  @ApiProperty({ type: [Number], example: [80, 90, 100] })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'integer' },
+    example: [80, 90, 100],
+    description: 'Percent of a sub-user’s limit at which sub-user.usage-threshold is announced',
+  })
   usageThresholds!: number[];
 
   @ApiProperty({ type: TenantBudgetDto, nullable: true })
   budget!: TenantBudgetDto | null;
 
-  @ApiProperty({ format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-01T12:00:00.000Z' })
   createdAt!: string;
 }

@@ -3,6 +3,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { ProblemFieldError } from '../../common/problem/problem-details';
 import { PlacementDto } from './sub-user-input.dto';
 
 export const BULK_MAX_ITEMS = 1000;
@@ -56,17 +57,36 @@ export class BulkUpdateDto {
   items!: Record<string, unknown>[];
 }
 
+export class BulkItemErrorDto {
+  @ApiProperty({ type: String, example: 'PRECONDITION_FAILED', description: 'The problem code' })
+  code!: string;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 412,
+    description: 'The HTTP status the single call would have answered',
+  })
+  status!: number;
+
+  @ApiProperty({ type: String, example: 'If-Match "v3" does not match the current ETag "v4"' })
+  detail!: string;
+
+  @ApiPropertyOptional({ type: [ProblemFieldError], description: 'Every field at fault' })
+  errors?: ProblemFieldError[];
+}
+
 export class BulkItemResultDto {
-  @ApiProperty({ type: Number, example: 0, description: 'The item’s position in the request' })
+  @ApiProperty({ type: 'integer', example: 0, description: 'The item’s position in the request' })
   index!: number;
 
   @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The sub-user created or updated' })
   id?: string;
 
-  @ApiProperty({ enum: ['created', 'updated', 'failed', 'skipped'], example: 'created' })
+  @ApiProperty({ type: String, enum: ['created', 'updated', 'failed', 'skipped'], example: 'created' })
   outcome!: 'created' | 'updated' | 'failed' | 'skipped';
 
   @ApiPropertyOptional({
+    type: BulkItemErrorDto,
     description:
       'Why it failed: the problem code, HTTP status and detail the single call would have answered',
     example: {
