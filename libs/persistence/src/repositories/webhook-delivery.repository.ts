@@ -26,6 +26,8 @@ export interface ClaimedDelivery {
     previousSecretCiphertext: string | null;
     previousSecretKeyId: string | null;
     previousSecretExpiresAt: Date | null;
+    /** Its failing streak had started when the delivery was claimed (a success must end it). */
+    failing: boolean;
   };
   event: DeliveredEvent | null;
 }
@@ -58,6 +60,7 @@ interface ClaimedRow {
   previous_secret_ciphertext: string | null;
   previous_secret_key_id: string | null;
   previous_secret_expires_at: Date | null;
+  failing: boolean;
   o_id: string | null;
   o_type: string | null;
   o_occurred_at: Date | null;
@@ -82,6 +85,7 @@ const WITH_ENDPOINT_AND_EVENT = `
   SELECT c.id, c.endpoint_id, c.event_id, c.event_type, c.attempts, c.created_at,
          w.url, w.tenant_id AS endpoint_tenant_id, w.secret_ciphertext, w.secret_key_id,
          w.previous_secret_ciphertext, w.previous_secret_key_id, w.previous_secret_expires_at,
+         w.failing_since IS NOT NULL AS failing,
          o.id AS o_id, o.type AS o_type, o.occurred_at AS o_occurred_at, o.tenant_id AS o_tenant_id,
          o.subject_type AS o_subject_type, o.subject_id AS o_subject_id, o.data AS o_data,
          o.changes AS o_changes
@@ -106,6 +110,7 @@ function toClaimed(row: ClaimedRow): ClaimedDelivery {
       previousSecretCiphertext: row.previous_secret_ciphertext,
       previousSecretKeyId: row.previous_secret_key_id,
       previousSecretExpiresAt: row.previous_secret_expires_at,
+      failing: row.failing,
     },
     event:
       row.o_id === null
