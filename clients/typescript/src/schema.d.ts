@@ -2791,6 +2791,8 @@ export interface components {
     'Idempotent-Replayed': 'true';
     /** @description The version of the sub-user; send it back as If-Match to change it only if unchanged */
     ETag: string;
+    /** @description On CSV exports (`Accept: text/csv`): `attachment; filename="<name>.csv"` */
+    'Content-Disposition': string;
     /** @description The version of the sub-user (send it back as If-Match); absent from an answer replayed for an Idempotency-Key (GET the sub-user for its current ETag) */
     'ETag-Unless-Replayed': string;
   };
@@ -7426,6 +7428,7 @@ export interface operations {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
           'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
           'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
           [name: string]: unknown;
         };
         content: {
@@ -7551,6 +7554,7 @@ export interface operations {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
           'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
           'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
           [name: string]: unknown;
         };
         content: {

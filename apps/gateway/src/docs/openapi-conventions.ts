@@ -104,6 +104,10 @@ export const RESPONSE_HEADERS = {
     required: true,
     schema: { type: 'string', example: '"v4"' },
   },
+  'Content-Disposition': {
+    description: 'On CSV exports (`Accept: text/csv`): `attachment; filename="<name>.csv"`',
+    schema: { type: 'string', example: 'attachment; filename="usage.csv"' },
+  },
   'ETag-Unless-Replayed': {
     description:
       'The version of the sub-user (send it back as If-Match); absent from an answer replayed for an Idempotency-Key (GET the sub-user for its current ETag)',
@@ -113,6 +117,9 @@ export const RESPONSE_HEADERS = {
 
 /** `headers` of a response that carries the sub-user's ETag (pointed at RESPONSE_HEADERS.ETag). */
 export const ETAG_HEADER = { ETag: RESPONSE_HEADERS.ETag };
+
+/** `headers` of an answer that can be a CSV download. */
+export const CSV_DOWNLOAD_HEADER = { 'Content-Disposition': RESPONSE_HEADERS['Content-Disposition'] };
 
 /** The If-Match request header of PATCH and DELETE. */
 export const IF_MATCH_HEADER = {

@@ -5,6 +5,7 @@ import { GatewayError } from '@app/domain';
 import { type UsageGrouping, type UsageQuery, UsageRepository } from '@app/persistence';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
 import { ApiProblemResponses } from '../common/problem/problem-responses';
+import { CSV_DOWNLOAD_HEADER } from '../docs/openapi-conventions';
 import { SubUserAccess } from '../sub-users/sub-user-access';
 import { UsageRollupDto, UsageRollupQueryDto, UsageSeriesDto, UsageSeriesQueryDto } from './usage.dto';
 import { sendUsage } from './usage-export';
@@ -47,7 +48,7 @@ export class UsageController {
     description: `Bytes used inside each hour, day or month (UTC), from the samples the gateway took (sync, fresh reads, write answers); a provider reset of its counter is accounted for. ${FORMATS}`,
   })
   @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
-  @ApiOkResponse({ type: UsageSeriesDto })
+  @ApiOkResponse({ type: UsageSeriesDto, headers: CSV_DOWNLOAD_HEADER })
   @ApiProblemResponses(401, 403, 404, 422)
   async series(
     @Param('id') id: string,
@@ -67,7 +68,7 @@ export class UsageController {
     description: `One total per bucket, or per bucket and group (groupBy tenant, provider, providerAccountId, subUser or metadata.<key>). Tenant keys see their own tenant only. ${FORMATS}`,
   })
   @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
-  @ApiOkResponse({ type: UsageRollupDto })
+  @ApiOkResponse({ type: UsageRollupDto, headers: CSV_DOWNLOAD_HEADER })
   @ApiProblemResponses(401, 403, 422)
   rollup(
     @Query() query: UsageRollupQueryDto,
