@@ -65,6 +65,53 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('describes the bearer key as an opaque API key, not a JWT, and names the server', () => {
+    expect(document.components.securitySchemes.bearer).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'opaque API key',
+      description: expect.stringContaining('not a JWT'),
+    });
+    expect(document.servers).toEqual([{ url: '/', description: 'This gateway' }]);
+  });
+
+  it('types what used to be shapeless: nullable and union fields of sub-users, jobs, credentials and accounts', () => {
+    const schemas = document.components.schemas;
+    expect(schemas.CreateSubUserDto.properties.metadata).toMatchObject({
+      type: 'object',
+      additionalProperties: { type: 'string' },
+    });
+    expect(schemas.CreateSubUserDto.properties.groupId).toMatchObject({ type: 'string', nullable: true });
+    expect(schemas.UpdateSubUserDto.properties.notes).toMatchObject({ type: 'string', nullable: true });
+    expect(schemas.UpdateSubUserDto.properties.metadata.additionalProperties).toEqual({
+      type: 'string',
+      maxLength: 512,
+      nullable: true,
+    });
+    expect(schemas.CreateSubUserDto.properties.trafficLimit.oneOf).toEqual([
+      expect.objectContaining({ type: 'integer', nullable: true }),
+      expect.objectContaining({ type: 'string' }),
+    ]);
+    expect(schemas.CredentialsDto.properties.ports).toEqual({ $ref: '#/components/schemas/ProxyPortsDto' });
+    expect(schemas.UpdateProviderAccountDto.properties.planId).toMatchObject({
+      type: 'string',
+      nullable: true,
+    });
+    for (const field of ['tenantId', 'startedAt', 'finishedAt', 'error']) {
+      expect([field, schemas.JobDto.properties[field]]).toEqual([
+        field,
+        expect.objectContaining({ type: 'string', nullable: true }),
+      ]);
+    }
+    expect(schemas.JobDto.properties.durationMs).toMatchObject({ type: 'integer', nullable: true });
+    expect(schemas.JobDto.properties.counts.additionalProperties).toEqual({ type: 'integer' });
+    expect(schemas.JobDto.properties.results.items.anyOf.length).toBeGreaterThanOrEqual(2);
+    const metadata = (document.paths['/v1/sub-users'].get.parameters as any[]).find(
+      (item) => item.name === 'metadata',
+    );
+    expect(metadata).toMatchObject({ style: 'deepObject', explode: true });
+  });
+
   it('gives request and response schemas with examples for sub-users', () => {
     const schemas = document.components.schemas;
     expect(schemas.CreateSubUserDto.required).toContain('name');
