@@ -29,6 +29,11 @@ describe('contract: the sub-user operations answer what openapi.json says', () =
   });
   afterAll(async () => {
     await gateway?.close();
+    const documented = recorder.validator.documentedAnswers();
+    const seen = documented.filter((answer) => recorder.seen.has(answer));
+    console.log(
+      `contract (sub-users): ${recorder.checked} answers checked, ${seen.length} of ${documented.length} documented answers seen`,
+    );
   });
   afterEach(() => {
     sandboxOf(gateway).control.clearFaults();
