@@ -22,7 +22,12 @@ export const EVENT_TYPES = {
   'sub-user.usage-reset': 'The traffic counter was reset',
   'sub-user.suspended': 'Traffic was stopped',
   'sub-user.resumed': 'Traffic was allowed again after a suspension',
-  'sub-user.usage-threshold': 'Usage crossed a threshold of the traffic limit (once per period)',
+  'sub-user.usage-threshold':
+    'Usage crossed one of the tenant’s thresholds (percent of the traffic limit; once per provider period); `changes.threshold` says which',
+  'sub-user.traffic-exhausted': 'Usage reached the traffic limit (once per provider period)',
+  'tenant.updated': 'A tenant’s usage thresholds or budget changed',
+  'tenant.budget-exceeded':
+    'A tenant used more traffic this month than its budget allows (once per period); with onExceed=suspend its sub-users are being suspended',
   'provider-account.created': 'A provider account was registered',
   'provider-account.updated': 'A provider account was changed',
   'provider-account.deleted': 'A provider account was removed',
