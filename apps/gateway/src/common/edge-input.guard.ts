@@ -24,7 +24,8 @@ function isIdParameter(name: string): boolean {
  * The one check every input of every route passes before anything reads it: path parameters,
  * the query, the headers the API reads and the parsed JSON body (see storable-input.ts). Anything
  * PostgreSQL cannot store, numbers no field holds and JSON nested past MAX_INPUT_DEPTH answer 422
- * VALIDATION_FAILED, naming every field at fault; a path id that is not a UUID answers 404.
+ * VALIDATION_FAILED, naming every field at fault; a path id that is not a UUID answers 404, and
+ * one that is goes on in lower case, its one spelling.
  *
  * A global guard registered after the others (app.factory.ts), so the API key, its scopes and its
  * rate limit are settled first (a refused request still counts against the key); and a guard, so
@@ -48,12 +49,16 @@ export class EdgeInputGuard implements CanActivate {
     const route = request.routeOptions.url ?? '';
     if (!TEXT_ID_ROUTES.includes(route)) {
       for (const [name, value] of Object.entries(params)) {
-        if (isIdParameter(name) && !isUuid(value)) {
+        if (!isIdParameter(name)) continue;
+        if (!isUuid(value)) {
           throw new GatewayError(
             'NOT_FOUND',
             `No such ${name}: '${printableName(String(value))}' is not a UUID`,
           );
         }
+        // One spelling per id: PostgreSQL reads 8120DD91-… and 8120dd91-… as one uuid, so the
+        // handlers and the idempotency scope (the route with its parameters) must see one string.
+        params[name] = value.toLowerCase();
       }
     }
     return true;
