@@ -584,7 +584,10 @@ export interface paths {
      *     | `sub-user.usage-reset` | The traffic counter was reset |
      *     | `sub-user.suspended` | Traffic was stopped |
      *     | `sub-user.resumed` | Traffic was allowed again after a suspension |
-     *     | `sub-user.usage-threshold` | Usage crossed a threshold of the traffic limit (once per period) |
+     *     | `sub-user.usage-threshold` | Usage crossed one of the tenant’s thresholds (percent of the traffic limit; once per provider period); `changes.threshold` says which |
+     *     | `sub-user.traffic-exhausted` | Usage reached the traffic limit (once per provider period) |
+     *     | `tenant.updated` | A tenant’s usage thresholds or budget changed |
+     *     | `tenant.budget-exceeded` | A tenant used more traffic this month than its budget allows (once per period); with onExceed=suspend its sub-users are being suspended |
      *     | `provider-account.created` | A provider account was registered |
      *     | `provider-account.updated` | A provider account was changed |
      *     | `provider-account.deleted` | A provider account was removed |
@@ -690,7 +693,10 @@ export interface paths {
      *     | `sub-user.usage-reset` | The traffic counter was reset |
      *     | `sub-user.suspended` | Traffic was stopped |
      *     | `sub-user.resumed` | Traffic was allowed again after a suspension |
-     *     | `sub-user.usage-threshold` | Usage crossed a threshold of the traffic limit (once per period) |
+     *     | `sub-user.usage-threshold` | Usage crossed one of the tenant’s thresholds (percent of the traffic limit; once per provider period); `changes.threshold` says which |
+     *     | `sub-user.traffic-exhausted` | Usage reached the traffic limit (once per provider period) |
+     *     | `tenant.updated` | A tenant’s usage thresholds or budget changed |
+     *     | `tenant.budget-exceeded` | A tenant used more traffic this month than its budget allows (once per period); with onExceed=suspend its sub-users are being suspended |
      *     | `provider-account.created` | A provider account was registered |
      *     | `provider-account.updated` | A provider account was changed |
      *     | `provider-account.deleted` | A provider account was removed |
@@ -2437,6 +2443,9 @@ export interface components {
         | 'sub-user.suspended'
         | 'sub-user.resumed'
         | 'sub-user.usage-threshold'
+        | 'sub-user.traffic-exhausted'
+        | 'tenant.updated'
+        | 'tenant.budget-exceeded'
         | 'provider-account.created'
         | 'provider-account.updated'
         | 'provider-account.deleted'
@@ -2504,6 +2513,9 @@ export interface components {
       | 'sub-user.suspended'
       | 'sub-user.resumed'
       | 'sub-user.usage-threshold'
+      | 'sub-user.traffic-exhausted'
+      | 'tenant.updated'
+      | 'tenant.budget-exceeded'
       | 'provider-account.created'
       | 'provider-account.updated'
       | 'provider-account.deleted'
