@@ -167,6 +167,9 @@ describe('API keys, scopes and tenants over HTTP', () => {
       expect(created.body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         name: 'acme',
+        // A new tenant: the default usage thresholds, no budget (PATCH /v1/tenants/:id sets them).
+        usageThresholds: [80, 90, 100],
+        budget: null,
         createdAt: expect.any(String),
       });
       const duplicate = await request(gateway.url)
