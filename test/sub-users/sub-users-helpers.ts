@@ -4,12 +4,18 @@ import { admin } from '../access/access-helpers';
 
 export type Headers = { Authorization: string };
 
-export async function accountIds(gateway: RunningGateway): Promise<Record<'webshare' | 'proxyhat', string>> {
+export async function accountIds(
+  gateway: RunningGateway,
+): Promise<Record<'webshare' | 'proxyhat' | 'iproyal', string>> {
   const response = await request(gateway.url).get('/v1/provider-accounts').set(admin).expect(200);
   const byName = Object.fromEntries(
     response.body.items.map((item: { name: string; id: string }) => [item.name, item.id]),
   );
-  return { webshare: byName['webshare-sandbox'], proxyhat: byName['proxyhat-sandbox'] };
+  return {
+    webshare: byName['webshare-sandbox'],
+    proxyhat: byName['proxyhat-sandbox'],
+    iproyal: byName['iproyal-sandbox'],
+  };
 }
 
 export async function createSubUser(

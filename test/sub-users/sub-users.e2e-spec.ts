@@ -8,7 +8,7 @@ const GB = 1024 ** 3;
 
 describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
   let gateway: RunningGateway;
-  let accounts: Record<'webshare' | 'proxyhat', string>;
+  let accounts: Record<'webshare' | 'proxyhat' | 'iproyal', string>;
   /** Every body the gateway answered, searched for secrets at the end. */
   const answered: string[] = [];
   const remember = (response: request.Response) => {
@@ -47,7 +47,9 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
     expect(response.body.nextCursor).toBeNull();
   });
 
-  describe.each(['webshare', 'proxyhat'] as const)('%s', (provider) => {
+  describe.each(['webshare', 'proxyhat', 'iproyal'] as const)('%s', (provider) => {
+    // IPRoyal's traffic is a prepaid allocation: it cannot be unlimited.
+    const newLimit = provider === 'iproyal' ? { body: '2GB', bytes: 2 * GB } : { body: null, bytes: null };
     it('creates, reads (local and fresh), lists and patches a sub-user in normalized form', async () => {
       const created = remember(
         await request(gateway.url)
@@ -73,8 +75,9 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         traffic: { limitBytes: 5 * GB, usedBytes: 0 },
       });
       expect(typeof created.providerSubUserId).toBe('string');
-      if (provider === 'proxyhat') expect(created.proxyPassword).toMatch(/^\S{20}$/);
-      else expect(created.proxyPassword).toBeUndefined();
+      // Where the provider holds a password the gateway generates one and shows it once.
+      if (provider === 'webshare') expect(created.proxyPassword).toBeUndefined();
+      else expect(created.proxyPassword).toMatch(/^\S{20}$/);
 
       const local = await request(gateway.url).get(`/v1/sub-users/${created.id}`).set(admin).expect(200);
       expect(local.headers.etag).toMatch(/^"v\d+"$/);
@@ -97,7 +100,7 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         .set('If-Match', local.headers.etag)
         .send({
           name: `${provider}-renamed`,
-          trafficLimit: null,
+          trafficLimit: newLimit.body,
           notes: null,
           metadata: { plan: 'gold', customerId: null },
         })
@@ -105,7 +108,7 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
       expect(patched.body).toMatchObject({
         name: `${provider}-renamed`,
         notes: null,
-        traffic: { limitBytes: null },
+        traffic: { limitBytes: newLimit.bytes },
         metadata: { plan: 'gold' },
       });
       expect(patched.headers.etag).not.toBe(local.headers.etag);
@@ -152,7 +155,7 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
         .expect(200);
       expect(credentials.body.username).toEqual(expect.any(String));
       expect(credentials.body.proxyUrls[0]).toMatch(/^http:\/\/.+:.+@.+:\d+$/);
-      if (provider === 'proxyhat') expect(credentials.body.password).toBe(created.proxyPassword);
+      if (provider !== 'webshare') expect(credentials.body.password).toBe(created.proxyPassword);
     });
   });
 
