@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { type Extension, PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { Client, Pool } from 'pg';
@@ -7,6 +7,16 @@ import { PrismaClient } from './generated/prisma/client';
 import { DatabaseTarget } from './database-target';
 import { MigrationConnection, applyMigrations } from './migrations/migration-runner';
 import { MigrationFile } from './migrations/migration-files';
+import { type SqlClient, StatementObservers, pgSqlClient, pgliteSqlClient } from './sql';
+
+/**
+ * The extensions every embedded database loads (the migrations create them: `pg_trgm` serves the
+ * name search). Whatever opens an embedded database's folder must load them too.
+ */
+export const PGLITE_EXTENSIONS: Record<string, Extension> = {
+  // A subpath export, which TypeScript's node10 resolution cannot see (Node's require can).
+  pg_trgm: (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm,
+};
 
 // Any constant works; it only has to be the same for every replica of the gateway.
 const MIGRATION_LOCK_ID = 724_311_901;
@@ -15,6 +25,10 @@ const MIGRATION_LOCK_ID = 724_311_901;
 export interface Database {
   readonly target: DatabaseTarget;
   readonly prisma: PrismaClient;
+  /** Plain SQL on the same connections, for the hot paths (see ./sql.ts). */
+  readonly sql: SqlClient;
+  /** Every round trip to the database, for tests that bound them. */
+  readonly statements: StatementObservers;
   migrate(migrations?: MigrationFile[]): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -35,8 +49,10 @@ export async function openDatabase(
 async function openEmbedded(dataDir: string | null): Promise<Database> {
   // PGlite does not create missing parent folders.
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  const pglite = new PGlite({ ...(dataDir ? { dataDir } : {}), extensions: PGLITE_EXTENSIONS });
   await pglite.waitReady;
+  const statements = new StatementObservers();
+  const sql = pgliteSqlClient(pglite, statements);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const connection: MigrationConnection = {
     query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
@@ -49,6 +65,8 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
   return {
     target: { kind: 'pglite', dataDir },
     prisma,
+    sql,
+    statements,
     migrate: (migrations) => applyMigrations(connection, migrations),
     close: async () => {
       await prisma.$disconnect();
@@ -59,10 +77,14 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new Pool({ connectionString: url, max: poolSize });
+  const statements = new StatementObservers();
+  const sql = pgSqlClient(pool, statements);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     target: { kind: 'postgres', url },
     prisma,
+    sql,
+    statements,
     migrate: async (migrations) => {
       // A dedicated connection: the advisory lock belongs to the session that took it.
       const client = new Client({ connectionString: url });

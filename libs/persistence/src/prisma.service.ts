@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Database } from './database';
 import { describeDatabaseTarget } from './database-target';
 import { PrismaClient } from './generated/prisma/client';
+import type { SqlClient } from './sql';
 
 /** The open database as Nest sees it; closed (PGlite included) when the application shuts down. */
 @Injectable()
@@ -12,6 +13,11 @@ export class PrismaService implements OnApplicationShutdown {
 
   get client(): PrismaClient {
     return this.database.prisma;
+  }
+
+  /** Plain SQL on the same connections (hot paths; see ./sql.ts). */
+  get sql(): SqlClient {
+    return this.database.sql;
   }
 
   get kind(): 'postgres' | 'pglite' {

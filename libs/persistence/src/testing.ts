@@ -9,3 +9,21 @@ export function databaseClientOf(app: INestApplicationContext): PrismaClient {
 }
 
 export { PrismaService };
+
+/**
+ * Records the SQL of every round trip the application's database connections make while `work`
+ * runs (BEGIN and COMMIT included), for tests that bound them.
+ */
+export async function statementsDuring(
+  app: INestApplicationContext,
+  work: () => Promise<unknown>,
+): Promise<string[]> {
+  const seen: string[] = [];
+  const stop = app.get(PrismaService, { strict: false }).database.statements.add((sql) => seen.push(sql));
+  try {
+    await work();
+  } finally {
+    stop();
+  }
+  return seen;
+}

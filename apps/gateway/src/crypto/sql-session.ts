@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, Transaction } from '@electric-sql/pglite';
 import { Client } from 'pg';
+import { PGLITE_EXTENSIONS } from '@app/persistence/database';
 import { DatabaseTarget } from '@app/persistence/database-target';
 import { SqlSession } from './reseal';
 
@@ -32,7 +33,11 @@ export async function openSqlSession(target: DatabaseTarget): Promise<ClosableSq
     return session;
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+  // The extensions the migrations created (pg_trgm's index on names) must load to write the tables.
+  const pglite = new PGlite({
+    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    extensions: PGLITE_EXTENSIONS,
+  });
   await pglite.waitReady;
   return {
     query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,

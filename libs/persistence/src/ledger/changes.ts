@@ -10,13 +10,23 @@ import type {
   RecordUpdateCommand,
 } from './ledger';
 import { type LedgerContext, changedFields, record, subUserEntry, view } from './ledger-context';
-import { type RowChanges, findRow, updateRow } from './mapping-rows';
-import type { ChangeEntry } from './change-log';
+import {
+  type RowChanges,
+  findRow,
+  mappingColumns,
+  mappingRows,
+  rowAfter,
+  updateRow,
+  updateText,
+} from './mapping-rows';
+import { type ChangeEntry, changeCtes } from './change-log';
+import { SqlParams } from '../sql';
 import { toSnapshot } from './snapshot';
 import type { UsageStep } from './usage';
 import {
   addToBuckets,
   bucketDelta,
+  bucketsCte,
   thresholdsOf,
   usageColumns,
   usageEntries,
@@ -36,17 +46,27 @@ export async function claimChange(
 ): Promise<ChangeClaim | ClaimRefusal> {
   const at = new Date();
   const claimId = randomUUID();
-  const row = await updateRow(
-    ctx.client,
+  const params = new SqlParams();
+  // The tenant's usage thresholds come back with the row: the change's answer is then recorded
+  // in one statement (recordUpdate).
+  const text = updateText(
     id,
     guardOf('claimChange', { version: options.expectedVersion, claimFreeAt: at }),
     { changeClaim: { id: claimId, until: new Date(at.getTime() + options.ttlMs) } },
     at,
-    { bumpVersion: false },
+    params,
+    {
+      bumpVersion: false,
+      returning: `${mappingColumns()}, (SELECT t.usage_thresholds FROM tenants t WHERE t.id = tenant_id) AS "tenantThresholds"`,
+    },
   );
+  const [claimed] = await mappingRows(ctx.sql, text, params.values);
   ctx.forget(id);
-  if (row) return { record: row, claimId };
-  const current = await findRow(ctx.client, id);
+  if (claimed) {
+    const { tenantThresholds, ...record } = claimed as SubUserMapping & { tenantThresholds: number[] | null };
+    return { record: record as SubUserMapping, claimId, thresholds: tenantThresholds ?? [] };
+  }
+  const current = await findRow(ctx.sql, id);
   if (!current) return 'not-found';
   if (current.lifecycle === 'intent') return 'being-created';
   if (current.lifecycle === 'deleted' || (FINAL_STATUSES as readonly string[]).includes(current.status))
@@ -96,33 +116,103 @@ async function reported(
   };
 }
 
-/** The usage an answer showed: its bytes counted, its thresholds announced. */
-async function recordUsage(
-  db: Prisma.TransactionClient,
+/** The columns a PATCH's outcome sets besides what the provider answered. */
+function requestedChanges(command: RecordUpdateCommand): RowChanges {
+  const changes: RowChanges = { changeClaim: null };
+  if (command.metadata !== undefined) changes.metadata = command.metadata;
+  if (command.gatewayNotes !== undefined) changes.gatewayNotes = command.gatewayNotes;
+  if (command.gatewayName !== undefined) changes.name = command.gatewayName;
+  if (command.tenantId !== undefined) changes.tenantId = command.tenantId;
+  if (command.suspension !== undefined) changes.suspension = command.suspension;
+  return changes;
+}
+
+/** The audit line (and event) of an update, and what its usage owes. */
+function updateEntries(
+  before: SubUserMapping,
   row: SubUserMapping,
+  command: RecordUpdateCommand,
   usage: UsageStep | null,
-  actor: Actor,
-  at: Date,
-): Promise<ChangeEntry[]> {
-  if (!usage) return [];
-  await addToBuckets(db, bucketDelta(row, usage), at);
-  return usageEntries(row, usage, actor);
+): ChangeEntry[] {
+  const beforeView = view(before);
+  return [
+    subUserEntry(row, {
+      action: 'sub-user.updated',
+      actor: command.actor,
+      changes: { request: command.request, before: beforeView, after: view(row) },
+      eventType: 'sub-user.updated',
+      eventChanges: changedFields(beforeView, view(row)),
+    }),
+    ...(usage ? usageEntries(row, usage, command.actor) : []),
+  ];
+}
+
+/**
+ * A PATCH's outcome in one statement, while the record is as the claim found it (same version,
+ * same confirmation time, claim held): the row it makes is computed beforehand, so its audit row,
+ * event, deliveries and usage buckets go in the same statement. Null when the record moved (nothing
+ * written): the caller takes the long way.
+ */
+async function recordClaimedUpdate(
+  ctx: LedgerContext,
+  command: RecordUpdateCommand,
+  claimed: ChangeClaim,
+): Promise<SubUserMapping | null> {
+  const at = new Date();
+  const before = claimed.record;
+  let changes = requestedChanges(command);
+  let usage: UsageStep | null = null;
+  if (command.subUser) {
+    const status =
+      before.status === 'suspended' && command.subUser.status === 'active'
+        ? 'suspended'
+        : command.subUser.status;
+    const snapshot = toSnapshot({ ...command.subUser, status });
+    usage = usageStepFor(before, command.subUser, new Map([[before.tenantId, claimed.thresholds ?? []]]), at);
+    changes = {
+      snapshot,
+      status,
+      ...(snapshot.name !== null ? { name: snapshot.name } : {}),
+      syncedAt: at,
+      ...usageColumns(usage),
+      ...changes,
+    };
+  }
+  const row = rowAfter(before, changes, at);
+  const params = new SqlParams();
+  const guard = { ...guardOf('recordChange', { claimId: command.claimId }), version: before.version };
+  const update = updateText(command.id, guard, changes, at, params, { returning: 'id' });
+  const syncedAt =
+    before.syncedAt === null
+      ? 'synced_at IS NULL'
+      : `synced_at = ${params.add(before.syncedAt.toISOString())}::timestamptz`;
+  const ctes = [
+    `upd AS (${update.replace(' RETURNING id', ` AND ${syncedAt} RETURNING id`)})`,
+    changeCtes(updateEntries(before, row, command, usage), at, params, 'EXISTS (SELECT 1 FROM upd)'),
+  ];
+  const buckets = usage ? bucketDelta(row, usage) : [];
+  if (buckets.length > 0) ctes.push(bucketsCte(buckets, at, params, 'EXISTS (SELECT 1 FROM upd)'));
+  const [result] = await ctx.sql.query<{ updated: number }>(
+    `WITH ${ctes.join(',\n')} SELECT (SELECT count(*) FROM upd)::int AS updated`,
+    params.values,
+  );
+  ctx.forget(command.id);
+  return result.updated === 1 ? row : null;
 }
 
 export async function recordUpdate(
   ctx: LedgerContext,
   command: RecordUpdateCommand,
 ): Promise<SubUserMapping | null> {
+  if (command.claimed) {
+    const done = await recordClaimedUpdate(ctx, command, command.claimed);
+    if (done) return done;
+  }
   const at = new Date();
   return ctx.transaction(async (db) => {
     const before = await findRow(db, command.id);
     const answer = await reported(db, before, command.subUser, at);
-    const changes: RowChanges = { ...answer.changes, changeClaim: null };
-    if (command.metadata !== undefined) changes.metadata = command.metadata;
-    if (command.gatewayNotes !== undefined) changes.gatewayNotes = command.gatewayNotes;
-    if (command.gatewayName !== undefined) changes.name = command.gatewayName;
-    if (command.tenantId !== undefined) changes.tenantId = command.tenantId;
-    if (command.suspension !== undefined) changes.suspension = command.suspension;
+    const changes: RowChanges = { ...answer.changes, ...requestedChanges(command) };
     const row = await updateRow(
       db,
       command.id,
@@ -135,21 +225,8 @@ export async function recordUpdate(
       await release(db, command.id, command.claimId, at);
       return null;
     }
-    const beforeView = view(before);
-    await record(
-      db,
-      [
-        subUserEntry(row, {
-          action: 'sub-user.updated',
-          actor: command.actor,
-          changes: { request: command.request, before: beforeView, after: view(row) },
-          eventType: 'sub-user.updated',
-          eventChanges: changedFields(beforeView, view(row)),
-        }),
-        ...(await recordUsage(db, row, answer.usage, command.actor, at)),
-      ],
-      at,
-    );
+    if (answer.usage) await addToBuckets(db, bucketDelta(row, answer.usage), at);
+    await record(db, updateEntries(before, row, command, answer.usage), at);
     return row;
   });
 }

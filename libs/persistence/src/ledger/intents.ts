@@ -8,11 +8,28 @@ import type {
   IntentEvidence,
   OpenIntentCommand,
 } from './ledger';
-import { evidenceMatches, indistinguishable, passwordCheckOf } from './intent-evidence';
+import {
+  type PasswordCheck,
+  evidenceMatches,
+  indistinguishable,
+  passwordCheckOf,
+  passwordMatches,
+} from './intent-evidence';
 import { type LedgerContext, record, subUserEntry, view } from './ledger-context';
 import { isUniqueViolation } from '../unique-violation';
-import { assertWithinBudget, budgetOf, tenantAllocation } from './tenant-budget';
-import { deleteIntentRow, findRow, insertRow, updateRow } from './mapping-rows';
+import { type TenantAllocation, type TenantBudget, assertWithinBudget } from './tenant-budget';
+import {
+  type RowChanges,
+  deleteIntentRow,
+  findRow,
+  mappingColumns,
+  mappingRow,
+  rowAfter,
+  updateRow,
+  updateText,
+} from './mapping-rows';
+import { SqlParams } from '../sql';
+import { type ChangeEntry, changeCtes } from './change-log';
 import { toSnapshot } from './snapshot';
 import { usageColumns, usageStepFor } from './usage-writes';
 import { storableTextOrNull } from './storable';
@@ -50,13 +67,7 @@ async function assertDistinguishable(
     SELECT id, intent FROM sub_user_mappings
      WHERE provider_account_id = ${command.providerAccountId}::uuid AND lifecycle = 'intent' AND id <> ${command.id}::uuid`;
   const next = { echo: command.evidence.echo, proxyPassword: command.proxyPassword };
-  if (open.some((row) => indistinguishable(evidenceOf(row), next))) {
-    throw new GatewayError(
-      'CONFLICT',
-      'Another create of a sub-user with these same fields is still being confirmed on this provider account; if both answers were lost the two could not be told apart. Retry when it has finished, or change a field (a different name or password).',
-      { extras: { retryAfterSeconds: 5 } },
-    );
-  }
+  if (open.some((row) => indistinguishable(evidenceOf(row), next))) throw indistinguishableCreate();
 }
 
 function storedEvidence(command: OpenIntentCommand) {
@@ -66,45 +77,112 @@ function storedEvidence(command: OpenIntentCommand) {
   };
 }
 
-export async function openIntent(ctx: LedgerContext, command: OpenIntentCommand): Promise<SubUserMapping> {
+/** What the ledger says when it refuses an intent no later listing could tell apart from another. */
+function indistinguishableCreate(): GatewayError {
+  return new GatewayError(
+    'CONFLICT',
+    'Another create of a sub-user with these same fields is still being confirmed on this provider account; if both answers were lost the two could not be told apart. Retry when it has finished, or change a field (a different name or password).',
+    { extras: { retryAfterSeconds: 5 } },
+  );
+}
+
+interface OpenedRow extends SubUserMapping {
+  outcome: 'opened' | 'earlier' | 'conflict' | 'check-passwords' | 'over-budget';
+  detail: unknown;
+}
+
+/**
+ * Opens an intent in one round trip: the function `sgw_open_intent` (see its migration) takes the
+ * account's lock, checks the open intents and the tenant's budget and inserts, each step its own
+ * statement. Passwords never leave this process: when an open intent matches every echo field and
+ * both sides sent a password, its salted digest comes back, is compared here, and the call is made
+ * again naming the intents this one is told apart from (rare: same fields, same account, at once).
+ */
+async function openInOneStatement(
+  ctx: LedgerContext,
+  command: OpenIntentCommand,
+): Promise<{ opened: SubUserMapping } | { earlierId: string }> {
   const at = new Date();
-  try {
-    return await ctx.transaction(async (db) => {
-      await assertDistinguishable(db, command);
-      // A tenant with a budget: its row is locked, so two creates cannot both take the last room.
-      const budget = await budgetOf(db, command.tenantId);
-      if (budget && (await budgetOf(db, command.tenantId, true))) {
-        const held = await tenantAllocation(db, command.tenantId);
-        assertWithinBudget(budget, held, { adds: true, limitBytes: command.trafficLimitBytes });
-      }
-      return insertRow(
-        db,
-        {
-          id: command.id,
-          tenantId: command.tenantId,
-          providerAccountId: command.providerAccountId,
-          provider: command.provider,
-          lifecycle: 'intent',
-          status: 'provisioning',
-          name: storableTextOrNull(command.name),
-          gatewayNotes: command.gatewayNotes,
-          metadata: command.metadata,
-          intent: storedEvidence(command),
-          intentExpiresAt: command.expiresAt,
-          createKey: command.createKey,
-        },
-        at,
+  const intent = JSON.stringify(storedEvidence(command));
+  const cleared: Record<string, string> = {};
+  for (;;) {
+    const params = [
+      command.id,
+      command.tenantId,
+      command.providerAccountId,
+      command.provider,
+      storableTextOrNull(command.name),
+      command.gatewayNotes,
+      JSON.stringify(command.metadata),
+      intent,
+      command.expiresAt.toISOString(),
+      command.createKey,
+      at.toISOString(),
+      accountLockKey(command.providerAccountId).toString(),
+      JSON.stringify(command.evidence.echo),
+      command.proxyPassword !== undefined,
+      JSON.stringify(cleared),
+      command.trafficLimitBytes === null ? null : String(command.trafficLimitBytes),
+    ];
+    let rows: OpenedRow[];
+    try {
+      rows = await ctx.sql.query<OpenedRow>(
+        `SELECT r.outcome, r.detail, ${mappingColumns('(r.opened).')}
+           FROM sgw_open_intent($1::uuid, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::jsonb,
+                $8::jsonb, $9::timestamptz, $10::text, $11::timestamptz, $12::bigint, $13::jsonb,
+                $14::boolean, $15::jsonb, $16::numeric) AS r`,
+        params,
       );
-    });
-  } catch (error) {
-    if (isUniqueViolation(error, 'create_key')) {
-      throw new GatewayError(
-        'IDEMPOTENCY_IN_PROGRESS',
-        'A create with this Idempotency-Key is already under way; retry later',
-      );
+    } catch (error) {
+      if (isUniqueViolation(error, 'create_key')) throw createKeyInUse();
+      throw error;
     }
-    throw error;
+    const { outcome, detail, ...row } = rows[0];
+    switch (outcome) {
+      case 'opened':
+        ctx.forget(command.id);
+        return { opened: mappingRow(row as SubUserMapping) };
+      case 'earlier':
+        return { earlierId: (detail as { id: string }).id };
+      case 'conflict':
+        throw indistinguishableCreate();
+      case 'over-budget': {
+        const { budget, held } = detail as { budget: TenantBudget; held: TenantAllocation };
+        assertWithinBudget(budget, held, { adds: true, limitBytes: command.trafficLimitBytes });
+        // The database's rule refused what this process's would not: refuse all the same.
+        throw new GatewayError('QUOTA_EXCEEDED', 'The tenant budget has no room for this sub-user');
+      }
+      case 'check-passwords': {
+        const candidates = detail as { id: string; password: PasswordCheck }[];
+        for (const candidate of candidates) {
+          if (passwordMatches(candidate.password, command.proxyPassword!)) throw indistinguishableCreate();
+          cleared[candidate.id] = candidate.password.sha256;
+        }
+        continue;
+      }
+    }
   }
+}
+
+function createKeyInUse(): GatewayError {
+  return new GatewayError(
+    'IDEMPOTENCY_IN_PROGRESS',
+    'A create with this Idempotency-Key is already under way; retry later',
+  );
+}
+
+export async function openIntent(ctx: LedgerContext, command: OpenIntentCommand): Promise<SubUserMapping> {
+  const result = await openInOneStatement(ctx, command);
+  // Another create made a record under this key: the constraint's answer, as before.
+  if ('earlierId' in result) throw createKeyInUse();
+  return result.opened;
+}
+
+export function openIntentUnlessEarlier(
+  ctx: LedgerContext,
+  command: OpenIntentCommand,
+): Promise<{ opened: SubUserMapping } | { earlierId: string }> {
+  return openInOneStatement(ctx, command);
 }
 
 /**
@@ -133,6 +211,11 @@ export async function completeIntent(
   ctx: LedgerContext,
   command: CompleteIntentCommand,
 ): Promise<SubUserMapping | null> {
+  if (command.opened && command.via === 'create') {
+    const done = await completeOpened(ctx, command, command.opened);
+    if (done) return done;
+    // The intent is not as it was opened any more (renewed, or closed by a sync): the long way.
+  }
   const at = new Date();
   return ctx.transaction(async (db) => {
     const intent = await findRow(db, command.intentId);
@@ -141,56 +224,111 @@ export async function completeIntent(
     const bySync = command.via === 'sync';
     // Never onto another create's sub-user: the sync's match is checked again here.
     if (bySync && !evidenceMatches(evidence, windowOf(intent), command.subUser)) return null;
-    const snapshot = toSnapshot(command.subUser);
-    // The first reading of the counter is the usage baseline.
-    const usage = usageStepFor(intent, command.subUser, new Map(), at);
-    // The request stays as the record of the create; the password digest has done its work.
-    const { password: _password, ...kept } = evidence;
-    const row = await updateRow(
-      db,
-      intent.id,
-      guardOf('completeIntent'),
-      {
-        providerSubUserId: command.subUser.providerSubUserId,
-        lifecycle: 'active',
-        status: command.subUser.status,
-        name: snapshot.name ?? intent.name,
-        snapshot,
-        intent: kept,
-        intentExpiresAt: null,
-        syncedAt: at,
-        ...usageColumns(usage),
-      },
-      at,
-    );
+    const { changes, entry } = completion(intent, command, at);
+    const row = await updateRow(db, intent.id, guardOf('completeIntent'), changes, at);
     if (!row) return null;
-    const after = view(row);
-    await record(
-      db,
-      [
-        subUserEntry(row, {
-          action: 'sub-user.created',
-          actor: command.actor,
-          eventType: 'sub-user.created',
-          changes: bySync
-            ? {
-                after: {
-                  ...after,
-                  completedBy: 'sync',
-                  note: 'the create call’s answer was lost; the sync found the sub-user at the provider',
-                },
-              }
-            : {
-                request: evidence.requested,
-                ...(evidence.placement ? { placement: evidence.placement } : {}),
-                after,
-              },
-        }),
-      ],
-      at,
-    );
+    await record(db, [entry(row)], at);
     return row;
   });
+}
+
+/** The columns a completion sets, and its audit line (with the event) for the completed row. */
+function completion(
+  intent: SubUserMapping,
+  command: CompleteIntentCommand,
+  at: Date,
+): { changes: RowChanges; entry: (row: SubUserMapping) => ChangeEntry } {
+  const evidence = evidenceOf(intent);
+  const bySync = command.via === 'sync';
+  const snapshot = toSnapshot(command.subUser);
+  // The first reading of the counter is the usage baseline.
+  const usage = usageStepFor(intent, command.subUser, new Map(), at);
+  // The request stays as the record of the create; the password digest has done its work.
+  const { password: _password, ...kept } = evidence;
+  const changes: RowChanges = {
+    providerSubUserId: command.subUser.providerSubUserId,
+    lifecycle: 'active',
+    status: command.subUser.status,
+    name: snapshot.name ?? intent.name,
+    snapshot,
+    intent: kept,
+    intentExpiresAt: null,
+    syncedAt: at,
+    ...usageColumns(usage),
+  };
+  const entry = (row: SubUserMapping): ChangeEntry => {
+    const after = view(row);
+    return subUserEntry(row, {
+      action: 'sub-user.created',
+      actor: command.actor,
+      eventType: 'sub-user.created',
+      changes: bySync
+        ? {
+            after: {
+              ...after,
+              completedBy: 'sync',
+              note: 'the create call’s answer was lost; the sync found the sub-user at the provider',
+            },
+          }
+        : {
+            request: evidence.requested,
+            ...(evidence.placement ? { placement: evidence.placement } : {}),
+            after,
+          },
+    });
+  };
+  return { changes, entry };
+}
+
+/**
+ * A create's own completion in one statement: the record (only while it is still the intent as
+ * opened: same version, same evidence), its audit row, its event and the event's deliveries, and
+ * the request's idempotent answer. The row it makes is known beforehand (the intent plus the
+ * columns set, JSON as jsonb stores it), so the answer is rendered before the statement runs.
+ * Null when the intent changed meanwhile (nothing written).
+ */
+async function completeOpened(
+  ctx: LedgerContext,
+  command: CompleteIntentCommand,
+  opened: SubUserMapping,
+): Promise<SubUserMapping | null> {
+  const at = new Date();
+  const { changes, entry } = completion(opened, command, at);
+  const row = rowAfter(opened, changes, at);
+  const params = new SqlParams();
+  const update = updateText(
+    opened.id,
+    { ...guardOf('completeIntent'), version: opened.version },
+    changes,
+    at,
+    params,
+    { returning: 'id' },
+  );
+  const sameIntent = `${params.add(JSON.stringify(opened.intent))}::jsonb`;
+  const ctes = [
+    `upd AS (${update.replace(' RETURNING id', ` AND intent = ${sameIntent} RETURNING id`)})`,
+    changeCtes([entry(row)], at, params, 'EXISTS (SELECT 1 FROM upd)'),
+  ];
+  const answer = command.answer;
+  if (answer) {
+    const stored = answer.render(row);
+    ctes.push(`answer AS (
+      UPDATE idempotency_records
+         SET state = 'completed', response_status = ${params.add(stored.status)}::int,
+             response_body = ${params.add(stored.body)}::text, response_sealed = ${params.add(stored.sealed)}::boolean
+       WHERE id = ${params.add(answer.recordId)}::uuid AND state = 'in_progress' AND EXISTS (SELECT 1 FROM upd)
+      RETURNING 1)`);
+  }
+  const [result] = await ctx.sql.query<{ updated: number; answered: number }>(
+    `WITH ${ctes.join(',\n')}
+     SELECT (SELECT count(*) FROM upd)::int AS updated,
+            ${answer ? '(SELECT count(*) FROM answer)::int' : '0'} AS answered`,
+    params.values,
+  );
+  ctx.forget(opened.id);
+  if (result.updated !== 1) return null;
+  if (result.answered === 1) answer?.stored();
+  return row;
 }
 
 export async function failIntent(ctx: LedgerContext, command: FailIntentCommand): Promise<void> {

@@ -1,5 +1,6 @@
 import { type SubUserView, toSubUserView } from '@app/domain';
 import type { Prisma, PrismaClient, SubUserMapping } from '../generated/prisma/client';
+import type { SqlClient } from '../sql';
 import { type ChangeEntry, writeChanges } from './change-log';
 
 type Db = Prisma.TransactionClient | PrismaClient;
@@ -7,6 +8,8 @@ type Db = Prisma.TransactionClient | PrismaClient;
 /** What every part of the ledger works with. */
 export interface LedgerContext {
   client: PrismaClient;
+  /** Plain SQL on the same connections: the single-statement writes of the hot paths. */
+  sql: SqlClient;
   /** Runs `work` in one transaction and drops cached reads of what it wrote. */
   transaction<T>(work: (db: Prisma.TransactionClient) => Promise<T>): Promise<T>;
   /** Drops this process's cached read of a record (after a write outside a transaction). */

@@ -50,10 +50,35 @@ export interface OpenIntentCommand {
   expiresAt: Date;
 }
 
+/** An answer as the idempotency store keeps it (sealed when it holds a secret). */
+export interface StoredAnswer {
+  status: number;
+  body: string | null;
+  sealed: boolean;
+}
+
+/**
+ * The request's Idempotency-Key claim, completed in the same statement as the change it answers
+ * (one round trip instead of two): `render` gives the answer the request will send, from the record
+ * the change makes; `stored` is told when it was stored (the claim's holder then stores nothing).
+ */
+export interface IdempotentAnswer {
+  recordId: string;
+  render(record: SubUserRecord): StoredAnswer;
+  stored(): void;
+}
+
 export interface CompleteIntentCommand {
   intentId: string;
   subUser: ProviderSubUser;
   actor: Actor;
+  /**
+   * The intent as {@link Ledger.openIntent} returned it: the completion is then one statement,
+   * conditional on the record still being that intent (else it is read and completed as usual).
+   */
+  opened?: SubUserRecord;
+  /** Store the request's idempotent answer with the completion (a create's own call only). */
+  answer?: IdempotentAnswer;
   /**
    * `create`: the provider answered this intent's own call. `sync`: a listing holds a sub-user
    * whose evidence matches (the ledger checks it again: never onto another intent's sub-user).
@@ -74,6 +99,8 @@ export interface FailIntentCommand {
 export interface ChangeClaim {
   record: SubUserRecord;
   claimId: string;
+  /** The tenant's usage thresholds (read with the claim: the change's answer needs them). */
+  thresholds?: number[];
 }
 
 export type ClaimRefusal = 'not-found' | 'precondition-failed' | 'busy' | 'being-created' | 'final';
@@ -81,6 +108,11 @@ export type ClaimRefusal = 'not-found' | 'precondition-failed' | 'busy' | 'being
 export interface RecordUpdateCommand {
   id: string;
   claimId: string;
+  /**
+   * The claim as taken: when the record is still as it was then (same version), the update is
+   * one statement; otherwise it is read again and recorded as usual.
+   */
+  claimed?: ChangeClaim;
   /** What the provider answered, when it was called. */
   subUser?: ProviderSubUser;
   metadata?: Record<string, string>;
@@ -124,6 +156,11 @@ export interface RecordFailureCommand {
 
 export interface MarkDeletedCommand {
   id: string;
+  /**
+   * The record as the caller read it: while it is still at that version the change is one
+   * statement; otherwise it is read again and recorded as usual.
+   */
+  before?: SubUserRecord;
   /** `deleting` where the provider finishes later. */
   status: 'deleted' | 'deleting';
   actor: Actor;
@@ -194,6 +231,13 @@ export abstract class Ledger {
    * IDEMPOTENCY_IN_PROGRESS) a second create under the same Idempotency-Key.
    */
   abstract openIntent(command: OpenIntentCommand): Promise<SubUserRecord>;
+  /**
+   * As {@link openIntent} (one round trip), except that a record already made under the same
+   * Idempotency-Key is named instead of refused: the create is a retry and goes the retry's way.
+   */
+  abstract openIntentUnlessEarlier(
+    command: OpenIntentCommand,
+  ): Promise<{ opened: SubUserRecord } | { earlierId: string }>;
   /** A retried create reusing its still-open intent: new evidence; null when it was closed meanwhile. */
   abstract renewIntent(command: OpenIntentCommand): Promise<SubUserRecord | null>;
   /** intent → active. Null when the intent was closed meanwhile or the evidence does not hold. */

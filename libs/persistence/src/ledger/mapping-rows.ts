@@ -1,37 +1,71 @@
 import { Prisma, type PrismaClient, type SubUserMapping } from '../generated/prisma/client';
+import { type SqlClient, SqlParams } from '../sql';
 
 type Db = Prisma.TransactionClient | PrismaClient;
+/** Where a statement runs: a Prisma client (in a transaction or not) or the plain SQL client. */
+export type Runner = Db | SqlClient;
+
+const COLUMN_LIST = [
+  'id',
+  'tenant_id AS "tenantId"',
+  'provider_account_id AS "providerAccountId"',
+  'provider',
+  'provider_sub_user_id AS "providerSubUserId"',
+  'lifecycle',
+  'status',
+  'name',
+  'gateway_notes AS "gatewayNotes"',
+  'metadata',
+  'snapshot',
+  'intent',
+  'intent_expires_at AS "intentExpiresAt"',
+  'create_key AS "createKey"',
+  'version',
+  'lifetime_used_bytes AS "lifetimeUsedBytes"',
+  'last_used_bytes AS "lastUsedBytes"',
+  'usage_period AS "usagePeriod"',
+  'thresholds_crossed AS "thresholdsCrossed"',
+  'suspension',
+  'change_claim_id AS "changeClaimId"',
+  'change_claim_until AS "changeClaimUntil"',
+  'created_at AS "createdAt"',
+  'updated_at AS "updatedAt"',
+  'synced_at AS "syncedAt"',
+];
 
 /** Every column of the table under its model name, for raw statements that return rows. */
-export const MAPPING_COLUMNS = Prisma.raw(
-  [
-    'id',
-    'tenant_id AS "tenantId"',
-    'provider_account_id AS "providerAccountId"',
-    'provider',
-    'provider_sub_user_id AS "providerSubUserId"',
-    'lifecycle',
-    'status',
-    'name',
-    'gateway_notes AS "gatewayNotes"',
-    'metadata',
-    'snapshot',
-    'intent',
-    'intent_expires_at AS "intentExpiresAt"',
-    'create_key AS "createKey"',
-    'version',
-    'lifetime_used_bytes AS "lifetimeUsedBytes"',
-    'last_used_bytes AS "lastUsedBytes"',
-    'usage_period AS "usagePeriod"',
-    'thresholds_crossed AS "thresholdsCrossed"',
-    'suspension',
-    'change_claim_id AS "changeClaimId"',
-    'change_claim_until AS "changeClaimUntil"',
-    'created_at AS "createdAt"',
-    'updated_at AS "updatedAt"',
-    'synced_at AS "syncedAt"',
-  ].join(', '),
-);
+export const MAPPING_COLUMNS = Prisma.raw(COLUMN_LIST.join(', '));
+
+/** The same list as text; `source` qualifies each column (e.g. `m.` or `(r.opened).`). */
+export function mappingColumns(source = ''): string {
+  return COLUMN_LIST.map(
+    (column) => `${source}${column.includes(' AS ') ? column : `${column} AS "${column}"`}`,
+  ).join(', ');
+}
+
+/**
+ * A row as the rest of the code expects it (Prisma's types): PostgreSQL's driver reads int8 as a
+ * string and PGlite as a number, Prisma as a bigint.
+ */
+export function mappingRow(row: SubUserMapping): SubUserMapping {
+  if (typeof row.lifetimeUsedBytes !== 'bigint') row.lifetimeUsedBytes = BigInt(row.lifetimeUsedBytes ?? 0);
+  if (row.lastUsedBytes !== null && typeof row.lastUsedBytes !== 'bigint')
+    row.lastUsedBytes = BigInt(row.lastUsedBytes);
+  return row;
+}
+
+/** Rows of a statement on either kind of runner, normalized as mapping rows. */
+export async function mappingRows(
+  runner: Runner,
+  text: string,
+  values: unknown[],
+): Promise<SubUserMapping[]> {
+  const rows =
+    '$queryRawUnsafe' in runner
+      ? await runner.$queryRawUnsafe<SubUserMapping[]>(text, ...values)
+      : await runner.query<SubUserMapping>(text, values);
+  return rows.map(mappingRow);
+}
 
 /** The record lifecycle (the provider's side is `status`). */
 export type Lifecycle = 'intent' | 'active' | 'deleted';
@@ -88,45 +122,72 @@ const COLUMN: Record<string, string> = {
   suspension: 'suspension',
 };
 
-function guardSql(guard: RowGuard): Prisma.Sql[] {
-  const conditions: Prisma.Sql[] = [];
-  if (guard.lifecycles) conditions.push(Prisma.sql`lifecycle IN (${Prisma.join(guard.lifecycles)})`);
-  if (guard.notStatuses) conditions.push(Prisma.sql`status NOT IN (${Prisma.join(guard.notStatuses)})`);
-  if (guard.statuses) conditions.push(Prisma.sql`status IN (${Prisma.join(guard.statuses)})`);
-  if (guard.version !== undefined) conditions.push(Prisma.sql`version = ${guard.version}`);
-  if (guard.claimId !== undefined) conditions.push(Prisma.sql`change_claim_id = ${guard.claimId}::uuid`);
+/** The guard as SQL conditions (values through `params`). */
+export function guardText(guard: RowGuard, params: SqlParams): string[] {
+  const conditions: string[] = [];
+  const list = (values: readonly string[]) => values.map((value) => params.add(value)).join(', ');
+  if (guard.lifecycles) conditions.push(`lifecycle IN (${list(guard.lifecycles)})`);
+  if (guard.notStatuses) conditions.push(`status NOT IN (${list(guard.notStatuses)})`);
+  if (guard.statuses) conditions.push(`status IN (${list(guard.statuses)})`);
+  if (guard.version !== undefined) conditions.push(`version = ${params.add(guard.version)}::int`);
+  if (guard.claimId !== undefined) conditions.push(`change_claim_id = ${params.add(guard.claimId)}::uuid`);
   if (guard.claimFreeAt !== undefined) {
-    conditions.push(Prisma.sql`(change_claim_id IS NULL OR change_claim_until < ${guard.claimFreeAt})`);
+    conditions.push(
+      `(change_claim_id IS NULL OR change_claim_until < ${params.add(guard.claimFreeAt.toISOString())}::timestamptz)`,
+    );
   }
   return conditions;
 }
 
-function setSql(changes: RowChanges): Prisma.Sql[] {
-  const sets: Prisma.Sql[] = [];
+const TIMESTAMP_COLUMNS = new Set(['intentExpiresAt', 'syncedAt']);
+
+/** The changes as SQL assignments (values through `params`). */
+export function setText(changes: RowChanges, params: SqlParams): string[] {
+  const sets: string[] = [];
   for (const [field, value] of Object.entries(changes)) {
     if (value === undefined || field === 'changeClaim' || field === 'usage') continue;
-    const column = Prisma.raw(COLUMN[field]);
+    const column = COLUMN[field];
     if (JSON_COLUMNS.has(field)) {
       sets.push(
-        value === null
-          ? Prisma.sql`${column} = NULL`
-          : Prisma.sql`${column} = ${JSON.stringify(value)}::jsonb`,
+        value === null ? `${column} = NULL` : `${column} = ${params.add(JSON.stringify(value))}::jsonb`,
       );
-    } else sets.push(Prisma.sql`${column} = ${value}`);
+    } else if (TIMESTAMP_COLUMNS.has(field)) {
+      sets.push(
+        `${column} = ${value === null ? 'NULL' : `${params.add((value as Date).toISOString())}::timestamptz`}`,
+      );
+    } else sets.push(`${column} = ${params.add(value)}`);
   }
   if (changes.usage) {
     const usage = changes.usage;
     sets.push(
-      Prisma.sql`lifetime_used_bytes = ${usage.lifetimeUsedBytes}, last_used_bytes = ${usage.lastUsedBytes}, usage_period = ${usage.usagePeriod}, thresholds_crossed = ${`{${usage.thresholdsCrossed.join(',')}}`}::int[]`,
+      `lifetime_used_bytes = ${params.add(String(usage.lifetimeUsedBytes))}::bigint, last_used_bytes = ${params.add(String(usage.lastUsedBytes))}::bigint, usage_period = ${params.add(usage.usagePeriod)}::text, thresholds_crossed = ${params.add(`{${usage.thresholdsCrossed.join(',')}}`)}::int[]`,
     );
   }
-  if (changes.changeClaim === null) sets.push(Prisma.sql`change_claim_id = NULL, change_claim_until = NULL`);
+  if (changes.changeClaim === null) sets.push('change_claim_id = NULL, change_claim_until = NULL');
   else if (changes.changeClaim) {
     sets.push(
-      Prisma.sql`change_claim_id = ${changes.changeClaim.id}::uuid, change_claim_until = ${changes.changeClaim.until}`,
+      `change_claim_id = ${params.add(changes.changeClaim.id)}::uuid, change_claim_until = ${params.add(changes.changeClaim.until.toISOString())}::timestamptz`,
     );
   }
   return sets;
+}
+
+/** The UPDATE of {@link updateRow} as text, for statements that add CTEs around it. */
+export function updateText(
+  id: string,
+  guard: RowGuard,
+  changes: RowChanges,
+  at: Date,
+  params: SqlParams,
+  options: { bumpVersion?: boolean; returning?: string } = {},
+): string {
+  const sets = setText(changes, params);
+  if (options.bumpVersion !== false)
+    sets.push(`version = version + 1, updated_at = ${params.add(at.toISOString())}::timestamptz`);
+  const where = [`id = ${params.add(id)}::uuid`, ...guardText(guard, params)];
+  return `UPDATE sub_user_mappings SET ${sets.join(', ')} WHERE ${where.join(' AND ')} RETURNING ${
+    options.returning ?? mappingColumns()
+  }`;
 }
 
 /**
@@ -134,26 +195,21 @@ function setSql(changes: RowChanges): Prisma.Sql[] {
  * write only moves the claim. Returns the new row, or null when the guard no longer held.
  */
 export async function updateRow(
-  db: Db,
+  db: Runner,
   id: string,
   guard: RowGuard,
   changes: RowChanges,
   at: Date,
   options: { bumpVersion?: boolean } = {},
 ): Promise<SubUserMapping | null> {
-  const sets = setSql(changes);
-  if (options.bumpVersion !== false) sets.push(Prisma.sql`version = version + 1, updated_at = ${at}`);
-  const rows = await db.$queryRaw<SubUserMapping[]>`
-    UPDATE sub_user_mappings SET ${Prisma.join(sets, ', ')}
-     WHERE ${Prisma.join([Prisma.sql`id = ${id}::uuid`, ...guardSql(guard)], ' AND ')}
-     RETURNING ${MAPPING_COLUMNS}`;
-  return rows[0] ?? null;
+  const params = new SqlParams();
+  const text = updateText(id, guard, changes, at, params, options);
+  return (await mappingRows(db, text, params.values))[0] ?? null;
 }
 
-export async function findRow(db: Db, id: string): Promise<SubUserMapping | null> {
-  const rows = await db.$queryRaw<SubUserMapping[]>`
-    SELECT ${MAPPING_COLUMNS} FROM sub_user_mappings WHERE id = ${id}::uuid`;
-  return rows[0] ?? null;
+export async function findRow(db: Runner, id: string): Promise<SubUserMapping | null> {
+  const text = `SELECT ${mappingColumns()} FROM sub_user_mappings WHERE id = $1::uuid`;
+  return (await mappingRows(db, text, [id]))[0] ?? null;
 }
 
 export async function insertRow(
@@ -181,13 +237,57 @@ export async function insertRow(
            ${row.status}, ${row.name}, ${row.gatewayNotes}, ${JSON.stringify(row.metadata)}::jsonb,
            ${JSON.stringify(row.intent)}::jsonb, ${row.intentExpiresAt}, ${row.createKey}, 1, ${at}, ${at})
     RETURNING ${MAPPING_COLUMNS}`;
-  return rows[0];
+  return mappingRow(rows[0]);
 }
 
 /** Deletes an intent row (never a completed one); true when it was still open. */
-export async function deleteIntentRow(db: Db, id: string): Promise<SubUserMapping | null> {
-  const rows = await db.$queryRaw<SubUserMapping[]>`
-    DELETE FROM sub_user_mappings WHERE id = ${id}::uuid AND lifecycle = 'intent'
-    RETURNING ${MAPPING_COLUMNS}`;
-  return rows[0] ?? null;
+export async function deleteIntentRow(db: Runner, id: string): Promise<SubUserMapping | null> {
+  const text = `DELETE FROM sub_user_mappings WHERE id = $1::uuid AND lifecycle = 'intent' RETURNING ${mappingColumns()}`;
+  return (await mappingRows(db, text, [id]))[0] ?? null;
+}
+
+/**
+ * A JSON value as it reads back from a jsonb column: undefined members dropped, object keys in
+ * jsonb's order (shorter first, then bytewise), so a row computed here equals the row read back.
+ */
+export function jsonbForm(value: unknown): unknown {
+  return order(JSON.parse(JSON.stringify(value)) as unknown);
+}
+
+function order(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(order);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([key, member]) => [key, Buffer.from(key), member] as const,
+  );
+  entries.sort(([, a], [, b]) => a.length - b.length || Buffer.compare(a, b));
+  return Object.fromEntries(entries.map(([key, , member]) => [key, order(member)]));
+}
+
+/**
+ * The row an {@link updateText} of `changes` (version bumped) makes of `before`: what the
+ * database will hold, known before the statement runs.
+ */
+export function rowAfter(before: SubUserMapping, changes: RowChanges, at: Date): SubUserMapping {
+  const row: Record<string, unknown> = { ...before };
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined || field === 'changeClaim' || field === 'usage') continue;
+    row[field] = JSON_COLUMNS.has(field) && value !== null ? jsonbForm(value) : value;
+  }
+  if (changes.usage) {
+    row.lifetimeUsedBytes = BigInt(changes.usage.lifetimeUsedBytes);
+    row.lastUsedBytes = BigInt(changes.usage.lastUsedBytes);
+    row.usagePeriod = changes.usage.usagePeriod;
+    row.thresholdsCrossed = [...changes.usage.thresholdsCrossed];
+  }
+  if (changes.changeClaim === null) {
+    row.changeClaimId = null;
+    row.changeClaimUntil = null;
+  } else if (changes.changeClaim) {
+    row.changeClaimId = changes.changeClaim.id;
+    row.changeClaimUntil = changes.changeClaim.until;
+  }
+  row.version = before.version + 1;
+  row.updatedAt = at;
+  return row as unknown as SubUserMapping;
 }

@@ -40,6 +40,7 @@ export class PrismaLedger extends Ledger {
     super();
     this.ctx = {
       client: prisma.client,
+      sql: prisma.sql,
       transaction: async (work) => {
         try {
           return await prisma.client.$transaction(work);
@@ -54,6 +55,12 @@ export class PrismaLedger extends Ledger {
 
   openIntent(command: OpenIntentCommand): Promise<SubUserMapping> {
     return intents.openIntent(this.ctx, command);
+  }
+
+  openIntentUnlessEarlier(
+    command: OpenIntentCommand,
+  ): Promise<{ opened: SubUserMapping } | { earlierId: string }> {
+    return intents.openIntentUnlessEarlier(this.ctx, command);
   }
 
   renewIntent(command: OpenIntentCommand): Promise<SubUserMapping | null> {

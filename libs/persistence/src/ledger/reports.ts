@@ -5,7 +5,9 @@ import type { ChangeEntry } from './change-log';
 import { driftOf } from './drift';
 import type { Actor, AdoptCommand, MarkDeletedCommand, SnapshotOutcome, SnapshotReport } from './ledger';
 import { type LedgerContext, record, subUserEntry } from './ledger-context';
-import { MAPPING_COLUMNS, findRow, updateRow } from './mapping-rows';
+import { MAPPING_COLUMNS, type RowChanges, findRow, rowAfter, updateRow, updateText } from './mapping-rows';
+import { SqlParams } from '../sql';
+import { changeCtes } from './change-log';
 import { sameSnapshot, toSnapshot } from './snapshot';
 import { storableTextOrNull } from './storable';
 import { guardOf } from './transitions';
@@ -177,56 +179,101 @@ export async function markSynced(ctx: LedgerContext, ids: string[], at: Date): P
   ctx.forget();
 }
 
+/** The columns a delete sets, and its audit line for the row before and after. */
+function deletion(before: SubUserMapping, command: MarkDeletedCommand, at: Date) {
+  const snapshot = storedSnapshot(before);
+  const changes: RowChanges = {
+    status: command.status,
+    lifecycle: command.status === 'deleted' ? 'deleted' : 'active',
+    ...(snapshot ? { snapshot: toSnapshot({ ...snapshot, status: command.status }) } : {}),
+    ...(command.confirmedBy ? { syncedAt: at } : {}),
+  };
+  const transition = command.status === 'deleting' ? 'markDeleting' : 'markDeleted';
+  const action = command.action ?? 'sub-user.deleted';
+  const eventType =
+    action === 'sub-user.vanished' ? action : command.status === 'deleting' ? 'sub-user.deleting' : action;
+  // The provider carried the delete out: recorded even when a concurrent call already moved
+  // the record there; announced only by the call that moved it.
+  const entry = (row: SubUserMapping, changed: boolean): ChangeEntry =>
+    subUserEntry(row, {
+      action,
+      actor: command.actor,
+      changes: {
+        before: { status: before.status },
+        after: {
+          status: row.status,
+          ...(command.confirmedBy ? { confirmedBy: command.confirmedBy } : {}),
+          ...(command.reason ? { reason: command.reason } : {}),
+        },
+      },
+      ...(changed ? { eventType } : {}),
+    });
+  return { changes, transition, entry } as const;
+}
+
+/**
+ * A delete of the record as the caller read it, in one statement (row, audit row, event and its
+ * deliveries), while the record is still at that version. Null when it moved (nothing written).
+ */
+async function markReadDeleted(
+  ctx: LedgerContext,
+  command: MarkDeletedCommand,
+  before: SubUserMapping,
+): Promise<SubUserMapping | null> {
+  const at = new Date();
+  const { changes, transition, entry } = deletion(before, command, at);
+  const row = rowAfter(before, changes, at);
+  const params = new SqlParams();
+  const update = updateText(
+    command.id,
+    guardOf(transition, { version: before.version }),
+    changes,
+    at,
+    params,
+    {
+      returning: 'id',
+    },
+  );
+  const syncedAt =
+    before.syncedAt === null
+      ? 'synced_at IS NULL'
+      : `synced_at = ${params.add(before.syncedAt.toISOString())}::timestamptz`;
+  const ctes = [
+    `upd AS (${update.replace(' RETURNING id', ` AND ${syncedAt} RETURNING id`)})`,
+    changeCtes([entry(row, true)], at, params, 'EXISTS (SELECT 1 FROM upd)'),
+  ];
+  const [result] = await ctx.sql.query<{ updated: number }>(
+    `WITH ${ctes.join(',\n')} SELECT (SELECT count(*) FROM upd)::int AS updated`,
+    params.values,
+  );
+  ctx.forget(command.id);
+  return result.updated === 1 ? row : null;
+}
+
 export async function markDeleted(
   ctx: LedgerContext,
   command: MarkDeletedCommand,
 ): Promise<{ record: SubUserMapping; changed: boolean }> {
+  if (command.before && command.expectedVersion === undefined) {
+    const row = await markReadDeleted(ctx, command, command.before);
+    if (row) return { record: row, changed: true };
+  }
   const at = new Date();
   return ctx.transaction(async (db) => {
     const before = await findRow(db, command.id);
     if (!before) throw new Error(`sub-user ${command.id} vanished from the ledger`);
-    const snapshot = storedSnapshot(before);
+    const { changes, transition, entry } = deletion(before, command, at);
     const changed = await updateRow(
       db,
       command.id,
-      guardOf(command.status === 'deleting' ? 'markDeleting' : 'markDeleted', {
-        version: command.expectedVersion,
-      }),
-      {
-        status: command.status,
-        lifecycle: command.status === 'deleted' ? 'deleted' : 'active',
-        ...(snapshot ? { snapshot: toSnapshot({ ...snapshot, status: command.status }) } : {}),
-        ...(command.confirmedBy ? { syncedAt: at } : {}),
-      },
+      guardOf(transition, { version: command.expectedVersion }),
+      changes,
       at,
     );
     // A confirmation that lost to a newer write records nothing.
     if (!changed && command.expectedVersion !== undefined) return { record: before, changed: false };
     const row = changed ?? before;
-    const action = command.action ?? 'sub-user.deleted';
-    const eventType =
-      action === 'sub-user.vanished' ? action : command.status === 'deleting' ? 'sub-user.deleting' : action;
-    // The provider carried the delete out: recorded even when a concurrent call already moved
-    // the record there; announced only by the call that moved it.
-    await record(
-      db,
-      [
-        subUserEntry(row, {
-          action,
-          actor: command.actor,
-          changes: {
-            before: { status: before.status },
-            after: {
-              status: row.status,
-              ...(command.confirmedBy ? { confirmedBy: command.confirmedBy } : {}),
-              ...(command.reason ? { reason: command.reason } : {}),
-            },
-          },
-          ...(changed ? { eventType } : {}),
-        }),
-      ],
-      at,
-    );
+    await record(db, [entry(row, changed !== null)], at);
     return { record: row, changed: changed !== null };
   });
 }

@@ -4,6 +4,7 @@ import type { ChangeEntry } from './change-log';
 import type { Actor } from './ledger';
 import { subUserEntry } from './ledger-context';
 import type { RowChanges } from './mapping-rows';
+import type { SqlParams } from '../sql';
 import { type UsageStep, bucketStarts, observeUsage } from './usage';
 
 type Db = Prisma.TransactionClient | PrismaClient;
@@ -64,24 +65,32 @@ export function bucketDelta(row: SubUserMapping, step: UsageStep): BucketDelta[]
   ];
 }
 
-/** Adds the deltas to their hourly and daily buckets, in one statement. */
-export async function addToBuckets(db: Db, deltas: BucketDelta[], at: Date): Promise<void> {
-  if (deltas.length === 0) return;
+function bucketRows(deltas: BucketDelta[], at: Date) {
   const { hour, day } = bucketStarts(at);
-  const rows = deltas.flatMap((delta) => [
+  return deltas.flatMap((delta) => [
     { ...delta, granularity: 'hour', periodStart: hour.toISOString() },
     { ...delta, granularity: 'day', periodStart: day.toISOString() },
   ]);
-  await db.$executeRawUnsafe(
-    `INSERT INTO usage_buckets (sub_user_id, granularity, period_start, used_bytes, tenant_id, provider,
-            provider_account_id)
+}
+
+const BUCKETS_INSERT = (rows: string, when: string) => `INSERT INTO usage_buckets (sub_user_id, granularity,
+            period_start, used_bytes, tenant_id, provider, provider_account_id)
      SELECT r."subUserId", r.granularity, r."periodStart", r.bytes, r."tenantId", r.provider, r."providerAccountId"
-       FROM jsonb_to_recordset($1::jsonb) AS r("subUserId" uuid, granularity text, "periodStart" timestamptz,
+       FROM jsonb_to_recordset(${rows}::jsonb) AS r("subUserId" uuid, granularity text, "periodStart" timestamptz,
             bytes bigint, "tenantId" text, provider text, "providerAccountId" uuid)
+      WHERE ${when}
      ON CONFLICT (sub_user_id, granularity, period_start)
-     DO UPDATE SET used_bytes = usage_buckets.used_bytes + EXCLUDED.used_bytes`,
-    JSON.stringify(rows),
-  );
+     DO UPDATE SET used_bytes = usage_buckets.used_bytes + EXCLUDED.used_bytes`;
+
+/** Adds the deltas to their hourly and daily buckets, in one statement. */
+export async function addToBuckets(db: Db, deltas: BucketDelta[], at: Date): Promise<void> {
+  if (deltas.length === 0) return;
+  await db.$executeRawUnsafe(BUCKETS_INSERT('$1', 'true'), JSON.stringify(bucketRows(deltas, at)));
+}
+
+/** The same as a CTE (`buckets`) of a larger statement, applied only `when`. */
+export function bucketsCte(deltas: BucketDelta[], at: Date, params: SqlParams, when: string): string {
+  return `buckets AS (${BUCKETS_INSERT(params.add(JSON.stringify(bucketRows(deltas, at))), when)} RETURNING 1)`;
 }
 
 /** The events an observation owes: each threshold crossed, and the limit reached. */

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PGLITE_EXTENSIONS } from '../database';
 import { defaultMigrationsDir, readMigrations } from './migration-files';
 
 /**
@@ -78,7 +79,8 @@ export async function diffSchemaAgainstMigrations(options: SchemaDiffOptions = {
     require('@prisma/driver-adapter-utils'),
   )) as { bindMigrationAwareSqlAdapterFactory: (factory: object) => object };
   const engineModule = await loadSchemaEngine();
-  const pglite = new PGlite();
+  // The extensions the migrations create must load here too (pg_trgm for the name search).
+  const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
   try {
     const engine = await engineModule.SchemaEngine.new(
       { datamodels: undefined },

@@ -20,11 +20,25 @@ export class IdempotencyRepository {
   async tryStart(
     record: IdempotencyScope & { id: string; requestHash: string; expiresAt: Date; leaseExpiresAt: Date },
   ): Promise<boolean> {
-    const { count } = await this.prisma.client.idempotencyRecord.createMany({
-      data: [{ ...record, state: 'in_progress' }],
-      skipDuplicates: true,
-    });
-    return count === 1;
+    // Plain SQL: every idempotent request pays this round trip (see ../sql.ts).
+    const rows = await this.prisma.sql.query(
+      `INSERT INTO idempotency_records (id, tenant_id, method, path, key, request_hash, state, expires_at,
+              lease_expires_at)
+       VALUES ($1::uuid, $2, $3, $4, $5, $6, 'in_progress', $7::timestamptz, $8::timestamptz)
+       ON CONFLICT (tenant_id, method, path, key) DO NOTHING
+       RETURNING 1`,
+      [
+        record.id,
+        record.tenantId,
+        record.method,
+        record.path,
+        record.key,
+        record.requestHash,
+        record.expiresAt.toISOString(),
+        record.leaseExpiresAt.toISOString(),
+      ],
+    );
+    return rows.length === 1;
   }
 
   find(scope: IdempotencyScope): Promise<IdempotencyRecord | null> {
@@ -35,15 +49,12 @@ export class IdempotencyRepository {
     id: string,
     response: { status: number; body: string | null; sealed: boolean },
   ): Promise<void> {
-    await this.prisma.client.idempotencyRecord.updateMany({
-      where: { id, state: 'in_progress' },
-      data: {
-        state: 'completed',
-        responseStatus: response.status,
-        responseBody: response.body,
-        responseSealed: response.sealed,
-      },
-    });
+    await this.prisma.sql.query(
+      `UPDATE idempotency_records
+          SET state = 'completed', response_status = $2::int, response_body = $3::text, response_sealed = $4::boolean
+        WHERE id = $1::uuid AND state = 'in_progress'`,
+      [id, response.status, response.body, response.sealed],
+    );
   }
 
   /** Extends the lease of a request still running (false when the record is gone or done). */
@@ -77,7 +88,7 @@ export class IdempotencyRepository {
 
   /** Removes exactly that record (by id), so a retry runs again; a newer record is left alone. */
   async remove(id: string): Promise<void> {
-    await this.prisma.client.idempotencyRecord.deleteMany({ where: { id } });
+    await this.prisma.sql.query('DELETE FROM idempotency_records WHERE id = $1::uuid', [id]);
   }
 
   async purgeExpired(now: Date): Promise<number> {
