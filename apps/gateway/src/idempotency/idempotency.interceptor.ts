@@ -6,7 +6,14 @@ import { PROBLEM_CONTENT_TYPE } from '../common/problem/problem-details';
 import { RenderedProblem, problemFor } from '../common/problem/problem-details.filter';
 import { requestHash } from '@app/domain';
 import { IDEMPOTENT, IdempotentOptions } from './idempotent.decorator';
-import { IdempotencyService, parseIdempotencyKey } from './idempotency.service';
+import { IdempotencyService, type IdempotencySlot, parseIdempotencyKey } from './idempotency.service';
+
+const SLOTS = new WeakMap<FastifyRequest, IdempotencySlot>();
+
+/** The request's running Idempotency-Key claim, for a handler that stores its answer itself. */
+export function idempotencySlotOf(request: FastifyRequest): IdempotencySlot | undefined {
+  return SLOTS.get(request);
+}
 
 /** Answers a retry must not replay: the next attempt may well succeed. */
 const NOT_STORED = new Set<string>([
@@ -63,11 +70,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     const { recordId } = start;
+    const slot: IdempotencySlot = {
+      recordId,
+      answered: false,
+      storedForm: (body) => this.idempotency.storedForm(reply.statusCode, body, sealResponse),
+    };
+    SLOTS.set(request, slot);
     const stopRenewing = this.idempotency.keepAlive(recordId);
     return next.handle().pipe(
       mergeMap(async (body) => {
         stopRenewing();
-        await this.idempotency.complete(recordId, reply.statusCode, body, sealResponse);
+        // Stored already with the handler's own write (a create's completion): nothing to do.
+        if (!slot.answered) await this.idempotency.complete(recordId, reply.statusCode, body, sealResponse);
         return body;
       }),
       catchError((error: unknown) =>

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { type IdempotencyScope, IdempotencyRepository } from '@app/persistence';
+import { type IdempotencyScope, IdempotencyRepository, type StoredAnswer } from '@app/persistence';
 import { SecretBox } from '../crypto/secret-box';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -16,6 +16,17 @@ const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 
 export type IdempotencyStart =
   { kind: 'run'; recordId: string } | { kind: 'replay'; status: number; body: unknown };
+
+/**
+ * A running request's claim, for a handler that stores its answer with its own write (one round
+ * trip less): `storedForm` gives the answer as it is stored (sealed when the route says so), and
+ * `answered` set true tells the interceptor the answer is stored.
+ */
+export interface IdempotencySlot {
+  readonly recordId: string;
+  answered: boolean;
+  storedForm(body: unknown): StoredAnswer;
+}
 
 /** Checks an Idempotency-Key header value; throws 422 VALIDATION_FAILED when it is unusable. */
 export function parseIdempotencyKey(header: string | string[]): string {
@@ -104,16 +115,19 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     return () => clearInterval(timer);
   }
 
+  /** An answer as it is stored: JSON, sealed when it holds a secret. */
+  storedForm(status: number, body: unknown, sealResponse: boolean): StoredAnswer {
+    const text = body === undefined ? null : JSON.stringify(body);
+    if (text === null || !sealResponse) return { status, body: text, sealed: false };
+    const { ciphertext, keyId } = this.box.seal(text);
+    return { status, body: JSON.stringify({ keyId, ciphertext }), sealed: true };
+  }
+
   /** Stores the answer to replay. A failure is logged: the caller still gets its answer. */
   async complete(recordId: string, status: number, body: unknown, sealResponse: boolean): Promise<void> {
     try {
-      const text = body === undefined ? null : JSON.stringify(body);
-      let stored = text;
-      if (text !== null && sealResponse) {
-        const { ciphertext, keyId } = this.box.seal(text);
-        stored = JSON.stringify({ keyId, ciphertext });
-      }
-      await this.records.complete(recordId, { status, body: stored, sealed: sealResponse && text !== null });
+      const stored = this.storedForm(status, body, sealResponse);
+      await this.records.complete(recordId, { status, body: stored.body, sealed: stored.sealed });
     } catch (error) {
       this.logger.error(`Could not store an idempotent answer: ${(error as Error).message}`);
     }

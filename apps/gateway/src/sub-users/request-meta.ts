@@ -1,6 +1,7 @@
 import { ProviderError, isGatewayError } from '@app/domain';
 import type { Actor, FailureNote } from '@app/persistence';
 import type { AuthContext } from '../access/auth-context';
+import type { IdempotencySlot } from '../idempotency/idempotency.service';
 
 /** Who asks, and under which request: what every use case needs besides its command. */
 export interface RequestMeta {
@@ -8,6 +9,8 @@ export interface RequestMeta {
   requestId: string;
   /** The request's Idempotency-Key, if any: a create remembers it on its intent. */
   idempotencyKey?: string;
+  /** The request's running Idempotency-Key claim: a create stores its answer with its completion. */
+  idempotency?: IdempotencySlot;
 }
 
 export function actorOf(meta: { auth: AuthContext | null; requestId: string | null }): Actor {

@@ -64,8 +64,14 @@ export class SubUserAccess {
    * callers naming the same ETag gets it (the others: 412); without, a change already in flight
    * answers 409 so that two writes never interleave at the provider.
    */
-  async claim(id: string, auth: AuthContext, ifMatch: string | undefined): Promise<ChangeClaim> {
-    const current = await this.findOwned(id, auth);
+  async claim(
+    id: string,
+    auth: AuthContext,
+    ifMatch: string | undefined,
+    /** The record as the caller just read it with findOwned (saves reading it again). */
+    read?: SubUserRecord,
+  ): Promise<ChangeClaim> {
+    const current = read ?? (await this.findOwned(id, auth));
     this.assertIfMatch(current, ifMatch);
     const wanted = versionOf(ifMatch);
     const expectedVersion = typeof wanted === 'number' ? wanted : undefined;

@@ -34,6 +34,7 @@ import {
 } from '../docs/examples';
 import { ApiSubUserId, ETAG_HEADER, IF_MATCH_HEADER } from '../docs/openapi-conventions';
 import { Idempotent } from '../idempotency/idempotent.decorator';
+import { idempotencySlotOf } from '../idempotency/idempotency.interceptor';
 import { JobsService } from '../jobs/jobs.service';
 import {
   BulkDeleteAcceptedDto,
@@ -56,7 +57,13 @@ import { ListSubUsers } from './use-cases/query-sub-users/list-sub-users.use-cas
 
 function meta(auth: AuthContext, request: FastifyRequest): RequestMeta {
   const key = request.headers['idempotency-key'];
-  return { auth, requestId: String(request.id), ...(typeof key === 'string' ? { idempotencyKey: key } : {}) };
+  const idempotency = idempotencySlotOf(request);
+  return {
+    auth,
+    requestId: String(request.id),
+    ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+    ...(idempotency ? { idempotency } : {}),
+  };
 }
 
 @ApiTags('sub-users')

@@ -61,7 +61,8 @@ export class ChangeSubUser {
       delete input.trafficLimitBytes;
     }
 
-    const { record, claimId } = await this.access.claim(id, meta.auth, ifMatch);
+    const claimed = await this.access.claim(id, meta.auth, ifMatch, before);
+    const { record, claimId } = claimed;
     let current;
     if (Object.keys(input).length > 0) {
       try {
@@ -83,6 +84,7 @@ export class ChangeSubUser {
     const after = await this.ledger.recordUpdate({
       id,
       claimId,
+      claimed,
       ...(current ? { subUser: current } : {}),
       metadata: mergeMetadata(record.metadata as Record<string, string>, dto.metadata),
       ...(gatewayNotes !== undefined ? { gatewayNotes } : {}),

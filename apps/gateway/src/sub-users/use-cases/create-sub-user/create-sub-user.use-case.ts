@@ -9,6 +9,7 @@ import {
   isGatewayError,
 } from '@app/domain';
 import {
+  type IdempotentAnswer,
   Ledger,
   type OpenIntentCommand,
   SubUserMappingRepository,
@@ -88,13 +89,27 @@ export class CreateSubUser {
   async execute({ dto, meta }: CreateSubUserCommand): Promise<CreatedSubUser> {
     const tenantId = await this.tenantFor(dto.tenantId, meta.auth);
     const requested = { ...dto, proxyPassword: undefined, tenantId } as Record<string, unknown>;
+    try {
+      return await this.attempt(dto, requested, meta, tenantId, null);
+    } catch (error) {
+      if (!(error instanceof EarlierAttempt)) throw error;
+    }
     // A retry of a create whose answer was lost (same Idempotency-Key) goes where the first went.
-    const earlier = meta.idempotencyKey
-      ? await this.mappings.findByCreateKey(tenantId, meta.idempotencyKey)
-      : null;
+    // Found by the intent's own statement, not by a read before every create.
+    const earlier = await this.mappings.findByCreateKey(tenantId, meta.idempotencyKey!);
+    return this.attempt(dto, requested, meta, tenantId, earlier);
+  }
+
+  private async attempt(
+    dto: CreateSubUserDto,
+    requested: Record<string, unknown>,
+    meta: CreateSubUserCommand['meta'],
+    tenantId: string,
+    earlier: SubUserRecord | null,
+  ): Promise<CreatedSubUser> {
     if (earlier) {
       const account = await this.accounts.resolve(earlier.providerAccountId);
-      return this.createOn(account, dto, requested, meta, tenantId, evidenceOf(earlier).placement);
+      return this.createOn(account, dto, requested, meta, tenantId, evidenceOf(earlier).placement, earlier);
     }
     if (!dto.placement || dto.providerAccountId) {
       return this.createOn(
@@ -122,7 +137,11 @@ export class CreateSubUser {
     throw failure;
   }
 
-  /** One create on one account: intent, provider call, completion (the single-account path). */
+  /**
+   * One create on one account: intent, provider call, completion (the single-account path). The
+   * first attempt costs three statements with its Idempotency-Key claim: the intent (which also
+   * finds an earlier attempt under the key), and the completion with the stored answer.
+   */
   private async createOn(
     account: ResolvedAccount,
     dto: CreateSubUserDto,
@@ -130,6 +149,7 @@ export class CreateSubUser {
     meta: CreateSubUserCommand['meta'],
     tenantId: string,
     placement?: PlacementDecision,
+    known?: SubUserRecord,
   ): Promise<CreatedSubUser> {
     const provider = account.driver.provider;
     const description = this.registry.describe(provider);
@@ -142,9 +162,7 @@ export class CreateSubUser {
     if (description.fields.proxyUsername.support === 'native' && input.proxyUsername === undefined)
       input.proxyUsername = generateProxyUsername();
 
-    const earlier = meta.idempotencyKey
-      ? await this.earlierAttempt(tenantId, meta.idempotencyKey, requested, account)
-      : null;
+    const earlier = known ? await this.earlierAttempt(known, requested, account) : null;
     if (earlier && earlier.lifecycle !== 'intent') return this.answer(earlier, undefined, placement);
 
     const id = earlier?.id ?? randomUUID();
@@ -158,8 +176,15 @@ export class CreateSubUser {
       meta,
     );
     if (placement) intent.evidence.placement = placement;
-    if (!earlier) await this.ledger.openIntent(intent);
-    else if (!(await this.ledger.renewIntent(intent))) {
+    let opened: SubUserRecord | null;
+    if (earlier) opened = await this.ledger.renewIntent(intent);
+    else if (!meta.idempotencyKey) opened = await this.ledger.openIntent(intent);
+    else {
+      const result = await this.ledger.openIntentUnlessEarlier(intent);
+      if ('earlierId' in result) throw new EarlierAttempt();
+      opened = result.opened;
+    }
+    if (!opened) {
       throw new GatewayError(
         'IDEMPOTENCY_IN_PROGRESS',
         'The earlier attempt is being resolved; retry shortly',
@@ -173,9 +198,28 @@ export class CreateSubUser {
         subUser: created,
         actor: actorOf(meta),
         via: 'create',
+        opened,
+        // Placement records its choice after the create: the interceptor stores that answer.
+        ...(placement ? {} : { answer: this.idempotentAnswer(meta, input.proxyPassword) }),
       })) ?? (await this.mappings.findById(id));
     if (!record) throw new GatewayError('INTERNAL', `create intent ${id} vanished`);
     return this.answer(record, input.proxyPassword, placement);
+  }
+
+  /** The request's answer, stored with the completion (the body the controller sends, sealed). */
+  private idempotentAnswer(
+    meta: CreateSubUserCommand['meta'],
+    password: string | undefined,
+  ): IdempotentAnswer | undefined {
+    const slot = meta.idempotency;
+    if (!slot) return undefined;
+    return {
+      recordId: slot.recordId,
+      render: (record) => slot.storedForm(this.answer(record, password).subUser),
+      stored: () => {
+        slot.answered = true;
+      },
+    };
   }
 
   private answer(
@@ -262,13 +306,10 @@ export class CreateSubUser {
    * is reused.
    */
   private async earlierAttempt(
-    tenantId: string,
-    idempotencyKey: string,
+    record: SubUserRecord,
     requested: Record<string, unknown>,
     account: ResolvedAccount,
   ): Promise<SubUserRecord | null> {
-    const record = await this.mappings.findByCreateKey(tenantId, idempotencyKey);
-    if (!record) return null;
     const earlierRequest = (record.intent as { requested?: unknown } | null)?.requested;
     if (
       canonicalJson(earlierRequest) !== canonicalJson(requested) ||
@@ -293,3 +334,6 @@ export class CreateSubUser {
     return this.mappings.findById(record.id);
   }
 }
+
+/** The intent's statement found a record under this Idempotency-Key: the create is a retry. */
+class EarlierAttempt extends Error {}

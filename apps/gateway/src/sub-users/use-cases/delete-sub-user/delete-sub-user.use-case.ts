@@ -59,7 +59,8 @@ export class DeleteSubUser {
         throw error;
       }
     }
-    const { record } = await this.ledger.markDeleted({ id, status, actor: actorOf(meta) });
+    // The record as read above: while nobody changed it meanwhile, the delete is one statement.
+    const { record } = await this.ledger.markDeleted({ id, status, actor: actorOf(meta), before });
     return { subUser: toSubUserDto(record), etag: etagOf(record) };
   }
 }
