@@ -18,6 +18,16 @@ const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const GATEWAY_MAIN = path.join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
 const SANDBOX_MAIN = path.join(ROOT, 'dist/apps/sandbox/main.js');
 const BARE_PROXY = path.join(ROOT, 'bench/lib/bare-proxy.js');
+// BENCH_FROM_SOURCE=1: run the gateway and the sandbox from the TypeScript sources (transpiled on
+// load by scripts/ts-register.js) instead of dist/, e.g. to profile a change without a build.
+const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
+const TS_REGISTER = ['-r', path.join(ROOT, 'scripts/ts-register.js')];
+const GATEWAY_ARGS = FROM_SOURCE
+  ? [...TS_REGISTER, path.join(ROOT, 'apps/gateway/src/main.ts')]
+  : [GATEWAY_MAIN];
+const SANDBOX_ARGS = FROM_SOURCE
+  ? [...TS_REGISTER, path.join(ROOT, 'apps/sandbox/src/main.ts')]
+  : [SANDBOX_MAIN];
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** Cores: the gateway (and the bare proxy) on one, the sandbox and the load generator on the other. */
@@ -39,6 +49,7 @@ function log(message) {
 
 /** Builds the gateway and the sandbox when their dist files are missing (or always, with force). */
 function ensureBuilt(force = false) {
+  if (FROM_SOURCE) return;
   for (const [project, file] of [
     ['gateway', GATEWAY_MAIN],
     ['sandbox', SANDBOX_MAIN],
@@ -145,7 +156,7 @@ async function startSandbox({ rateLimits = false, latencyMs = 0, port } = {}) {
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess('sandbox', {
     core: LOAD_CORE,
-    args: [SANDBOX_MAIN],
+    args: SANDBOX_ARGS,
     env: {
       SANDBOX_PORT: String(port),
       SANDBOX_HOST: '127.0.0.1',
@@ -165,7 +176,7 @@ async function startSandbox({ rateLimits = false, latencyMs = 0, port } = {}) {
 async function startGateway({ databaseUrl, env = {}, port, cpuProfDir } = {}) {
   port = port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const args = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, GATEWAY_MAIN] : [GATEWAY_MAIN];
+  const args = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, ...GATEWAY_ARGS] : GATEWAY_ARGS;
   const proc = await startProcess('gateway', {
     core: GATEWAY_CORE,
     args,
