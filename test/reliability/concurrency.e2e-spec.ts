@@ -4,7 +4,7 @@ import { admin, prismaOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { FAST_REGISTRY, createSubUser, waitForJob } from '../sub-users/sub-users-helpers';
-import { JobRunner } from '../../apps/gateway/src/jobs/job-runner.service';
+import { LogCapture } from '../operability/log-capture';
 import {
   PROVIDERS,
   ProviderName,
@@ -29,12 +29,19 @@ describe('concurrency on PostgreSQL', () => {
   let database: TestDatabase;
   let primary: RunningGateway;
   let replica: RunningGateway;
+  /** Each instance's log: which instance ran a job is read from its own lines. */
+  const logs = { primary: new LogCapture(), replica: new LogCapture() };
 
   beforeAll(async () => {
     database = await createTestDatabase({ postgres: true });
     primary = await startTestGateway(
-      { ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: UPSTREAM_TIMEOUT_MS, DATABASE_URL: database.url },
-      { registry: FAST_REGISTRY },
+      {
+        ...SANDBOX_ENV,
+        UPSTREAM_TIMEOUT_MS: UPSTREAM_TIMEOUT_MS,
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'info',
+      },
+      { registry: FAST_REGISTRY, logStream: logs.primary },
     );
     // Same database, no sandbox of its own: it reaches the primary's sandbox through the stored accounts.
     replica = await startTestGateway(
@@ -43,8 +50,9 @@ describe('concurrency on PostgreSQL', () => {
         SANDBOX: 'false',
         UPSTREAM_RATE_LIMIT: 'false',
         UPSTREAM_TIMEOUT_MS: UPSTREAM_TIMEOUT_MS,
+        LOG_LEVEL: 'info',
       },
-      { registry: FAST_REGISTRY },
+      { registry: FAST_REGISTRY, logStream: logs.replica },
     );
     sandboxOf(primary).control.configure({ asyncDeleteMs: 600_000, rateLimits: false });
     await syncAll(primary);
@@ -249,9 +257,93 @@ describe('concurrency on PostgreSQL', () => {
     });
     expect(events).toHaveLength(ids.length);
     expect(events.every((event) => event._count._all === 1)).toBe(true);
-    // Both instances were polling the same table.
-    expect(primary.app.get(JobRunner).owner).not.toBe(replica.app.get(JobRunner).owner);
+    // Each job ran once, on one instance: one "finished" line in one log, one job.finished row.
+    for (const job of jobs) {
+      const ranOn = Object.entries(logs).flatMap(([instance, log]) =>
+        log.lines.filter((line) => line.includes(`${job.id} succeeded`)).map(() => instance),
+      );
+      expect({ job: job.id, ranOn: ranOn.length }).toEqual({ job: job.id, ranOn: 1 });
+      const finished = await prismaOf(primary).auditEvent.count({
+        where: { targetId: job.id, action: 'job.finished' },
+      });
+      expect({ job: job.id, finished }).toEqual({ job: job.id, finished: 1 });
+    }
     await syncAll(primary);
     await assertInvariants(primary, { uniqueNames: (name) => name.startsWith('conc-') });
+  });
+
+  it('the same tenant name from two instances at once: one 201, the rest 409 CONFLICT, one row, one audit row', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const name = `conc-tenant-${round}-${randomUUID().slice(0, 8)}`;
+      const before = await prismaOf(primary).auditEvent.count({ where: { action: 'tenant.created' } });
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, index) =>
+          request((index % 2 === 0 ? primary : replica).url)
+            .post('/v1/tenants')
+            .set(admin)
+            .send({ name }),
+        ),
+      );
+      expect({ round, statuses: answers.map((answer) => answer.status).sort() }).toEqual({
+        round,
+        statuses: [201, 409, 409, 409, 409, 409, 409, 409],
+      });
+      for (const answer of answers.filter((item) => item.status === 409)) {
+        expect({ round, code: answer.body.code }).toEqual({ round, code: 'CONFLICT' });
+      }
+      const winner = answers.find((answer) => answer.status === 201)!;
+      const rows = await prismaOf(primary).tenant.findMany({ where: { name } });
+      expect({ round, rows: rows.map((row) => row.id) }).toEqual({ round, rows: [winner.body.id] });
+      const audited = await prismaOf(primary).auditEvent.findMany({ where: { action: 'tenant.created' } });
+      expect({
+        round,
+        added: audited.length - before,
+        target: audited.filter((row) => row.targetId === winner.body.id).length,
+      }).toEqual({
+        round,
+        added: 1,
+        target: 1,
+      });
+    }
+  });
+
+  it('200 concurrent tenant creates over 50 idempotency keys through two instances: one tenant and one answer per key', async () => {
+    const keys = Array.from({ length: 50 }, (_, index) => ({
+      key: randomUUID(),
+      name: `conc-keyed-${index}-${randomUUID().slice(0, 6)}`,
+    }));
+    const calls = Array.from({ length: 200 }, (_, index) => keys[index % keys.length]);
+    const responses = await Promise.all(
+      calls.map(({ key, name }, index) =>
+        request((index % 2 === 0 ? primary : replica).url)
+          .post('/v1/tenants')
+          .set(admin)
+          .set('Idempotency-Key', key)
+          .send({ name }),
+      ),
+    );
+    for (const { key, name } of keys) {
+      const answers = responses.filter((_, index) => calls[index].key === key);
+      const firsts = answers.filter(
+        (answer) => answer.status === 201 && answer.headers['idempotent-replayed'] !== 'true',
+      );
+      expect({ key, firsts: firsts.length }).toEqual({ key, firsts: 1 });
+      for (const answer of answers.filter((item) => item !== firsts[0])) {
+        expect({ key, answer: answer.status === 201 ? answer.body : answer.body.code }).toEqual({
+          key,
+          answer: answer.status === 201 ? firsts[0].body : 'IDEMPOTENCY_IN_PROGRESS',
+        });
+      }
+      const rows = await prismaOf(primary).tenant.findMany({ where: { name } });
+      expect({ key, rows: rows.map((row) => row.id) }).toEqual({ key, rows: [firsts[0].body.id] });
+      const audited = await prismaOf(primary).auditEvent.count({
+        where: { action: 'tenant.created', targetId: firsts[0].body.id, outcome: 'ok' },
+      });
+      expect({ key, audited }).toEqual({ key, audited: 1 });
+    }
+    const records = await prismaOf(primary).idempotencyRecord.findMany({
+      where: { key: { in: keys.map((entry) => entry.key) } },
+    });
+    expect(records.map((record) => record.state)).toEqual(keys.map(() => 'completed'));
   });
 });

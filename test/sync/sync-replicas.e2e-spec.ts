@@ -3,43 +3,63 @@ import request from 'supertest';
 import type { RunningSandbox } from '@app/sandbox';
 import { admin, prismaOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
-import { usingPostgres } from '../support/test-database';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { LogCapture } from '../operability/log-capture';
 import { JobRunner } from '../../apps/gateway/src/jobs/job-runner.service';
-import { SyncScheduler } from '../../apps/gateway/src/sync/sync-scheduler';
 import { AccountResult, accountIds, subUsersNamed, waitForJob } from './sync-helpers';
 
 /**
- * One sync per account at a time, across replicas: the job lease decides who runs it. On
- * PostgreSQL a second gateway (its own JobRunner, no sandbox of its own) shares the database; the
- * embedded database belongs to one process, so there the same invariants are checked on one.
+ * One sync per account at a time, across replicas: the job lease decides who runs it. Always two
+ * gateways (each its own JobRunner; the second without a sandbox of its own) on one database of
+ * the local PostgreSQL: the embedded database belongs to one process and runs one query at a
+ * time, so it could not show two replicas racing for a job.
  */
-describe(`sync with ${usingPostgres() ? 'two replicas on one PostgreSQL database' : 'one process (embedded database)'}`, () => {
+describe('sync with two replicas on one PostgreSQL database', () => {
+  let database: TestDatabase;
   let primary: RunningGateway;
   let replicas: RunningGateway[];
+  /** Each replica's log, in the order of `replicas`: who ran a job is read from its own lines. */
+  const logs: LogCapture[] = [];
   let sandbox: RunningSandbox;
   let accounts: { webshare: string; proxyhat: string };
 
+  /** A gateway on the shared database whose log lines are kept. */
+  async function replicaOf(env: Record<string, string>): Promise<RunningGateway> {
+    const log = new LogCapture();
+    const gateway = await startTestGateway(
+      { ...env, DATABASE_URL: database.url, LOG_LEVEL: 'info' },
+      { logStream: log },
+    );
+    logs.push(log);
+    return gateway;
+  }
+
+  /** The replicas (indexes into `replicas`) that logged finishing this job. */
+  const ranOn = (jobId: string) =>
+    logs.flatMap((log, index) =>
+      log.lines
+        .filter((line) => /Job \S+ \S+ (succeeded|failed) in/.test(line) && line.includes(jobId))
+        .map(() => index),
+    );
+
   beforeAll(async () => {
+    database = await createTestDatabase({ postgres: true });
     // A lost answer (timeout-after) is given up on quickly.
-    primary = await startTestGateway({ ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '1500' });
+    primary = await replicaOf({ ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '1500' });
     sandbox = sandboxOf(primary);
     accounts = await accountIds(primary.url);
-    replicas = [primary];
-    if (usingPostgres()) {
-      // Same database, no sandbox: it reaches the primary's sandbox through the stored accounts.
-      replicas.push(await startTestGateway({ DATABASE_URL: primary.database.url, SANDBOX: 'false' }));
-    }
+    // Same database, no sandbox: it reaches the primary's sandbox through the stored accounts.
+    replicas = [primary, await replicaOf({ SANDBOX: 'false' })];
   });
   afterAll(async () => {
     for (const replica of [...(replicas ?? [])].reverse()) await replica.close();
+    await database?.drop();
   });
 
   it('runs each sync exactly once, on whichever replica claims it', async () => {
     sandbox.control.seed({ provider: 'webshare', count: 250, labelPrefix: 'replica-ws-' });
     sandbox.control.seed({ provider: 'proxyhat', count: 5, labelPrefix: 'replica-ph-' });
     sandbox.control.resetCalls();
-    const owners = new Set(replicas.map((replica) => replica.app.get(JobRunner).owner));
-    expect(owners.size).toBe(replicas.length);
 
     // Each account's sync is asked of a different replica; every replica polls for work.
     const last = replicas[replicas.length - 1];
@@ -57,6 +77,15 @@ describe(`sync with ${usingPostgres() ? 'two replicas on one PostgreSQL database
     ]);
     const jobs = [await waitForJob(primary.url, ws.body.id), await waitForJob(primary.url, ph.body.id)];
     for (const job of jobs) expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
+    // Each ran exactly once, by one replica: one finishing line in one replica's log, and one
+    // job.finished row (written only by the lease holder that finished it).
+    for (const job of jobs) {
+      expect({ job: job.id, ranOn: ranOn(job.id).length }).toEqual({ job: job.id, ranOn: 1 });
+      const finished = await prismaOf(primary).auditEvent.count({
+        where: { targetId: job.id, action: 'job.finished' },
+      });
+      expect({ job: job.id, finished }).toEqual({ job: job.id, finished: 1 });
+    }
 
     // One listing per account: 3 Webshare pages of 100 and one ProxyHat call.
     const calls = sandbox.control.calls();
@@ -94,6 +123,7 @@ describe(`sync with ${usingPostgres() ? 'two replicas on one PostgreSQL database
     for (const replica of replicas) replica.app.get(JobRunner).kick();
     const job = await waitForJob(primary.url, id);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(ranOn(id)).toHaveLength(1);
     expect((job.results as AccountResult[])[0]).toMatchObject({ ok: true, adopted: 1 });
   });
 
@@ -111,20 +141,16 @@ describe(`sync with ${usingPostgres() ? 'two replicas on one PostgreSQL database
     expect(intent).toMatchObject({ status: 'provisioning', providerSubUserId: null });
     const intentId = intent.id;
 
-    if (usingPostgres()) {
-      // A replica starting now finds the open intent and queues a sync for its account.
-      replicas.push(await startTestGateway({ DATABASE_URL: primary.database.url, SANDBOX: 'false' }));
-    } else {
-      // One process: the same startup step, run again.
-      await primary.app.get(SyncScheduler).resolveOpenIntents();
-    }
-    // Startup queues it without holding up the start: wait for it to appear.
+    // A replica starting now finds the open intent and queues a sync for its account.
+    replicas.push(await replicaOf({ SANDBOX: 'false' }));
+    // Startup queues it without holding up the start: poll for it, with a deadline.
+    const deadline = Date.now() + 10_000;
     let queued = null;
-    for (let tries = 0; !queued && tries < 100; tries += 1) {
+    while (!queued && Date.now() < deadline) {
       queued = await prisma.job.findFirst({
         where: { type: 'sync', input: { path: ['reason'], equals: 'startup' } },
       });
-      if (!queued) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!queued) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(queued).not.toBeNull();
     const job = await waitForJob(primary.url, queued!.id);
