@@ -1,6 +1,6 @@
 // Runs every benchmark scenario in sequence (npm run bench): builds the gateway and the sandbox
 // first, then overhead, reads, writes, any bench/sync*.ts (the sync scenario, run through
-// scripts/ts-register.js) and bulk-delete. Each scenario is its own process, writes
+// scripts/ts-register.js), bulk-delete and sandbox. Each scenario is its own process, writes
 // bench/results/<scenario>.json and stops its own processes; a failing one does not stop the rest,
 // but makes the exit code 1.  BENCH_ONLY=overhead,reads runs a subset.
 'use strict';
@@ -27,6 +27,7 @@ const scenarios = [
   { name: 'writes', args: ['bench/writes.bench.js'] },
   ...syncScripts,
   { name: 'bulk-delete', args: ['bench/bulk-delete.bench.js'] },
+  { name: 'sandbox', args: ['-r', './scripts/ts-register.js', 'bench/sandbox.bench.ts'] },
 ].filter((scenario) => !only || only.some((name) => scenario.name.startsWith(name)));
 
 process.stdout.write('[bench] building gateway and sandbox\n');

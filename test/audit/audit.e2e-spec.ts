@@ -69,22 +69,27 @@ describe('audit events over HTTP', () => {
 
   it('filters by action, actor and time window', async () => {
     const reader = await createKey(gateway, { name: 'filter-actor', scopes: ['admin'] });
-    const start = new Date();
-    await new Promise((resolve) => setTimeout(resolve, 5));
     const mine = await request(gateway.url)
       .post('/v1/tenants')
       .set(bearer(reader.key))
       .send({ name: 'by-actor' })
       .expect(201);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const end = new Date();
 
     const byActor = await list({ actorKeyId: reader.id });
     expect(byActor.items.map((event) => event.targetId)).toEqual([mine.body.id]);
+    // The window's edges are the event's own instant (no sleeps to pull clocks apart): since is
+    // inclusive, until exclusive.
+    const at = new Date(byActor.items[0].createdAt);
+    const start = at;
+    const end = new Date(at.getTime() + 1);
     const byAction = await list({ action: 'tenant.created', limit: 500 });
     expect(byAction.items.length).toBeGreaterThan(0);
     expect(byAction.items.every((event) => event.action === 'tenant.created')).toBe(true);
-    const inWindow = await list({ since: start.toISOString(), until: end.toISOString() });
+    const inWindow = await list({
+      since: start.toISOString(),
+      until: end.toISOString(),
+      actorKeyId: reader.id,
+    });
     expect(inWindow.items.map((event) => event.targetId)).toEqual([mine.body.id]);
     const before = await list({ until: start.toISOString(), actorKeyId: reader.id });
     expect(before.items).toEqual([]);

@@ -9,8 +9,8 @@ import {
   RegistryPool,
   accountFor,
   rejectionOf,
-  sleep,
   storedIdentities,
+  until,
 } from './provider-test-kit';
 
 /**
@@ -196,7 +196,13 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
     if (driver.capabilities.asyncDelete) {
       expect(result).toEqual({ status: 'deleting' });
       expect((await driver.get(created.providerSubUserId)).status).toBe('deleting');
-      await sleep(ASYNC_DELETE_MS + 300);
+      // The provider finishes later (the sandbox after ASYNC_DELETE_MS): polled, not slept on.
+      await until('the deletion to finish', async () =>
+        driver.get(created.providerSubUserId).then(
+          () => false,
+          () => true,
+        ),
+      );
     } else {
       expect(result).toEqual({ status: 'deleted' });
     }
@@ -243,8 +249,13 @@ describe.each(CASES)('provider contract: $provider', (testCase) => {
         outcome: subUser.isDefault ? 'skipped' : removed,
       })),
     );
-    if (driver.capabilities.asyncDelete) await sleep(ASYNC_DELETE_MS + 300);
     const remaining = defaults.map((subUser) => subUser.providerSubUserId);
+    if (driver.capabilities.asyncDelete) {
+      await until(
+        'the deletions to finish',
+        async () => storedIdentities(sandbox, provider).length === remaining.length,
+      );
+    }
     expect((await driver.list()).map((subUser) => subUser.providerSubUserId)).toEqual(remaining);
     expect(storedIdentities(sandbox, provider).map((stored) => stored.id)).toEqual(remaining);
   });

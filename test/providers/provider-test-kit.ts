@@ -145,5 +145,14 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<any> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `probe` every 20 ms until it returns true, for at most `ms`: waiting on state, not on time. */
+export async function until(what: string, probe: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await sleep(20);
+  }
+}
+
 export const GB = 1024 ** 3;
 export const MB = 1024 ** 2;

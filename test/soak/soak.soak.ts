@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import request from 'supertest';
 import { FaultRegistry } from '../../apps/sandbox/src/faults';
-import { bearer, createKey, createTenant } from '../access/access-helpers';
+import { bearer, createKey, createTenant, prismaOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { FAST_REGISTRY } from '../sub-users/sub-users-helpers';
 import { PROVIDERS, ProviderName, assertInvariants, syncAll } from '../reliability/invariants';
@@ -12,9 +12,10 @@ import { PROVIDERS, ProviderName, assertInvariants, syncAll } from '../reliabili
  * A short soak, loopback only, bounded in time (SOAK_SECONDS, default 120) and count
  * (SOAK_MAX_REQUESTS, default 200,000): mixed traffic of two tenants over both providers with about
  * 5% of upstream calls failing, SOAK_CONCURRENCY (default 8) requests at a time. It asserts no 500,
- * every other error a problem+json with a code, heap growth after a forced GC under
- * HEAP_GROWTH_LIMIT_MB (150 MB), RSS growth under RSS_GROWTH_LIMIT_MB (400 MB), and the invariants
- * after a final sync.
+ * every other error a problem+json with a code, every kind of request sent, heap growth after a
+ * forced GC (once every job has ended) under HEAP_GROWTH_LIMIT_MB (150 MB), RSS growth under
+ * RSS_GROWTH_LIMIT_MB (400 MB), and the invariants after a final sync. Requests per second are
+ * reported, not asserted.
  */
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const MAX_REQUESTS = Number(process.env.SOAK_MAX_REQUESTS ?? 200_000);
@@ -214,8 +215,15 @@ describe(`soak: ${SECONDS} s of mixed traffic with 5% upstream faults`, () => {
       );
       const elapsed = (Date.now() - started) / 1000;
       control.clearFaults();
-      // Let jobs and retries still in flight end, then measure.
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Every request has been answered; jobs (bulk deletes) may still run: wait until none is
+      // queued or running (polled, with a deadline), then measure.
+      const jobsDeadline = Date.now() + 60_000;
+      const unfinished = () =>
+        prismaOf(gateway).job.count({ where: { status: { in: ['queued', 'running'] } } });
+      while ((await unfinished()) > 0) {
+        if (Date.now() > jobsDeadline) throw new Error('jobs still running 60 s after the traffic ended');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       gc();
       const end = process.memoryUsage();
       baseline ??= end;
@@ -267,7 +275,10 @@ describe(`soak: ${SECONDS} s of mixed traffic with 5% upstream faults`, () => {
 
       expect(problems).toEqual([]);
       expect(statuses.get('500') ?? 0).toBe(0);
-      expect(sent).toBeGreaterThan(SECONDS * 5);
+      // Every kind of request ran (how many per second is a benchmark's business, not this test's).
+      expect(WEIGHTS.map(([action]) => [action, (actions.get(action) ?? 0) > 0])).toEqual(
+        WEIGHTS.map(([action]) => [action, true]),
+      );
       expect(faultsInjected).toBeGreaterThan(0);
       expect(heapGrowth).toBeLessThan(HEAP_GROWTH_LIMIT_MB);
       expect(rssGrowth).toBeLessThan(RSS_GROWTH_LIMIT_MB);
