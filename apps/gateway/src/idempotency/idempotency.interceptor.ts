@@ -5,7 +5,7 @@ import { Observable, catchError, from, mergeMap, of } from 'rxjs';
 import { PROBLEM_CONTENT_TYPE } from '../common/problem/problem-details';
 import { RenderedProblem, problemFor } from '../common/problem/problem-details.filter';
 import { requestHash } from '@app/domain';
-import { IDEMPOTENT, IdempotentOptions } from './idempotent.decorator';
+import { IDEMPOTENT, IdempotentOptions } from './idempotent.metadata';
 import { IdempotencyService, type IdempotencySlot, parseIdempotencyKey } from './idempotency.service';
 
 const SLOTS = new WeakMap<FastifyRequest, IdempotencySlot>();
@@ -36,7 +36,7 @@ export function routeScope(request: FastifyRequest): string {
   return route.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
 }
 
-/** Global; acts only on handlers marked @Idempotent() that receive an Idempotency-Key header. */
+/** On the handlers marked @Idempotent() (the decorator applies it); acts when they receive an Idempotency-Key header. */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(

@@ -1,13 +1,10 @@
-import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { SetMetadata, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/problem/problem-responses';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IDEMPOTENT, type IdempotentOptions } from './idempotent.metadata';
 
-export const IDEMPOTENT = 'sgw:idempotent';
-
-export interface IdempotentOptions {
-  /** The answer holds a secret (a generated password, an API key): store it encrypted. */
-  sealResponse?: boolean;
-}
+export { IDEMPOTENT, type IdempotentOptions } from './idempotent.metadata';
 
 /**
  * Marks a POST that creates or changes something: with an `Idempotency-Key` header its answer
@@ -19,6 +16,9 @@ export interface IdempotentOptions {
 export function Idempotent(options: IdempotentOptions = {}) {
   return applyDecorators(
     SetMetadata(IDEMPOTENT, options),
+    // On these routes only: a global interceptor would wrap every request (Nest's interceptor
+    // chain, an AsyncResource.bind and an Observable per request) to do nothing on the others.
+    UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
