@@ -76,9 +76,15 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, start)}?${query}`;
 }
 
+/** Levels below which pino-http's request-completed lines (always `info`) are never written. */
+const ABOVE_INFO = new Set(['warn', 'error', 'fatal', 'silent']);
+
 export function loggerOptions(config: GatewayConfig, stream?: NodeJS.WritableStream): Params {
   const options: Options = {
     level: config.logging.level,
+    // The request-completed line is written at `info`: above it, nothing would be written, so
+    // its per-request work (listeners, bindings, an object per answer) is not done at all.
+    autoLogging: !ABOVE_INFO.has(config.logging.level),
     // Fastify assigns the request id (from X-Request-Id or generated); reuse it on every line.
     genReqId: (request) => String((request as unknown as { id?: string }).id ?? ''),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
