@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, SubUserMapping } from '../generated/prisma/client';
-import { MAPPING_COLUMNS } from '../ledger/mapping-rows';
+import { SubUserMapping } from '../generated/prisma/client';
+import { findRow, mappingColumns, mappingRows } from '../ledger/mapping-rows';
+import { SqlParams } from '../sql';
 import { PrismaService } from '../prisma.service';
 
 export interface SubUserListFilter {
@@ -56,8 +57,9 @@ export class SubUserMappingRepository {
     else this.cache.delete(id);
   }
 
+  /** By primary key, on the plain SQL client (the hot read: GET /v1/sub-users/:id, fresh or not). */
   findById(id: string): Promise<SubUserMapping | null> {
-    return this.prisma.client.subUserMapping.findUnique({ where: { id } });
+    return findRow(this.prisma.sql, id);
   }
 
   findByProviderId(providerAccountId: string, providerSubUserId: string): Promise<SubUserMapping | null> {
@@ -85,39 +87,45 @@ export class SubUserMappingRepository {
   }
 
   /**
-   * One page of the local list, newest first. Plain SQL: row-value cursors and JSON
-   * containment (`metadata @> {...}`, served by a GIN index) have no Prisma filter form, and
-   * reading rows without Prisma's per-row mapping keeps a page cheap at 100k sub-users.
+   * One page of the local list, newest first. Plain SQL on the plain client: row-value cursors
+   * and JSON containment (`metadata @> {...}`, served by a GIN index) have no Prisma filter form,
+   * and reading rows without Prisma keeps a page of 500 cheap.
    */
   list(
     filter: SubUserListFilter,
     options: { after?: ListPosition; take: number },
   ): Promise<SubUserMapping[]> {
-    const conditions: Prisma.Sql[] = [];
-    if (filter.tenantId !== undefined) conditions.push(Prisma.sql`tenant_id = ${filter.tenantId}`);
-    if (filter.provider !== undefined) conditions.push(Prisma.sql`provider = ${filter.provider}`);
+    const params = new SqlParams();
+    const conditions: string[] = [];
+    if (filter.tenantId !== undefined) conditions.push(`tenant_id = ${params.add(filter.tenantId)}`);
+    if (filter.provider !== undefined) conditions.push(`provider = ${params.add(filter.provider)}`);
     if (filter.providerAccountId !== undefined) {
-      conditions.push(Prisma.sql`provider_account_id = ${filter.providerAccountId}::uuid`);
+      conditions.push(`provider_account_id = ${params.add(filter.providerAccountId)}::uuid`);
     }
     conditions.push(
-      filter.status !== undefined ? Prisma.sql`status = ${filter.status}` : Prisma.sql`status <> 'deleted'`,
+      filter.status !== undefined ? `status = ${params.add(filter.status)}` : `status <> 'deleted'`,
     );
     if (filter.nameContains) {
       const pattern = `%${filter.nameContains.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-      conditions.push(Prisma.sql`name ILIKE ${pattern}`);
+      conditions.push(`name ILIKE ${params.add(pattern)}`);
     }
     if (filter.metadata && Object.keys(filter.metadata).length > 0) {
-      conditions.push(Prisma.sql`metadata @> ${JSON.stringify(filter.metadata)}::jsonb`);
+      conditions.push(`metadata @> ${params.add(JSON.stringify(filter.metadata))}::jsonb`);
     }
     if (options.after) {
       // A row-value bound: the index starts right after the cursor.
-      conditions.push(Prisma.sql`(created_at, id) < (${options.after.createdAt}, ${options.after.id}::uuid)`);
+      conditions.push(
+        `(created_at, id) < (${params.add(options.after.createdAt.toISOString())}::timestamptz, ${params.add(options.after.id)}::uuid)`,
+      );
     }
-    return this.prisma.client.$queryRaw<SubUserMapping[]>`
-      SELECT ${MAPPING_COLUMNS} FROM sub_user_mappings
-       WHERE ${Prisma.join(conditions, ' AND ')}
-       ORDER BY created_at DESC, id DESC
-       LIMIT ${options.take}`;
+    return mappingRows(
+      this.prisma.sql,
+      `SELECT ${mappingColumns()} FROM sub_user_mappings
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY created_at DESC, id DESC
+        LIMIT ${params.add(options.take)}::int`,
+      params.values,
+    );
   }
 
   /** Mappings of an account that the provider should still hold (the sync's view before it lists). */

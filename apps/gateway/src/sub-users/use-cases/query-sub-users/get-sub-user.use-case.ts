@@ -25,7 +25,10 @@ export class GetSubUser {
   ) {}
 
   async execute(id: string, auth: AuthContext, fresh: boolean): Promise<SubUserResult> {
-    let record = await this.access.findOwned(id, auth, !fresh);
+    // The record from the in-process cache (at most 1 s old, dropped by this process's writes) in
+    // both cases, as the design has it: a fresh read only needs where the sub-user lives, and its
+    // report is written only if the record is still at the version read (else re-read).
+    let record = await this.access.findOwned(id, auth, true);
     if (fresh && record.lifecycle === 'active' && record.providerSubUserId && record.status !== 'deleted') {
       const { driver } = await this.accounts.resolve(record.providerAccountId);
       const actor = { keyId: auth.keyId, requestId: null };
