@@ -193,6 +193,8 @@ async function startGateway({ databaseUrl, env = {}, port, cpuProfDir } = {}) {
       RATE_LIMIT_PER_MINUTE: '0',
       SYNC_INTERVAL_SECONDS: '0',
       UPSTREAM_RATE_LIMIT: 'false',
+      // The sandbox is on loopback, which the provider URL policy refuses unless allowed.
+      PROVIDER_HOST_ALLOWLIST: '127.0.0.1',
       ...env,
     },
     readyUrl: `${url}/health/live`,
