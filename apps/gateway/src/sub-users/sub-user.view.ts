@@ -1,4 +1,4 @@
-import { toSubUserView } from '@app/domain';
+import { type StoredSubUser, toSubUserView } from '@app/domain';
 import type { SubUserRecord } from '@app/persistence';
 import type { SubUserDto } from './sub-user.dto';
 
@@ -8,6 +8,6 @@ export function etagOf(record: Pick<SubUserRecord, 'version'>): string {
 }
 
 /** The record as the API shows it (one definition with the events' data: libs/domain). */
-export function toSubUserDto(record: SubUserRecord): SubUserDto {
+export function toSubUserDto(record: StoredSubUser): SubUserDto {
   return toSubUserView(record) as SubUserDto;
 }

@@ -1,3 +1,4 @@
+import type { StoredSubUser } from '@app/domain';
 import { Prisma, type PrismaClient, type SubUserMapping } from '../generated/prisma/client';
 import { type SqlClient, SqlParams } from '../sql';
 
@@ -5,6 +6,8 @@ type Db = Prisma.TransactionClient | PrismaClient;
 /** Where a statement runs: a Prisma client (in a transaction or not) or the plain SQL client. */
 export type Runner = Db | SqlClient;
 
+// JSON columns are read as text and parsed here (mappingRow): PGlite's own jsonb parsing took
+// ~17 ms for a page of 500 rows, the text and JSON.parse ~6 ms; pg parses the same way either way.
 const COLUMN_LIST = [
   'id',
   'tenant_id AS "tenantId"',
@@ -15,9 +18,9 @@ const COLUMN_LIST = [
   'status',
   'name',
   'gateway_notes AS "gatewayNotes"',
-  'metadata',
-  'snapshot',
-  'intent',
+  'metadata::text AS metadata',
+  'snapshot::text AS snapshot',
+  'intent::text AS intent',
   'intent_expires_at AS "intentExpiresAt"',
   'create_key AS "createKey"',
   'version',
@@ -25,7 +28,7 @@ const COLUMN_LIST = [
   'last_used_bytes AS "lastUsedBytes"',
   'usage_period AS "usagePeriod"',
   'thresholds_crossed AS "thresholdsCrossed"',
-  'suspension',
+  'suspension::text AS suspension',
   'change_claim_id AS "changeClaimId"',
   'change_claim_until AS "changeClaimUntil"',
   'created_at AS "createdAt"',
@@ -43,11 +46,66 @@ export function mappingColumns(source = ''): string {
   ).join(', ');
 }
 
+/** The columns a sub-user's view is made of (libs/domain's StoredSubUser): what a list returns. */
+export const VIEW_COLUMNS = [
+  'id',
+  'tenant_id AS "tenantId"',
+  'provider_account_id AS "providerAccountId"',
+  'provider',
+  'provider_sub_user_id AS "providerSubUserId"',
+  'status',
+  'name',
+  'gateway_notes AS "gatewayNotes"',
+  'metadata',
+  'snapshot',
+  'lifetime_used_bytes AS "lifetimeUsedBytes"',
+  'suspension',
+  'created_at AS "createdAt"',
+  'updated_at AS "updatedAt"',
+  'synced_at AS "syncedAt"',
+].join(', ');
+
+/** A row of {@link VIEW_COLUMNS}. */
+export type ViewRow = StoredSubUser & { lifetimeUsedBytes: bigint };
+
+/**
+ * Rows of `select` (a SELECT of {@link VIEW_COLUMNS}, ordered by created_at desc, id desc) read as
+ * one JSON text each, built by the database, and parsed here. A page of 500 rows of 15 columns is
+ * 7,500 fields to decode one by one (PGlite decodes each through a TextDecoder and parses jsonb
+ * itself): as one JSON text per row it is 500 JSON.parse calls (measured on PGlite, 500 rows:
+ * ~11 ms of CPU instead of ~20).
+ */
+export async function viewRowsAsJson(
+  runner: SqlClient,
+  select: string,
+  values: unknown[],
+): Promise<ViewRow[]> {
+  const rows = await runner.query<{ row: string }>(
+    `SELECT to_json(m)::text AS row FROM (${select}) m ORDER BY m."createdAt" DESC, m.id DESC`,
+    values,
+  );
+  return rows.map(({ row }) => {
+    const parsed = JSON.parse(row) as Record<string, unknown>;
+    parsed.createdAt = new Date(parsed.createdAt as string);
+    parsed.updatedAt = new Date(parsed.updatedAt as string);
+    if (typeof parsed.syncedAt === 'string') parsed.syncedAt = new Date(parsed.syncedAt);
+    parsed.lifetimeUsedBytes = BigInt((parsed.lifetimeUsedBytes as number | null) ?? 0);
+    return parsed as unknown as ViewRow;
+  });
+}
+
+const TEXT_JSON_COLUMNS = ['metadata', 'snapshot', 'intent', 'suspension'] as const;
+
 /**
  * A row as the rest of the code expects it (Prisma's types): PostgreSQL's driver reads int8 as a
  * string and PGlite as a number, Prisma as a bigint.
  */
 export function mappingRow(row: SubUserMapping): SubUserMapping {
+  const record = row as unknown as Record<string, unknown>;
+  for (const column of TEXT_JSON_COLUMNS) {
+    const value = record[column];
+    if (typeof value === 'string') record[column] = JSON.parse(value) as unknown;
+  }
   if (typeof row.lifetimeUsedBytes !== 'bigint') row.lifetimeUsedBytes = BigInt(row.lifetimeUsedBytes ?? 0);
   if (row.lastUsedBytes !== null && typeof row.lastUsedBytes !== 'bigint')
     row.lastUsedBytes = BigInt(row.lastUsedBytes);

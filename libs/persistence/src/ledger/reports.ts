@@ -5,7 +5,15 @@ import type { ChangeEntry } from './change-log';
 import { driftOf } from './drift';
 import type { Actor, AdoptCommand, MarkDeletedCommand, SnapshotOutcome, SnapshotReport } from './ledger';
 import { type LedgerContext, record, subUserEntry } from './ledger-context';
-import { MAPPING_COLUMNS, type RowChanges, findRow, rowAfter, updateRow, updateText } from './mapping-rows';
+import {
+  MAPPING_COLUMNS,
+  type RowChanges,
+  findRow,
+  mappingRow,
+  rowAfter,
+  updateRow,
+  updateText,
+} from './mapping-rows';
 import { SqlParams } from '../sql';
 import { changeCtes } from './change-log';
 import { sameSnapshot, toSnapshot } from './snapshot';
@@ -334,7 +342,7 @@ export async function adopt(ctx: LedgerContext, command: AdoptCommand): Promise<
     };
   });
   return ctx.transaction(async (db) => {
-    const inserted = await db.$queryRaw<SubUserMapping[]>`
+    const returned = await db.$queryRaw<SubUserMapping[]>`
       INSERT INTO sub_user_mappings (id, tenant_id, provider_account_id, provider, provider_sub_user_id,
              lifecycle, status, name, metadata, snapshot, version, created_at, updated_at, synced_at,
              lifetime_used_bytes, last_used_bytes, usage_period)
@@ -345,6 +353,7 @@ export async function adopt(ctx: LedgerContext, command: AdoptCommand): Promise<
              status text, name text, snapshot jsonb, used_bytes bigint, usage_period text)
       ON CONFLICT (provider_account_id, provider_sub_user_id) DO NOTHING
       RETURNING ${MAPPING_COLUMNS}`;
+    const inserted = returned.map(mappingRow);
     await record(
       db,
       inserted.map((row) =>

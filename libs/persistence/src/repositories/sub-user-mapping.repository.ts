@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SubUserMapping } from '../generated/prisma/client';
-import { findRow, mappingColumns, mappingRows } from '../ledger/mapping-rows';
+import { VIEW_COLUMNS, type ViewRow, findRow, viewRowsAsJson } from '../ledger/mapping-rows';
 import { SqlParams } from '../sql';
 import { PrismaService } from '../prisma.service';
 
@@ -89,12 +89,10 @@ export class SubUserMappingRepository {
   /**
    * One page of the local list, newest first. Plain SQL on the plain client: row-value cursors
    * and JSON containment (`metadata @> {...}`, served by a GIN index) have no Prisma filter form,
-   * and reading rows without Prisma keeps a page of 500 cheap.
+   * and reading rows without Prisma keeps a page of 500 cheap. Only the columns of the view, each
+   * row as one JSON text (see viewRowsAsJson).
    */
-  list(
-    filter: SubUserListFilter,
-    options: { after?: ListPosition; take: number },
-  ): Promise<SubUserMapping[]> {
+  list(filter: SubUserListFilter, options: { after?: ListPosition; take: number }): Promise<ViewRow[]> {
     const params = new SqlParams();
     const conditions: string[] = [];
     if (filter.tenantId !== undefined) conditions.push(`tenant_id = ${params.add(filter.tenantId)}`);
@@ -118,9 +116,9 @@ export class SubUserMappingRepository {
         `(created_at, id) < (${params.add(options.after.createdAt.toISOString())}::timestamptz, ${params.add(options.after.id)}::uuid)`,
       );
     }
-    return mappingRows(
+    return viewRowsAsJson(
       this.prisma.sql,
-      `SELECT ${mappingColumns()} FROM sub_user_mappings
+      `SELECT ${VIEW_COLUMNS} FROM sub_user_mappings
         WHERE ${conditions.join(' AND ')}
         ORDER BY created_at DESC, id DESC
         LIMIT ${params.add(options.take)}::int`,
