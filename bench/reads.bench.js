@@ -1,183 +1,36 @@
 /* global fetch, URLSearchParams */
-// Scenario 2 — local reads: GET /v1/sub-users with filters and cursor pagination over 100,000 mapped
-// sub-users on PostgreSQL. Tenants, API keys and provider accounts are created through the API (so
-// the rows are valid); the 100k mappings are inserted directly (multi-row INSERT ... SELECT unnest),
-// with realistic snapshots and metadata. Each query shape: its first page repeated, a walk of
-// consecutive pages following nextCursor, and deep pages (the page after row 1,000 / 10,000 / 50,000
-// of that shape: a cursor in the API's own format built from the row at that position, so the
-// deep page is reached without walking to it). Target: p99 < 20 ms per page.
-//   npm run bench:reads        (BENCH_ROWS=100000 BENCH_REPEATS=20 BENCH_WALK_PAGES=20 BENCH_DEEP_REPEATS=10)
+// Scenario 2 — local reads: GET /v1/sub-users with filters and cursor pagination over many mapped
+// sub-users: 1,000,000 on PostgreSQL (`npm run bench:reads`) and 100,000 on the embedded database
+// a newcomer runs (`npm run bench:reads-embedded`, BENCH_DATABASE=embedded). Tenants, API keys and
+// provider accounts are created through the API (so the rows are valid); the mappings are generated
+// inside the database (bench/lib/seed-mappings.js), with realistic snapshots and metadata. Each query
+// shape: its first page repeated, a walk of consecutive pages following nextCursor, and deep pages
+// (the page after row 1,000 / 10,000 / 50,000 (/ 500,000 at a million) of that shape: a cursor in the
+// API's own format built from the row at that position). Target: p99 < 20 ms per page.
+// On PostgreSQL also GET /v1/sub-users/:id (the stored snapshot, random ids, 16 connections) against
+// a minimal Fastify + pg service reading the same row with the same key check
+// (bench/lib/baseline-pg.js). Target: gateway req/s >= 0.7 x the baseline's.
+//   npm run bench:reads        (BENCH_ROWS, BENCH_REPEATS=20, BENCH_WALK_PAGES=20, BENCH_DEEP_REPEATS=10,
+//                               BENCH_DURATION=10, BENCH_WARMUP=2 for the get-by-id runs)
 // Shapes that miss the target get an EXPLAIN ANALYZE of the equivalent SQL in the results file.
 'use strict';
 
-const crypto = require('node:crypto');
 const { Client } = require('pg');
 const h = require('./lib/harness');
+const { seedMappings } = require('./lib/seed-mappings');
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const EMBEDDED = process.env.BENCH_DATABASE === 'embedded';
+const SCENARIO = EMBEDDED ? 'reads-embedded' : 'reads';
+const ROWS = Number(process.env.BENCH_ROWS ?? (EMBEDDED ? 100_000 : 1_000_000));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const WALK_PAGES = Number(process.env.BENCH_WALK_PAGES ?? 20);
 const DEEP_REPEATS = Number(process.env.BENCH_DEEP_REPEATS ?? 10);
-const DEPTHS = [1000, 10_000, 50_000];
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const DEPTHS = ROWS >= 1_000_000 ? [1000, 10_000, 50_000, 500_000] : [1000, 10_000, 50_000];
 const TENANTS = 10;
-// BENCH_PROPOSED_INDEXES=1: a what-if run with the indexes bench/README.md proposes, created in the
-// throwaway database only (prisma/schema.prisma is not touched); results go to reads-proposed-indexes.json.
-const PROPOSED = process.env.BENCH_PROPOSED_INDEXES === '1';
-const PROPOSED_INDEXES = [
-  'CREATE INDEX bench_created_id ON sub_user_mappings (created_at DESC, id DESC)',
-  'CREATE INDEX bench_tenant_created_id ON sub_user_mappings (tenant_id, created_at DESC, id DESC)',
-  'CREATE INDEX bench_account_created_id ON sub_user_mappings (provider_account_id, created_at DESC, id DESC)',
-  'CREATE INDEX bench_provider_created_id ON sub_user_mappings (provider, created_at DESC, id DESC)',
-  'CREATE INDEX bench_status_created_id ON sub_user_mappings (status, created_at DESC, id DESC)',
-  'CREATE EXTENSION IF NOT EXISTS pg_trgm',
-  'CREATE INDEX bench_name_trgm ON sub_user_mappings USING gin (name gin_trgm_ops)',
-];
 const TARGET_P99_MS = 20;
-const PLANS = ['gold', 'silver', 'bronze', 'trial'];
-const REGIONS = ['eu', 'us', 'apac'];
-const WORDS = ['main', 'backup', 'scraper', 'seo', 'ads', 'retail', 'social', 'travel'];
-
-/** A deterministic pseudo-random generator, so every run inserts the same data. */
-function rng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function statusOf(r) {
-  if (r < 0.85) return ['active', 'active'];
-  if (r < 0.93) return ['suspended', 'active'];
-  if (r < 0.96) return ['deleting', 'active'];
-  return ['deleted', 'deleted'];
-}
-
-function snapshotOf(provider, providerSubUserId, name, status, createdAt, random) {
-  const used = Math.floor(random() * 50 * 1024 ** 3);
-  if (provider === 'webshare') {
-    return {
-      provider,
-      providerSubUserId,
-      name,
-      notes: null,
-      status,
-      providerStatus: status === 'suspended' ? 'suspended' : 'active',
-      traffic: {
-        limitBytes: random() < 0.3 ? null : 10 * 1024 ** 3,
-        usedBytes: used,
-        periodStart: null,
-        periodEnd: null,
-      },
-      maxConcurrency: 100,
-      countries: random() < 0.5 ? { US: 10, DE: 5 } : null,
-      groupId: null,
-      proxyUsername: `${name}-rotate`,
-      stats: { requests: Math.floor(random() * 1e6), bandwidth: used },
-      isDefault: false,
-      createdAt,
-      updatedAt: createdAt,
-    };
-  }
-  return {
-    provider,
-    providerSubUserId,
-    name,
-    notes: random() < 0.3 ? 'reseller order' : null,
-    status,
-    providerStatus: status === 'suspended' ? 'Suspended' : status === 'deleting' ? 'Deleting' : 'Active',
-    traffic: {
-      limitBytes: random() < 0.5 ? null : 5 * 1024 ** 3,
-      usedBytes: used,
-      periodStart: null,
-      periodEnd: null,
-    },
-    maxConcurrency: null,
-    countries: null,
-    groupId: random() < 0.2 ? crypto.randomUUID() : null,
-    proxyUsername: `user_${providerSubUserId.slice(0, 10)}`,
-    stats: null,
-    isDefault: false,
-    createdAt,
-    updatedAt: null,
-  };
-}
-
-async function insertMappings(databaseUrl, tenants, accounts) {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  const random = rng(42);
-  const now = Date.now();
-  const spanMs = 180 * 24 * 3600 * 1000;
-  const BATCH = 5000;
-  const started = Date.now();
-  try {
-    for (let offset = 0; offset < ROWS; offset += BATCH) {
-      const cols = Array.from({ length: 14 }, () => []);
-      for (let i = offset; i < Math.min(ROWS, offset + BATCH); i++) {
-        const account = accounts[i % accounts.length];
-        const tenant = tenants[Math.floor(random() * tenants.length)];
-        const customer = `c-${Math.floor(random() * 5000)}`;
-        const name = `${customer}-${WORDS[i % WORDS.length]}-${i}`;
-        const [status, lifecycle] = statusOf(random());
-        const providerSubUserId =
-          account.provider === 'webshare' ? String(1_000_000 + i) : crypto.randomUUID();
-        // Newest first roughly follows i; several rows share a millisecond now and then (ties by id).
-        const createdAt = new Date(now - Math.floor((i / ROWS) * spanMs) - Math.floor(random() * 5000));
-        const snapshot = snapshotOf(
-          account.provider,
-          providerSubUserId,
-          name,
-          status,
-          createdAt.toISOString(),
-          random,
-        );
-        const metadata = {
-          customerId: customer,
-          plan: PLANS[Math.floor(random() * PLANS.length)],
-          region: REGIONS[i % REGIONS.length],
-        };
-        const values = [
-          crypto.randomUUID(),
-          tenant,
-          account.id,
-          account.provider,
-          providerSubUserId,
-          lifecycle,
-          status,
-          name,
-          account.provider === 'webshare' && random() < 0.3 ? 'kept by the gateway' : null,
-          JSON.stringify(metadata),
-          JSON.stringify(snapshot),
-          createdAt,
-          new Date(createdAt.getTime() + Math.floor(random() * 1e6)),
-          new Date(now - Math.floor(random() * 3600_000)),
-        ];
-        values.forEach((value, c) => cols[c].push(value));
-      }
-      await client.query(
-        `INSERT INTO sub_user_mappings (id, tenant_id, provider_account_id, provider, provider_sub_user_id,
-           lifecycle, status, name, gateway_notes, metadata, snapshot, created_at, updated_at, synced_at, version)
-         SELECT id, tenant_id, provider_account_id, provider, provider_sub_user_id, lifecycle, status, name,
-           gateway_notes, metadata::jsonb, snapshot::jsonb, created_at, updated_at, synced_at, 1
-         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[],
-           $14::timestamptz[])
-           AS t(id, tenant_id, provider_account_id, provider, provider_sub_user_id, lifecycle, status, name,
-             gateway_notes, metadata, snapshot, created_at, updated_at, synced_at)`,
-        cols,
-      );
-    }
-    if (PROPOSED) for (const sql of PROPOSED_INDEXES) await client.query(sql);
-    await client.query('ANALYZE sub_user_mappings');
-  } finally {
-    await client.end();
-  }
-  return Date.now() - started;
-}
+const TARGET_GET_RATIO = 0.7;
 
 async function timedGet(url, key) {
   const started = process.hrtime.bigint();
@@ -188,7 +41,7 @@ async function timedGet(url, key) {
   return { ms, body };
 }
 
-/** The SQL the repository's filters amount to (for EXPLAIN ANALYZE of a shape that misses the target). */
+/** The SQL the repository's list runs for a shape (libs/persistence, SubUserMappingRepository.list). */
 function equivalentSql(shape, ctx, offset = null, after = null) {
   const where = [];
   const params = [];
@@ -204,15 +57,15 @@ function equivalentSql(shape, ctx, offset = null, after = null) {
   if (q.status) add('status = ?', q.status);
   else where.push("status <> 'deleted'");
   if (q.q) add('name ILIKE ?', `%${q.q}%`);
-  for (const [k, v] of Object.entries(q)) {
-    if (k.startsWith('metadata.')) add(`metadata #> '{${k.slice(9)}}' = ?::jsonb`, JSON.stringify(v));
-  }
+  const metadata = Object.fromEntries(
+    Object.entries(q)
+      .filter(([k]) => k.startsWith('metadata.'))
+      .map(([k, v]) => [k.slice(9), v]),
+  );
+  if (Object.keys(metadata).length > 0) add('metadata @> ?::jsonb', JSON.stringify(metadata));
   if (after) {
-    // The repository's cursor condition, as Prisma sends it (an OR, not a row comparison).
     params.push(after.c, after.i);
-    where.push(
-      `(created_at < $${params.length - 1}::timestamptz OR (created_at = $${params.length - 1}::timestamptz AND id < $${params.length}::uuid))`,
-    );
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   const order = `FROM sub_user_mappings WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC`;
   if (offset !== null) {
@@ -223,30 +76,25 @@ function equivalentSql(shape, ctx, offset = null, after = null) {
   return { sql: `SELECT * ${order} LIMIT $${params.length}`, params };
 }
 
-h.runScenario('reads', async () => {
-  const database = await h.createDatabase('reads');
-  const sandbox = await h.startSandbox({ rateLimits: false });
-  const gateway = await h.startGateway({ databaseUrl: database.url });
-
-  const accounts = await h.registerAccounts(gateway.url, sandbox, { webshare: 2, proxyhat: 2 });
-  const accountList = [...accounts.webshare, ...accounts.proxyhat];
-  const tenants = [];
-  for (let i = 0; i < TENANTS; i++) {
-    const { body } = await h.api(gateway.url, 'POST', '/v1/tenants', {
-      body: { name: `bench-tenant-${i}` },
-      expect: [201],
-    });
-    tenants.push(body.id);
+/** A SQL runner over PostgreSQL (pg client) or an open PGlite: query(sql, params) -> rows. */
+async function sqlRunner(database) {
+  if (!EMBEDDED) {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    return {
+      query: async (sql, params) => (await client.query(sql, params)).rows,
+      close: () => client.end(),
+    };
   }
-  const { body: tenantKey } = await h.api(gateway.url, 'POST', '/v1/api-keys', {
-    body: { name: 'bench-reader', tenantId: tenants[0], scopes: ['sub-users:read'] },
-    expect: [201],
-  });
-  h.log(`inserting ${ROWS} mappings over ${TENANTS} tenants and ${accountList.length} accounts`);
-  const insertMs = await insertMappings(database.url, tenants, accountList);
-  h.log(`inserted in ${insertMs} ms`);
+  const pglite = await h.openEmbedded(database.dir);
+  return {
+    query: async (sql, params) => (await pglite.query(sql, params)).rows,
+    close: () => pglite.close(),
+  };
+}
 
-  const shapes = [
+function shapesOf(accountList, tenants) {
+  return [
     { name: 'tenant, no filter', auth: 'tenant', query: {} },
     { name: 'tenant, status=suspended', auth: 'tenant', query: { status: 'suspended' } },
     { name: 'tenant, provider=webshare', auth: 'tenant', query: { provider: 'webshare' } },
@@ -272,28 +120,60 @@ h.runScenario('reads', async () => {
     },
     { name: 'admin, q=c-123 (name contains)', auth: 'admin', query: { q: 'c-123' } },
   ];
+}
 
-  // Deep cursors: the row at each depth of each shape, encoded the way the API encodes nextCursor.
+h.runScenario(SCENARIO, async () => {
+  const database = EMBEDDED ? h.createEmbeddedDatabase(SCENARIO) : await h.createDatabase(SCENARIO);
+  const sandbox = await h.startSandbox({ rateLimits: false });
+  let gateway = await h.startGateway({ databaseUrl: database.url });
+
+  const accounts = await h.registerAccounts(gateway.url, sandbox, { webshare: 2, proxyhat: 2 });
+  const accountList = [...accounts.webshare, ...accounts.proxyhat];
+  const tenants = [];
+  for (let i = 0; i < TENANTS; i++) {
+    const { body } = await h.api(gateway.url, 'POST', '/v1/tenants', {
+      body: { name: `bench-tenant-${i}` },
+      expect: [201],
+    });
+    tenants.push(body.id);
+  }
+  const { body: tenantKey } = await h.api(gateway.url, 'POST', '/v1/api-keys', {
+    body: { name: 'bench-reader', tenantId: tenants[0], scopes: ['sub-users:read'] },
+    expect: [201],
+  });
+  // The embedded database belongs to one process: the gateway stops while the rows go in.
+  if (EMBEDDED) await h.stopProcess(gateway);
+  h.log(`inserting ${ROWS} mappings over ${TENANTS} tenants and ${accountList.length} accounts`);
+  const shapes = shapesOf(accountList, tenants);
   const deepCursors = new Map();
+  let insertMs;
   {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
+    const db = await sqlRunner(database);
     try {
+      insertMs = await seedMappings(db.query, {
+        tenants,
+        accounts: accountList.map((account) => ({ id: account.id, provider: account.provider })),
+        rows: ROWS,
+        onBatch: (done) => done % 200_000 === 0 && h.log(`  ${done} rows`),
+      });
+      h.log(`inserted in ${insertMs} ms`);
+      // Deep cursors: the row at each depth of each shape, encoded the way the API encodes nextCursor.
       for (const shape of shapes) {
         const cursors = [];
         for (const depth of DEPTHS) {
           const { sql, params } = equivalentSql(shape, { tenants }, depth);
-          const { rows } = await client.query(sql, params);
+          const rows = await db.query(sql, params);
           if (!rows[0]) continue;
-          const position = { c: rows[0].created_at.toISOString(), i: rows[0].id };
+          const position = { c: new Date(rows[0].created_at).toISOString(), i: rows[0].id };
           cursors.push({ depth, cursor: Buffer.from(JSON.stringify(position)).toString('base64url') });
         }
         deepCursors.set(shape.name, cursors);
       }
     } finally {
-      await client.end();
+      await db.close();
     }
   }
+  if (EMBEDDED) gateway = await h.startGateway({ databaseUrl: database.url });
 
   const results = [];
   for (const shape of shapes) {
@@ -356,38 +236,13 @@ h.runScenario('reads', async () => {
     );
   }
 
-  // EXPLAIN ANALYZE of the equivalent SQL of every shape that missed the target.
-  const explains = {};
-  const missed = results.filter((row) => !row.meetsTarget);
-  if (missed.length) {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      for (const row of missed) {
-        const shape = shapes.find((s) => s.name === row.shape);
-        const { sql, params } = equivalentSql(shape, { tenants });
-        const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
-        explains[row.shape] = { sql, params, plan: plan.rows.map((r) => r['QUERY PLAN']) };
-        const deepest = deepCursors.get(shape.name).at(-1);
-        if (deepest) {
-          const after = JSON.parse(Buffer.from(deepest.cursor, 'base64url').toString('utf8'));
-          const deepSql = equivalentSql(shape, { tenants }, null, after);
-          const deepPlan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${deepSql.sql}`, deepSql.params);
-          explains[`${row.shape} (page after row ${deepest.depth})`] = {
-            sql: deepSql.sql,
-            params: deepSql.params,
-            plan: deepPlan.rows.map((r) => r['QUERY PLAN']),
-          };
-        }
-      }
-    } finally {
-      await client.end();
-    }
-  }
-
   const gatewayRssMiB = h.rssMiB(gateway.pid);
+  const getById = EMBEDDED ? null : await measureGetById(database, gateway, tenants);
+  await h.stopProcess(gateway);
+  const explains = await explainMisses(database, results, shapes, tenants, deepCursors);
+
   h.printTable(
-    `Local reads over ${ROWS} sub-users (ms per page; target p99 < ${TARGET_P99_MS} ms)`,
+    `Local reads over ${ROWS} sub-users, ${EMBEDDED ? 'embedded database' : 'PostgreSQL'} (ms per page; target p99 < ${TARGET_P99_MS} ms)`,
     results.map((row) => ({
       shape: row.shape,
       'first p50': row.firstPage.p50.toFixed(2),
@@ -396,35 +251,132 @@ h.runScenario('reads', async () => {
       'walk p50': row.walk.p50.toFixed(2),
       'walk p99': row.walk.p99.toFixed(2),
       'deep 10k p50': row.deep[10000]?.p50?.toFixed(2) ?? '-',
-      'deep 50k p50': row.deep[50000]?.p50?.toFixed(2) ?? '-',
+      'deepest p50': Object.values(row.deep).at(-1)?.p50?.toFixed(2) ?? '-',
       'all p99': row.all.p99.toFixed(2),
       'p99/target': h.ratio(row.all.p99, TARGET_P99_MS),
       target: row.meetsTarget ? 'met' : 'MISSED',
     })),
   );
-  h.log(`gateway RSS ${gatewayRssMiB} MiB`);
+  if (getById) {
+    h.printTable(
+      'GET /v1/sub-users/:id (random ids, 16 connections) vs Fastify + pg',
+      getById.runs.map((run) => ({
+        target: run.target,
+        'req/s': run.requestsPerSecond,
+        mean: run.latencyMs.mean,
+        p99: run.latencyMs.p99,
+        'cpu ms/req': run.cpuMsPerRequest[run.target],
+      })),
+    );
+    h.log(`get by id: gateway/baseline req/s ${getById.ratio} (target >= ${TARGET_GET_RATIO})`);
+  }
+  h.log(
+    `gateway RSS ${gatewayRssMiB} MiB; shapes meeting p99 < ${TARGET_P99_MS} ms: ${results.filter((r) => r.meetsTarget).length} of ${results.length}`,
+  );
   for (const [shape, explain] of Object.entries(explains)) {
     h.log(`EXPLAIN ANALYZE (${shape}):\n  ${explain.plan.join('\n  ')}`);
   }
 
-  h.writeResults(PROPOSED ? 'reads-proposed-indexes' : 'reads', {
-    scenario: PROPOSED ? 'reads-proposed-indexes' : 'reads',
-    proposedIndexes: PROPOSED ? PROPOSED_INDEXES : null,
-    description: `GET /v1/sub-users (filters, cursor pagination) over ${ROWS} mapped sub-users on PostgreSQL, sequential requests (1 connection)`,
-    machine: h.machine('postgresql (local, 127.0.0.1:5432)'),
+  h.writeResults(SCENARIO, {
+    scenario: SCENARIO,
+    description: `GET /v1/sub-users (filters, cursor pagination) over ${ROWS} mapped sub-users on ${EMBEDDED ? 'the embedded database (PGlite)' : 'PostgreSQL'}, sequential requests (1 connection)${EMBEDDED ? '' : '; GET /v1/sub-users/:id against a Fastify + pg baseline'}`,
+    machine: h.machine(EMBEDDED ? 'embedded (PGlite, on disk)' : 'postgresql (local, 127.0.0.1:5432)'),
     settings: {
       rows: ROWS,
       tenants: TENANTS,
       accounts: accountList.length,
       repeats: REPEATS,
       walkPages: WALK_PAGES,
+      deepRepeats: DEEP_REPEATS,
+      depths: DEPTHS,
       insertMs,
     },
     targetP99Ms: TARGET_P99_MS,
+    shapesMeetingTarget: results.filter((row) => row.meetsTarget).length,
     shapes: results,
+    getById,
     explains,
     gatewayRssMiB,
   });
-  await h.stopProcess(gateway);
   await database.drop();
 });
+
+/** GET /v1/sub-users/:id through the gateway vs the Fastify + pg baseline, same random ids. */
+async function measureGetById(database, gateway, tenants) {
+  const baseline = await h.startBaseline(database.url);
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  const ids = (
+    await client.query(
+      "SELECT id FROM sub_user_mappings WHERE status <> 'deleted' ORDER BY md5(id::text) LIMIT 50000",
+    )
+  ).rows.map((row) => row.id);
+  await client.end();
+  void tenants;
+  let next = 0;
+  const requests = [
+    {
+      method: 'GET',
+      setupRequest: (request) => ({ ...request, path: `/v1/sub-users/${ids[next++ % ids.length]}` }),
+    },
+  ];
+  const runs = [];
+  for (const target of [
+    { name: 'gateway', url: gateway.url, pid: gateway.pid },
+    { name: 'baseline-pg', url: baseline.url, pid: baseline.pid },
+  ]) {
+    h.log(`get by id: ${target.name} at 16 connections, ${WARMUP} s warm-up + ${DURATION} s`);
+    const run = await h.measure({
+      url: target.url,
+      headers: { authorization: `Bearer ${h.ADMIN_KEY}` },
+      requests,
+      connections: 16,
+      duration: DURATION,
+      warmup: WARMUP,
+      cpuPids: { [target.name]: target.pid },
+    });
+    if (run.non2xx > 0 || run.errors > 0)
+      throw new Error(`${target.name}: ${run.non2xx} non-2xx, ${run.errors} errors`);
+    runs.push({ target: target.name, ...run });
+  }
+  await h.stopProcess(baseline);
+  const [gw, base] = runs;
+  return {
+    description:
+      'GET /v1/sub-users/:id (the stored snapshot) for random ids among 50,000, 16 connections; baseline: Fastify + pg reading the row by primary key with the same key check (bench/lib/baseline-pg.js)',
+    runs,
+    ratio: h.ratio(gw.requestsPerSecond, base.requestsPerSecond),
+    target: `>= ${TARGET_GET_RATIO}`,
+    met: h.ratio(gw.requestsPerSecond, base.requestsPerSecond) >= TARGET_GET_RATIO,
+  };
+}
+
+/** EXPLAIN ANALYZE of the equivalent SQL of every shape that missed the target (after the gateway stopped). */
+async function explainMisses(database, results, shapes, tenants, deepCursors) {
+  const explains = {};
+  const missed = results.filter((row) => !row.meetsTarget);
+  if (missed.length === 0) return explains;
+  const db = await sqlRunner(database);
+  try {
+    for (const row of missed) {
+      const shape = shapes.find((s) => s.name === row.shape);
+      const { sql, params } = equivalentSql(shape, { tenants });
+      const plan = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+      explains[row.shape] = { sql, params, plan: plan.map((r) => r['QUERY PLAN']) };
+      const deepest = deepCursors.get(shape.name).at(-1);
+      if (deepest) {
+        const after = JSON.parse(Buffer.from(deepest.cursor, 'base64url').toString('utf8'));
+        const deepSql = equivalentSql(shape, { tenants }, null, after);
+        const deepPlan = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${deepSql.sql}`, deepSql.params);
+        explains[`${row.shape} (page after row ${deepest.depth})`] = {
+          sql: deepSql.sql,
+          params: deepSql.params,
+          plan: deepPlan.map((r) => r['QUERY PLAN']),
+        };
+      }
+    }
+  } finally {
+    await db.close();
+  }
+  return explains;
+}

@@ -24,6 +24,7 @@ const syncScripts = fs
 const scenarios = [
   { name: 'overhead', args: ['bench/overhead.bench.js'] },
   { name: 'reads', args: ['bench/reads.bench.js'] },
+  { name: 'reads-embedded', args: ['bench/reads.bench.js'], env: { BENCH_DATABASE: 'embedded' } },
   { name: 'writes', args: ['bench/writes.bench.js'] },
   ...syncScripts,
   { name: 'bulk-delete', args: ['bench/bulk-delete.bench.js'] },
@@ -44,7 +45,7 @@ for (const scenario of scenarios) {
     stdio: 'inherit',
     timeout: 300_000,
     killSignal: 'SIGTERM',
-    env: { ...process.env, BENCH_BUILD: '0' },
+    env: { ...process.env, ...(scenario.env ?? {}), BENCH_BUILD: '0' },
   });
   const seconds = Math.round((Date.now() - started) / 1000);
   summary.push({

@@ -18,6 +18,7 @@ const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const GATEWAY_MAIN = path.join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
 const SANDBOX_MAIN = path.join(ROOT, 'dist/apps/sandbox/main.js');
 const BARE_PROXY = path.join(ROOT, 'bench/lib/bare-proxy.js');
+const BASELINE_PG = path.join(ROOT, 'bench/lib/baseline-pg.js');
 // BENCH_FROM_SOURCE=1: run the gateway and the sandbox from the TypeScript sources (transpiled on
 // load by scripts/ts-register.js) instead of dist/, e.g. to profile a change without a build.
 const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
@@ -172,16 +173,29 @@ async function startSandbox({ rateLimits = false, latencyMs = 0, port } = {}) {
   return { ...proc, url, webshareBaseUrl: `${url}/webshare`, proxyhatBaseUrl: `${url}/proxyhat/v1` };
 }
 
-/** The built gateway in production mode on PostgreSQL; extra env overrides (e.g. UPSTREAM_RATE_LIMIT). */
-async function startGateway({ databaseUrl, env = {}, port, cpuProfDir } = {}) {
+/**
+ * The built gateway in production mode on PostgreSQL, or (databaseUrl `pglite:<dir>`, from
+ * createEmbeddedDatabase) on the embedded database, which production refuses: then in development
+ * mode with the same settings. Extra env overrides (e.g. UPSTREAM_RATE_LIMIT).
+ */
+async function startGateway({
+  databaseUrl,
+  env = {},
+  port,
+  cpuProfDir,
+  name = 'gateway',
+  core = GATEWAY_CORE,
+} = {}) {
   port = port ?? (await freePort());
+  const embedded = databaseUrl.startsWith('pglite:');
   const url = `http://127.0.0.1:${port}`;
   const args = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, ...GATEWAY_ARGS] : GATEWAY_ARGS;
-  const proc = await startProcess('gateway', {
-    core: GATEWAY_CORE,
+  const proc = await startProcess(name, {
+    core,
     args,
     env: {
-      NODE_ENV: 'production',
+      NODE_ENV: embedded ? 'development' : 'production',
+      USAGE_SAMPLE_INTERVAL_SECONDS: '0',
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: databaseUrl,
@@ -211,6 +225,19 @@ async function startBareProxy(upstream, { port } = {}) {
     args: [BARE_PROXY],
     env: { BARE_PROXY_PORT: String(port), BARE_PROXY_UPSTREAM: upstream },
     readyUrl: `${url}/__bare-proxy/health`,
+  });
+  return { ...proc, url };
+}
+
+/** Fastify + pg reading one sub-user by primary key with the same key check (bench/lib/baseline-pg.js). */
+async function startBaseline(databaseUrl, { port } = {}) {
+  port = port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess('baseline-pg', {
+    core: GATEWAY_CORE,
+    args: [BASELINE_PG],
+    env: { BASELINE_PORT: String(port), BASELINE_DATABASE_URL: databaseUrl },
+    readyUrl: `${url}/__baseline/health`,
   });
   return { ...proc, url };
 }
@@ -252,6 +279,33 @@ async function createDatabase(scenario) {
   };
   cleanups.push(() => database.drop());
   return database;
+}
+
+/** An embedded (PGlite) database in a temporary folder, removed by cleanup() (also on failure). */
+function createEmbeddedDatabase(scenario) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${scenario.replace(/\W/g, '_')}-`));
+  const database = {
+    name: dir,
+    dir,
+    url: `pglite:${dir}`,
+    dropped: false,
+    async drop() {
+      if (database.dropped) return;
+      database.dropped = true;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  cleanups.push(() => database.drop());
+  return database;
+}
+
+/** Opens an embedded database's folder in this process (the gateway using it must be stopped). */
+async function openEmbedded(dir) {
+  const { PGlite } = require('@electric-sql/pglite');
+  const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm');
+  const pglite = new PGlite({ dataDir: dir, extensions: { pg_trgm } });
+  await pglite.waitReady;
+  return pglite;
 }
 
 /** One JSON call; throws on a status outside `expect`. */
@@ -500,7 +554,10 @@ module.exports = {
   startSandbox,
   startGateway,
   startBareProxy,
+  startBaseline,
   createDatabase,
+  createEmbeddedDatabase,
+  openEmbedded,
   api,
   registerAccounts,
   summarize,
