@@ -26,7 +26,7 @@ describe('the API-key cache', () => {
     await gateway?.close();
   });
 
-  it('hardening #3: a flood of made-up keys does not push a valid key out', async () => {
+  it('operations #3: a flood of made-up keys does not push a valid key out', async () => {
     const key = await createKey(gateway, { name: 'kept', scopes: ['sub-users:read'] });
     const keys = gateway.app.get(ApiKeysService);
     expect(await keys.authenticate(key.key)).toMatchObject({ keyId: key.id });

@@ -115,7 +115,7 @@ describe('operability: logs, metrics, readiness', () => {
     expect(sampleValue(after, 'sgw_process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
   });
 
-  it('hardening #1: counts every finished job by type and status, succeeded ones too', async () => {
+  it('operations #1: counts every finished job by type and status, succeeded ones too', async () => {
     const { control } = sandboxOf(gateway);
     const jobs = (type: string, status: string) => ({ type, status });
     const before = await scrape(gateway.url, METRICS_TOKEN);

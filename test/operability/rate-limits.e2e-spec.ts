@@ -38,7 +38,7 @@ describe('inbound rate limit per API key', () => {
     await gateway?.close();
   });
 
-  it('hardening #4: tells every answer of a limited route where the key stands, and answers 429 with Retry-After past it', async () => {
+  it('operations #4: tells every answer of a limited route where the key stands, and answers 429 with Retry-After past it', async () => {
     const key = await createKey(gateway, { name: 'limited', scopes: ['sub-users:read'] });
     const clock = freezeClock(gateway, FROZEN_AT);
     const seen: Record<string, string | undefined>[] = [];
@@ -118,7 +118,7 @@ describe('inbound rate limit shared by two replicas through Redis (PostgreSQL + 
   });
 });
 
-describe('hardening #5: one shared Redis connection per gateway (local Redis)', () => {
+describe('operations #5: one shared Redis connection per gateway (local Redis)', () => {
   it('opens one command and one subscriber connection, one option set, and closes both on shutdown', async () => {
     const gateway = await startTestGateway({ REDIS_URL: LOCAL_REDIS, RATE_LIMIT_PER_MINUTE: '100' });
     const name = gateway.app.get(SharedRedis).connectionName;

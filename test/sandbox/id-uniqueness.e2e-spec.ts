@@ -38,7 +38,7 @@ async function createEverywhere(): Promise<{ webshare: number[]; iproyal: number
 }
 
 describe('ids across sandbox restarts', () => {
-  it('two sandboxes started one after the other never hand out the same id', async () => {
+  it('hardening #12: two sandboxes started one after the other never hand out the same id', async () => {
     const first = await createEverywhere();
     const second = await createEverywhere();
 
