@@ -66,6 +66,12 @@ export interface ProviderDriver {
   checkCredentials(options?: CallOptions): Promise<void>;
   /** Every sub-user of the account (all pages). A failed page fails the whole list. */
   list(options?: CallOptions): Promise<ProviderSubUser[]>;
+  /**
+   * The same listing a page at a time, as the pages arrive (later pages are being fetched while a
+   * caller works on one): a sync processes 100,000 sub-users without holding them all. A
+   * sub-user may appear on two pages (the list shifted between reads); a failed page throws.
+   */
+  listPages?(options?: CallOptions): AsyncIterable<ProviderSubUser[]>;
   get(providerSubUserId: string, options?: CallOptions): Promise<ProviderSubUser>;
   /**
    * Sent once: retried only when the provider certainly did not process it. The answer carries

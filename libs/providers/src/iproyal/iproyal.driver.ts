@@ -6,7 +6,7 @@ import {
   type UpdateSubUserInput,
 } from '@app/domain';
 import { emulateBulkDelete } from '../bulk-delete';
-import { mapWithConcurrency } from '../concurrency';
+import { mapWithConcurrency, prefetching } from '../concurrency';
 import type { DriverRuntime, ProviderAccountConfig, ProviderDriverFactory } from '../driver-runtime';
 import type {
   AccountBalance,
@@ -88,6 +88,18 @@ export class IproyalDriver implements ProviderDriver {
     const byHash = new Map<string, IproyalSubUser>();
     for (const raw of [first.data, ...pages].flat()) byHash.set(raw.hash, raw);
     return [...byHash.values()].map(toDomain);
+  }
+
+  async *listPages(options?: CallOptions): AsyncIterable<ProviderSubUser[]> {
+    const first = await this.fetchPage(1, options);
+    const remaining = Array.from({ length: Math.max(0, first.meta.last_page - 1) }, (_, index) => index + 2);
+    const rest = prefetching(
+      remaining,
+      PAGE_CONCURRENCY,
+      async (page) => (await this.fetchPage(page, options)).data,
+    );
+    yield first.data.map(toDomain);
+    for await (const page of rest) yield page.map(toDomain);
   }
 
   async get(providerSubUserId: string, options?: CallOptions): Promise<ProviderSubUser> {

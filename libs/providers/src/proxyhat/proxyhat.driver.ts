@@ -66,6 +66,11 @@ export class ProxyhatDriver implements ProviderDriver {
     return (await this.listRaw('list', options)).map(toDomain);
   }
 
+  /** ProxyHat's list is one unpaginated answer: one page. */
+  async *listPages(options?: CallOptions): AsyncIterable<ProviderSubUser[]> {
+    yield (await this.listRaw('list', options)).map(toDomain);
+  }
+
   async get(providerSubUserId: string, options?: CallOptions): Promise<ProviderSubUser> {
     return toDomain(await this.getRaw(providerSubUserId, 'get', options));
   }

@@ -6,7 +6,7 @@ import {
   type UpdateSubUserInput,
 } from '@app/domain';
 import { emulateBulkDelete } from '../bulk-delete';
-import { mapWithConcurrency } from '../concurrency';
+import { mapWithConcurrency, prefetching } from '../concurrency';
 import type { DriverRuntime, ProviderAccountConfig, ProviderDriverFactory } from '../driver-runtime';
 import type {
   BulkDeleteItemResult,
@@ -73,6 +73,23 @@ export class WebshareDriver implements ProviderDriver {
     const byId = new Map<number, WebshareSubUser>();
     for (const raw of [first.results, ...pages].flat()) byId.set(raw.id, raw);
     return [...byId.values()].map(toDomain);
+  }
+
+  async *listPages(options?: CallOptions): AsyncIterable<ProviderSubUser[]> {
+    const first = await this.fetchPage(1, PAGE_SIZE, 'list', options);
+    const pageCount = Math.ceil(first.count / PAGE_SIZE);
+    const remaining = Array.from({ length: Math.max(0, pageCount - 1) }, (_, index) => index + 2);
+    // The other pages are on their way while the caller works on the first.
+    const rest = prefetching(remaining, PAGE_CONCURRENCY, async (page) => {
+      try {
+        return (await this.fetchPage(page, PAGE_SIZE, 'list', options)).results;
+      } catch (error) {
+        if (error instanceof ProviderError && error.code === 'PROVIDER_NOT_FOUND') return [];
+        throw error;
+      }
+    });
+    yield first.results.map(toDomain);
+    for await (const page of rest) yield page.map(toDomain);
   }
 
   async get(providerSubUserId: string, options?: CallOptions): Promise<ProviderSubUser> {
