@@ -30,6 +30,7 @@ export {
   SubUserMappingRepository,
   type SubUserListFilter,
   type ListPosition,
+  type ActiveKey,
 } from './repositories/sub-user-mapping.repository';
 export { TenantRepository, type RowPosition } from './repositories/tenant.repository';
 export {

@@ -89,8 +89,22 @@ function rowsOf(entries: ChangeEntry[]): { audits: AuditRow[]; events: EventRow[
  * condition on the statement's other CTEs (e.g. that the record's conditional UPDATE applied),
  * so the change, its audit row and its event are written together or not at all.
  */
-export function changeCtes(entries: ChangeEntry[], at: Date, params: SqlParams, when = 'true'): string {
+export function changeCtes(
+  entries: ChangeEntry[],
+  at: Date,
+  params: SqlParams,
+  when = 'true',
+  options: { onlyTargetsIn?: string } = {},
+): string {
   const { audits, events } = rowsOf(entries);
+  // `onlyTargetsIn`: a CTE of ids (e.g. the rows an INSERT ... ON CONFLICT DO NOTHING made): only
+  // their audit rows and events are written.
+  const audited = options.onlyTargetsIn
+    ? `${when} AND r.target_id::uuid IN (SELECT id FROM ${options.onlyTargetsIn})`
+    : when;
+  const announced = options.onlyTargetsIn
+    ? `${when} AND e.subject_id::uuid IN (SELECT id FROM ${options.onlyTargetsIn})`
+    : when;
   const stamp = params.add(at.toISOString());
   return `audit AS (
        INSERT INTO audit_events (id, created_at, actor_key_id, tenant_id, action, target_type, target_id,
@@ -100,14 +114,14 @@ export function changeCtes(entries: ChangeEntry[], at: Date, params: SqlParams, 
          FROM jsonb_to_recordset(${params.add(JSON.stringify(audits))}::jsonb) AS r(id uuid, actor_key_id text,
               tenant_id text, action text, target_type text, target_id text, changes jsonb, outcome text,
               error_code text, provider_request_id text, request_id text)
-        WHERE ${when}
+        WHERE ${audited}
        RETURNING 1),
      event AS (
        INSERT INTO outbox_events (id, type, occurred_at, tenant_id, subject_type, subject_id, data, changes)
        SELECT e.id, e.type, ${stamp}::timestamptz, e.tenant_id, e.subject_type, e.subject_id, e.data, e.changes
          FROM jsonb_to_recordset(${params.add(JSON.stringify(events))}::jsonb) AS e(id uuid, type text,
               tenant_id text, subject_type text, subject_id text, data jsonb, changes jsonb)
-        WHERE ${when}
+        WHERE ${announced}
        RETURNING id, seq, type, tenant_id, subject_id),
      delivery AS (
        INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_seq, event_type, subject_id, status,

@@ -5,15 +5,7 @@ import type { ChangeEntry } from './change-log';
 import { driftOf } from './drift';
 import type { Actor, AdoptCommand, MarkDeletedCommand, SnapshotOutcome, SnapshotReport } from './ledger';
 import { type LedgerContext, record, subUserEntry } from './ledger-context';
-import {
-  MAPPING_COLUMNS,
-  type RowChanges,
-  findRow,
-  mappingRow,
-  rowAfter,
-  updateRow,
-  updateText,
-} from './mapping-rows';
+import { type RowChanges, findRow, jsonbForm, rowAfter, updateRow, updateText } from './mapping-rows';
 import { SqlParams } from '../sql';
 import { changeCtes } from './change-log';
 import { sameSnapshot, toSnapshot } from './snapshot';
@@ -179,11 +171,10 @@ async function refuseReport(ctx: LedgerContext, report: SnapshotReport, actor: A
 export async function markSynced(ctx: LedgerContext, ids: string[], at: Date): Promise<void> {
   if (ids.length === 0) return;
   // Confirmation only: no version bump, no updatedAt (nothing the caller sees changed).
-  await ctx.client.$executeRawUnsafe(
-    'UPDATE sub_user_mappings SET synced_at = $1 WHERE id = ANY($2::uuid[])',
-    at,
+  await ctx.sql.query('UPDATE sub_user_mappings SET synced_at = $1::timestamptz WHERE id = ANY($2::uuid[])', [
+    at.toISOString(),
     ids,
-  );
+  ]);
   ctx.forget();
 }
 
@@ -321,58 +312,92 @@ export async function markUnknown(
 }
 
 /**
- * Adopts provider sub-users in one statement, skipping any whose (account, provider id) another
- * writer stored meanwhile, with their audit lines and events in the same transaction.
+ * Adopts provider sub-users in one statement: the records (skipping any whose (account, provider
+ * id) another writer stored meanwhile), and only for those made, their audit rows, events and the
+ * events' deliveries. The rows it makes are known beforehand (every column set or defaulted here),
+ * so nothing is read back.
  */
 export async function adopt(ctx: LedgerContext, command: AdoptCommand): Promise<SubUserMapping[]> {
   if (command.subUsers.length === 0) return [];
   const at = new Date();
+  const made: SubUserMapping[] = [];
   const rows = command.subUsers.map((subUser) => {
     const snapshot = toSnapshot(subUser);
     const used = subUser.traffic.usedBytes;
-    return {
+    // The first reading is the baseline (ledger/usage.ts).
+    const usedBytes = used !== null && Number.isFinite(used) && used >= 0 ? Math.round(used) : null;
+    const row = {
       id: randomUUID(),
-      provider_sub_user_id: snapshot.providerSubUserId,
+      tenantId: command.tenantId,
+      providerAccountId: command.providerAccountId,
+      provider: command.provider,
+      providerSubUserId: snapshot.providerSubUserId,
+      lifecycle: 'active',
       status: subUser.status,
       name: snapshot.name,
+      gatewayNotes: null,
+      metadata: {},
+      snapshot: jsonbForm(snapshot) as SubUserMapping['snapshot'],
+      intent: null,
+      intentExpiresAt: null,
+      createKey: null,
+      version: 1,
+      lifetimeUsedBytes: BigInt(usedBytes ?? 0),
+      lastUsedBytes: usedBytes === null ? null : BigInt(usedBytes),
+      usagePeriod: subUser.traffic.periodStart,
+      thresholdsCrossed: [],
+      suspension: null,
+      changeClaimId: null,
+      changeClaimUntil: null,
+      createdAt: at,
+      updatedAt: at,
+      syncedAt: at,
+    } satisfies SubUserMapping;
+    made.push(row);
+    return {
+      id: row.id,
+      provider_sub_user_id: row.providerSubUserId,
+      status: row.status,
+      name: row.name,
       snapshot,
-      // The first reading is the baseline (ledger/usage.ts).
-      used_bytes: used !== null && Number.isFinite(used) && used >= 0 ? Math.round(used) : null,
-      usage_period: subUser.traffic.periodStart,
+      used_bytes: usedBytes,
+      usage_period: row.usagePeriod,
     };
   });
-  return ctx.transaction(async (db) => {
-    const returned = await db.$queryRaw<SubUserMapping[]>`
+  const entries = made.map((row) =>
+    subUserEntry(row, {
+      action: 'sub-user.adopted',
+      actor: command.actor,
+      changes: {
+        after: {
+          providerSubUserId: row.providerSubUserId,
+          name: row.name,
+          status: row.status,
+          isDefault: storedSnapshot(row)?.isDefault ?? false,
+        },
+      },
+      eventType: 'sub-user.adopted',
+    }),
+  );
+  const params = new SqlParams();
+  const stamp = `${params.add(at.toISOString())}::timestamptz`;
+  const insert = `ins AS (
       INSERT INTO sub_user_mappings (id, tenant_id, provider_account_id, provider, provider_sub_user_id,
              lifecycle, status, name, metadata, snapshot, version, created_at, updated_at, synced_at,
              lifetime_used_bytes, last_used_bytes, usage_period)
-      SELECT r.id, ${command.tenantId}, ${command.providerAccountId}::uuid, ${command.provider},
-             r.provider_sub_user_id, 'active', r.status, r.name, '{}'::jsonb, r.snapshot, 1, ${at}, ${at}, ${at},
-             COALESCE(r.used_bytes, 0), r.used_bytes, r.usage_period
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id uuid, provider_sub_user_id text,
+      SELECT r.id, ${params.add(command.tenantId)}, ${params.add(command.providerAccountId)}::uuid,
+             ${params.add(command.provider)}, r.provider_sub_user_id, 'active', r.status, r.name, '{}'::jsonb,
+             r.snapshot, 1, ${stamp}, ${stamp}, ${stamp}, COALESCE(r.used_bytes, 0), r.used_bytes, r.usage_period
+        FROM jsonb_to_recordset(${params.add(JSON.stringify(rows))}::jsonb) AS r(id uuid, provider_sub_user_id text,
              status text, name text, snapshot jsonb, used_bytes bigint, usage_period text)
       ON CONFLICT (provider_account_id, provider_sub_user_id) DO NOTHING
-      RETURNING ${MAPPING_COLUMNS}`;
-    const inserted = returned.map(mappingRow);
-    await record(
-      db,
-      inserted.map((row) =>
-        subUserEntry(row, {
-          action: 'sub-user.adopted',
-          actor: command.actor,
-          changes: {
-            after: {
-              providerSubUserId: row.providerSubUserId,
-              name: row.name,
-              status: row.status,
-              isDefault: storedSnapshot(row)?.isDefault ?? false,
-            },
-          },
-          eventType: 'sub-user.adopted',
-        }),
-      ),
-      at,
-    );
-    return inserted;
-  });
+      RETURNING id)`;
+  const inserted = await ctx.sql.query<{ id: string }>(
+    `WITH ${insert}, ${changeCtes(entries, at, params, 'true', { onlyTargetsIn: 'ins' })}
+     SELECT id FROM ins`,
+    params.values,
+  );
+  ctx.forget();
+  const ids = new Set(inserted.map((row) => row.id));
+  return made.filter((row) => ids.has(row.id));
 }

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { SubUserMapping } from '../generated/prisma/client';
-import { VIEW_COLUMNS, type ViewRow, findRow, viewRowsAsJson } from '../ledger/mapping-rows';
+import {
+  VIEW_COLUMNS,
+  type ViewRow,
+  findRow,
+  mappingColumns,
+  mappingRows,
+  viewRowsAsJson,
+} from '../ledger/mapping-rows';
 import { SqlParams } from '../sql';
 import { PrismaService } from '../prisma.service';
 
@@ -12,6 +19,14 @@ export interface SubUserListFilter {
   status?: string;
   nameContains?: string;
   metadata?: Record<string, string>;
+}
+
+/** An active record as a sync's missing-check needs it. */
+export interface ActiveKey {
+  id: string;
+  providerSubUserId: string | null;
+  status: string;
+  version: number;
 }
 
 export interface ListPosition {
@@ -123,6 +138,37 @@ export class SubUserMappingRepository {
         ORDER BY created_at DESC, id DESC
         LIMIT ${params.add(options.take)}::int`,
       params.values,
+    );
+  }
+
+  /**
+   * What a sync needs of an account's active records before it lists (to tell which went
+   * missing): ids, provider ids, status and version only, so 100,000 of them stay small.
+   */
+  async activeKeysByAccount(providerAccountId: string): Promise<ActiveKey[]> {
+    return this.prisma.sql.query<ActiveKey>(
+      `SELECT id, provider_sub_user_id AS "providerSubUserId", status, version
+         FROM sub_user_mappings WHERE provider_account_id = $1::uuid AND lifecycle = 'active'`,
+      [providerAccountId],
+    );
+  }
+
+  /** The records (not deleted) of one page of a listing, by provider id. */
+  findLiveByProviderIds(providerAccountId: string, providerSubUserIds: string[]): Promise<SubUserMapping[]> {
+    return mappingRows(
+      this.prisma.sql,
+      `SELECT ${mappingColumns()} FROM sub_user_mappings
+        WHERE provider_account_id = $1::uuid AND provider_sub_user_id = ANY($2::text[]) AND lifecycle <> 'deleted'`,
+      [providerAccountId, providerSubUserIds],
+    );
+  }
+
+  /** An account's open create intents (few: creates waiting for their answer, or for a sync). */
+  openIntentsByAccount(providerAccountId: string): Promise<SubUserMapping[]> {
+    return mappingRows(
+      this.prisma.sql,
+      `SELECT ${mappingColumns()} FROM sub_user_mappings WHERE provider_account_id = $1::uuid AND lifecycle = 'intent'`,
+      [providerAccountId],
     );
   }
 
