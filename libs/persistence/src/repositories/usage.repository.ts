@@ -70,8 +70,14 @@ export class UsageRepository {
    */
   async *stream(query: UsageQuery): AsyncGenerator<UsageRow> {
     let after: { periodStart: Date; group: string } | null = null;
+    // One row per bucket (by sub-user, hours or days): nothing to add up, so the keyset bound goes
+    // in WHERE and each chunk reads only its own rows (a chunk that grouped and filtered with
+    // HAVING would add up the whole range again: a year of days for 10,000 sub-users, 730 times).
+    const perBucket = query.grouping?.by === 'subUser' && query.granularity !== 'month';
     for (;;) {
-      const rows = await this.page(query, after, CHUNK);
+      const rows: UsageRow[] = perBucket
+        ? await this.bucketPage(query, after, CHUNK)
+        : await this.page(query, after, CHUNK);
       for (const row of rows) yield row;
       if (rows.length < CHUNK) return;
       const last = rows[rows.length - 1];
@@ -112,6 +118,42 @@ export class UsageRepository {
        LIMIT ${take}`;
     return rows.map((row) => ({
       periodStart: row.period_start,
+      group: row.grp,
+      usedBytes: Number(row.used),
+    }));
+  }
+
+  /** A chunk of buckets by sub-user, in (period, sub-user) order, on the plain SQL client. */
+  private async bucketPage(
+    query: UsageQuery,
+    after: { periodStart: Date; group: string } | null,
+    take: number,
+  ): Promise<UsageRow[]> {
+    const params: unknown[] = [query.granularity, query.from.toISOString(), query.to.toISOString()];
+    const add = (value: unknown) => `$${params.push(value)}`;
+    const conditions = [
+      'b.granularity = $1',
+      'b.period_start >= $2::timestamptz',
+      'b.period_start < $3::timestamptz',
+    ];
+    if (query.tenantId !== undefined) conditions.push(`b.tenant_id = ${add(query.tenantId)}`);
+    if (query.subUserId !== undefined) conditions.push(`b.sub_user_id = ${add(query.subUserId)}::uuid`);
+    if (after) {
+      conditions.push(
+        `(b.period_start, b.sub_user_id) > (${add(after.periodStart.toISOString())}::timestamptz, ${add(after.group)}::uuid)`,
+      );
+    }
+    // uuid order is the order of their text (lower-case hex): the same order as the grouped path.
+    const rows = await this.prisma.sql.query<{ period_start: Date; grp: string; used: string }>(
+      `SELECT b.period_start, b.sub_user_id::text AS grp, b.used_bytes::text AS used
+         FROM usage_buckets b
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY b.period_start, b.sub_user_id
+        LIMIT ${add(take)}::int`,
+      params,
+    );
+    return rows.map((row) => ({
+      periodStart: new Date(row.period_start),
       group: row.grp,
       usedBytes: Number(row.used),
     }));
