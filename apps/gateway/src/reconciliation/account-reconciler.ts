@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type ProviderSubUser, isGatewayError } from '@app/domain';
 import {
+  type ActiveKey,
   type Actor,
   Ledger,
   type ProviderAccount,
   type SnapshotReport,
   SubUserMappingRepository,
   type SubUserRecord,
+  evidenceMatches,
   evidenceOf,
   isUniqueViolation,
   sameSnapshot,
@@ -57,7 +59,14 @@ export class AccountReconciler {
     private readonly accounts: ProviderAccountsService,
   ) {}
 
-  /** One account; never throws for provider failures (they become the result's error). */
+  /**
+   * One account; never throws for provider failures (they become the result's error). The listing
+   * is worked through a page at a time as the pages arrive (the next ones are fetched meanwhile):
+   * known sub-users are reported, unknown ones adopted unless an open intent's evidence fits them
+   * (those wait for the end, where intents are matched across the whole listing). Only a complete
+   * listing marks anything missing or expires an intent. Memory: one page, the ids listed, and the
+   * ids of the records that were active before.
+   */
   async reconcile(account: ProviderAccount, actor: Actor, signal?: AbortSignal): Promise<AccountSyncResult> {
     const started = Date.now();
     const result = emptyResult(account);
@@ -67,43 +76,46 @@ export class AccountReconciler {
       result.phasesMs[name] += now - mark;
       mark = now;
     };
+    let iterator: AsyncIterator<ProviderSubUser[]> | undefined;
     try {
       const { driver } = await this.accounts.resolve(account.id);
       // Read before listing: only records that existed before the listing began can be missing from it.
-      const before = await this.mappings.findActiveByAccount(account.id);
+      const before = await this.mappings.activeKeysByAccount(account.id);
       phase('read');
       const listingStartedAt = new Date();
-      let listed: ProviderSubUser[];
-      try {
-        listed = await driver.list({ priority: 'background' });
-      } catch (error) {
-        result.error = errorOf(error);
-        return result;
+      const listed = new Set<string>();
+      const deferred: ProviderSubUser[] = [];
+      const options = { priority: 'background' as const };
+      iterator = (driver.listPages?.(options) ?? oneShot(() => driver.list(options)))[Symbol.asyncIterator]();
+      for (;;) {
+        let step: IteratorResult<ProviderSubUser[]>;
+        try {
+          step = await iterator.next();
+        } catch (error) {
+          result.error = errorOf(error);
+          return result;
+        }
+        phase('list');
+        if (step.done) break;
+        throwIfAborted(signal);
+        // A sub-user the list shifted onto a second page is worked on once.
+        const page = step.value.filter((subUser) => {
+          if (listed.has(subUser.providerSubUserId)) return false;
+          listed.add(subUser.providerSubUserId);
+          return true;
+        });
+        result.listed += page.length;
+        await this.applyPage(account, page, actor, listingStartedAt, result, deferred, phase, signal);
       }
-      throwIfAborted(signal);
-      phase('list');
-      result.listed = listed.length;
       await this.accounts.refreshBalance(account.id, driver);
 
-      // Read again after listing: intents and records written meanwhile are matched, not adopted twice.
-      const live = await this.mappings.findLiveByAccount(account.id);
-      const known = new Map<string, SubUserRecord>();
-      for (const record of live) if (record.providerSubUserId) known.set(record.providerSubUserId, record);
-      const unknown: ProviderSubUser[] = [];
-      const reports: SnapshotReport[] = [];
-      for (const subUser of listed) {
-        const record = known.get(subUser.providerSubUserId);
-        if (!record) unknown.push(subUser);
-        else if (record.lifecycle === 'active') reports.push({ record, subUser });
-      }
+      // Read again after listing: intents written meanwhile are matched, not adopted.
+      const intents = await this.mappings.openIntentsByAccount(account.id);
       phase('read');
-
-      await this.applyReports(reports, actor, listingStartedAt, result, signal);
-      phase('update');
-      const completed = await this.resolveUnknown(account, unknown, live, actor, result, signal);
+      const completed = await this.resolveUnknown(account, deferred, intents, actor, result, signal);
       phase('adopt');
       await this.resolveMissing(driver, before, listed, actor, result);
-      await this.expireIntents(live, completed, listingStartedAt, actor, result);
+      await this.expireIntents(intents, completed, listingStartedAt, actor, result);
       phase('missing');
       result.ok = true;
       return result;
@@ -113,8 +125,64 @@ export class AccountReconciler {
       result.error = errorOf(error);
       return result;
     } finally {
+      void iterator?.return?.();
       result.durationMs = Date.now() - started;
     }
+  }
+
+  /** One page of a listing: reports of known sub-users written, unknown ones adopted or deferred. */
+  private async applyPage(
+    account: ProviderAccount,
+    page: ProviderSubUser[],
+    actor: Actor,
+    at: Date,
+    result: AccountSyncResult,
+    deferred: ProviderSubUser[],
+    phase: (name: keyof AccountSyncResult['phasesMs']) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (page.length === 0) return;
+    const records = await this.mappings.findLiveByProviderIds(
+      account.id,
+      page.map((subUser) => subUser.providerSubUserId),
+    );
+    const known = new Map<string, SubUserRecord>();
+    for (const record of records) if (record.providerSubUserId) known.set(record.providerSubUserId, record);
+    const unknown: ProviderSubUser[] = [];
+    const reports: SnapshotReport[] = [];
+    for (const subUser of page) {
+      const record = known.get(subUser.providerSubUserId);
+      if (!record) unknown.push(subUser);
+      else if (record.lifecycle === 'active') reports.push({ record, subUser });
+    }
+    phase('read');
+    await this.applyReports(reports, actor, at, result, signal);
+    phase('update');
+    if (unknown.length === 0) return;
+    // An unknown sub-user an open intent's evidence fits waits for the end of the listing, where
+    // intents are matched against every candidate (two candidates: ambiguous, never a guess).
+    const intents = (await this.mappings.openIntentsByAccount(account.id)).map(openIntentOf);
+    phase('read');
+    const adoptions: ProviderSubUser[] = [];
+    for (const subUser of unknown) {
+      const fits = intents.some((intent) => evidenceMatches(intent.evidence, intent.window, subUser));
+      (fits ? deferred : adoptions).push(subUser);
+    }
+    for (const batch of chunks(adoptions, ADOPT_BATCH)) {
+      throwIfAborted(signal);
+      result.adopted += (await this.adoptBatch(account, batch, actor)).length;
+    }
+    phase('adopt');
+  }
+
+  private adoptBatch(account: ProviderAccount, subUsers: ProviderSubUser[], actor: Actor) {
+    return this.ledger.adopt({
+      providerAccountId: account.id,
+      provider: account.provider,
+      tenantId: DEFAULT_TENANT_ID,
+      subUsers,
+      actor,
+    });
   }
 
   /** Known sub-users: changed snapshots written (conditional on the version read), the rest touched. */
@@ -145,16 +213,14 @@ export class AccountReconciler {
   private async resolveUnknown(
     account: ProviderAccount,
     unknown: ProviderSubUser[],
-    live: SubUserRecord[],
+    openIntents: SubUserRecord[],
     actor: Actor,
     result: AccountSyncResult,
     signal?: AbortSignal,
   ): Promise<Set<string>> {
     const completed = new Set<string>();
     if (unknown.length === 0) return completed;
-    const intents: OpenIntent[] = live
-      .filter((record) => record.lifecycle === 'intent')
-      .map((record) => ({ id: record.id, evidence: evidenceOf(record), window: windowOf(record) }));
+    const intents: OpenIntent[] = openIntents.map(openIntentOf);
     const plan = planIntents(unknown, intents);
     const adoptions = [...plan.adoptions];
 
@@ -181,13 +247,7 @@ export class AccountReconciler {
     const adopted = new Map<string, string>();
     for (const batch of chunks(adoptions, ADOPT_BATCH)) {
       throwIfAborted(signal);
-      const records = await this.ledger.adopt({
-        providerAccountId: account.id,
-        provider: account.provider,
-        tenantId: DEFAULT_TENANT_ID,
-        subUsers: batch,
-        actor,
-      });
+      const records = await this.adoptBatch(account, batch, actor);
       for (const record of records) adopted.set(record.providerSubUserId!, record.id);
       result.adopted += records.length;
     }
@@ -219,12 +279,11 @@ export class AccountReconciler {
    */
   private async resolveMissing(
     driver: ProviderDriver,
-    before: SubUserRecord[],
-    listed: ProviderSubUser[],
+    before: ActiveKey[],
+    listedIds: Set<string>,
     actor: Actor,
     result: AccountSyncResult,
   ): Promise<void> {
-    const listedIds = new Set(listed.map((subUser) => subUser.providerSubUserId));
     const missing = before.filter(
       (record) => record.providerSubUserId && !listedIds.has(record.providerSubUserId),
     );
@@ -251,13 +310,13 @@ export class AccountReconciler {
 
   /** Intents whose window closed before this listing began, with no match: nothing was created. */
   private async expireIntents(
-    live: SubUserRecord[],
+    intents: SubUserRecord[],
     completed: Set<string>,
     listingStartedAt: Date,
     actor: Actor,
     result: AccountSyncResult,
   ): Promise<void> {
-    const expired = live.filter(
+    const expired = intents.filter(
       (record) =>
         record.lifecycle === 'intent' &&
         !completed.has(record.id) &&
@@ -267,6 +326,16 @@ export class AccountReconciler {
     for (const record of expired)
       if (await this.ledger.expireIntent(record.id, actor)) result.expiredIntents += 1;
   }
+}
+
+/** An open intent as intent matching needs it. */
+function openIntentOf(record: SubUserRecord): OpenIntent {
+  return { id: record.id, evidence: evidenceOf(record), window: windowOf(record) };
+}
+
+/** A driver without a paged listing: its whole list as one page. */
+async function* oneShot(list: () => Promise<ProviderSubUser[]>): AsyncIterable<ProviderSubUser[]> {
+  yield await list();
 }
 
 /** The provider reports exactly what is stored: only the confirmation time moves. */

@@ -9,6 +9,9 @@ import { type AccountSyncResult, COUNT_FIELDS } from '../reconciliation/sync-res
 
 export const SYNC_JOB = 'sync';
 
+/** Accounts reconciled at once by one sync. */
+const ACCOUNT_CONCURRENCY = 4;
+
 export type SyncReason = 'api' | 'schedule' | 'startup' | 'follow-up' | 'usage-sample';
 
 export interface SyncJobInput {
@@ -25,7 +28,7 @@ export function syncDedupeKey(providerAccountId: string | null | undefined): str
 }
 
 /**
- * The sync job: reconciles one provider account or all of them, one after the other, with
+ * The sync job: reconciles one provider account or all of them, up to four at once, with
  * progress, metrics and a clean stop at shutdown. What a reconciliation does is the reconciler's.
  */
 @Injectable()
@@ -51,6 +54,7 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
       ? all.filter((account) => account.id === context.input.providerAccountId)
       : all;
     const results: AccountSyncResult[] = [];
+    const done: (AccountSyncResult | undefined)[] = new Array(targets.length);
     const counts = (): Record<string, number> => {
       const total: Record<string, number> = {
         accounts: targets.length,
@@ -68,16 +72,25 @@ export class SyncJob implements JobHandler<SyncJobInput>, OnModuleInit {
         error: `No provider account ${context.input.providerAccountId}`,
       };
     }
-    for (const account of targets) {
-      if (context.signal.aborted)
-        throw context.signal.reason instanceof Error ? context.signal.reason : new Error('aborted');
-      const result = await this.reconciler.reconcile(account, actor, context.signal);
-      results.push(result);
-      this.observe(result);
-      context.progress(counts());
-      if (!result.ok)
-        this.logger.warn(`Sync of ${account.name} failed: ${result.error?.code} ${result.error?.message}`);
-    }
+    // Accounts at once (each has its own limiter and connections): a sync takes as long as its
+    // longest account, not the sum. Results keep the accounts' order.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < targets.length) {
+        const index = next++;
+        const account = targets[index];
+        if (context.signal.aborted)
+          throw context.signal.reason instanceof Error ? context.signal.reason : new Error('aborted');
+        const result = await this.reconciler.reconcile(account, actor, context.signal);
+        done[index] = result;
+        results.splice(0, results.length, ...done.filter((entry) => entry !== undefined));
+        this.observe(result);
+        context.progress(counts());
+        if (!result.ok)
+          this.logger.warn(`Sync of ${account.name} failed: ${result.error?.code} ${result.error?.message}`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ACCOUNT_CONCURRENCY, targets.length) }, worker));
     const failed = results.filter((result) => !result.ok);
     return {
       counts: counts(),
