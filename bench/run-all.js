@@ -1,33 +1,25 @@
 // Runs every benchmark scenario in sequence (npm run bench): builds the gateway and the sandbox
-// first, then overhead, reads, writes, any bench/sync*.ts (the sync scenario, run through
-// scripts/ts-register.js), bulk-delete and sandbox. Each scenario is its own process, writes
+// first, then overhead, reads (PostgreSQL, then embedded), writes, sync (and at 100k), bulk-delete
+// bulk-create and sandbox. Each scenario is its own process, writes
 // bench/results/<scenario>.json and stops its own processes; a failing one does not stop the rest,
 // but makes the exit code 1.  BENCH_ONLY=overhead,reads runs a subset.
 'use strict';
 
-const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
 
-const syncScripts = fs
-  .readdirSync(__dirname)
-  .filter((file) => /^sync.*\.ts$/.test(file))
-  .sort()
-  .map((file) => ({
-    name: file.replace(/\.bench\.ts$|\.ts$/, ''),
-    args: ['-r', './scripts/ts-register.js', path.join('bench', file)],
-  }));
-
 const scenarios = [
   { name: 'overhead', args: ['bench/overhead.bench.js'] },
   { name: 'reads', args: ['bench/reads.bench.js'] },
   { name: 'reads-embedded', args: ['bench/reads.bench.js'], env: { BENCH_DATABASE: 'embedded' } },
   { name: 'writes', args: ['bench/writes.bench.js'] },
-  ...syncScripts,
+  { name: 'sync', args: ['bench/sync.bench.js'] },
+  { name: 'sync-100k', args: ['bench/sync.bench.js'], env: { BENCH_SYNC_MODE: '100k' } },
   { name: 'bulk-delete', args: ['bench/bulk-delete.bench.js'] },
+  { name: 'bulk-create', args: ['bench/bulk-create.bench.js'] },
   { name: 'sandbox', args: ['-r', './scripts/ts-register.js', 'bench/sandbox.bench.ts'] },
 ].filter((scenario) => !only || only.some((name) => scenario.name.startsWith(name)));
 

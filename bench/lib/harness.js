@@ -152,7 +152,13 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
-async function startSandbox({ rateLimits = false, latencyMs = 0, port } = {}) {
+async function startSandbox({
+  rateLimits = false,
+  latencyMs = 0,
+  port,
+  webshareKeys = [WEBSHARE_KEY],
+  proxyhatKeys = [PROXYHAT_KEY],
+} = {}) {
   port = port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess('sandbox', {
@@ -164,8 +170,8 @@ async function startSandbox({ rateLimits = false, latencyMs = 0, port } = {}) {
       SANDBOX_RATE_LIMITS: rateLimits ? 'on' : 'off',
       SANDBOX_LATENCY_MS: String(latencyMs),
       SANDBOX_JITTER_MS: '0',
-      SANDBOX_WEBSHARE_KEYS: WEBSHARE_KEY,
-      SANDBOX_PROXYHAT_KEYS: PROXYHAT_KEY,
+      SANDBOX_WEBSHARE_KEYS: webshareKeys.join(','),
+      SANDBOX_PROXYHAT_KEYS: proxyhatKeys.join(','),
       SANDBOX_LOGGER: '0',
     },
     readyUrl: `${url}/__sandbox/config`,
