@@ -1,6 +1,6 @@
 // Runs every benchmark scenario in sequence (npm run bench): builds the gateway and the sandbox
 // first, then overhead, reads (PostgreSQL, then embedded), writes, sync (and at 100k), bulk-delete
-// bulk-create and sandbox. Each scenario is its own process, writes
+// bulk-create, usage, scale and sandbox. Each scenario is its own process, writes
 // bench/results/<scenario>.json and stops its own processes; a failing one does not stop the rest,
 // but makes the exit code 1.  BENCH_ONLY=overhead,reads runs a subset.
 'use strict';
@@ -20,6 +20,8 @@ const scenarios = [
   { name: 'sync-100k', args: ['bench/sync.bench.js'], env: { BENCH_SYNC_MODE: '100k' } },
   { name: 'bulk-delete', args: ['bench/bulk-delete.bench.js'] },
   { name: 'bulk-create', args: ['bench/bulk-create.bench.js'] },
+  { name: 'usage', args: ['bench/usage.bench.js'] },
+  { name: 'scale', args: ['bench/scale.bench.js'] },
   { name: 'sandbox', args: ['-r', './scripts/ts-register.js', 'bench/sandbox.bench.ts'] },
 ].filter((scenario) => !only || only.some((name) => scenario.name.startsWith(name)));
 
@@ -46,6 +48,9 @@ for (const scenario of scenarios) {
     seconds,
   });
 }
+
+// Before/after of every figure against the results committed before the performance round.
+spawnSync(process.execPath, ['bench/compare.js'], { cwd: ROOT, stdio: 'inherit' });
 
 process.stdout.write('\n[bench] summary\n');
 for (const row of summary)

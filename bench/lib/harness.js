@@ -84,10 +84,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts `node <args>` pinned to `core` and waits until `readyUrl` answers (any HTTP status).
  * taskset execs node, so child.pid is node's pid (used for /proc/<pid>/status).
  */
-async function startProcess(name, { core, args, env = {}, readyUrl, timeoutMs = 60_000 }) {
+async function startProcess(
+  name,
+  { core, args, env = {}, readyUrl, timeoutMs = 60_000, command = process.execPath, ready },
+) {
   const logFile = path.join(os.tmpdir(), `bench-${name}-${process.pid}.log`);
   const out = fs.openSync(logFile, 'w');
-  const child = spawn('taskset', ['-c', String(core), process.execPath, ...args], {
+  const child = spawn('taskset', ['-c', String(core), command, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
@@ -103,6 +106,10 @@ async function startProcess(name, { core, args, env = {}, readyUrl, timeoutMs = 
   for (;;) {
     if (proc.exited) throw new Error(`${name} exited during start:\n${tail(logFile)}`);
     try {
+      if (ready) {
+        if (await ready()) return proc;
+        throw new Error('not ready');
+      }
       await fetch(readyUrl, { signal: AbortSignal.timeout(1000) });
       return proc;
     } catch {
@@ -233,6 +240,25 @@ async function startBareProxy(upstream, { port } = {}) {
     readyUrl: `${url}/__bare-proxy/health`,
   });
   return { ...proc, url };
+}
+
+/** A throwaway Redis on loopback (no persistence), for replicas that share limits and revocations. */
+async function startRedis({ port, core = LOAD_CORE } = {}) {
+  port = port ?? (await freePort());
+  const proc = await startProcess('redis', {
+    core,
+    command: 'redis-server',
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ready: () =>
+      new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      }),
+  });
+  return { ...proc, url: `redis://127.0.0.1:${port}` };
 }
 
 /** Fastify + pg reading one sub-user by primary key with the same key check (bench/lib/baseline-pg.js). */
@@ -561,6 +587,7 @@ module.exports = {
   startGateway,
   startBareProxy,
   startBaseline,
+  startRedis,
   createDatabase,
   createEmbeddedDatabase,
   openEmbedded,
