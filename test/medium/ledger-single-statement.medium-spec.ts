@@ -173,6 +173,38 @@ describe('the ledger in one statement per write', () => {
     expect(asJson(await reread(first.id))).not.toContain('same-secret-1');
   });
 
+  it('lets only one of concurrent indistinguishable openings through (same name; or no name against any)', async () => {
+    const name = `race-${randomUUID().slice(0, 6)}`;
+    const same = await Promise.allSettled(
+      Array.from({ length: 5 }, () => h.ledger.openIntent(intent(name, { proxyPassword: undefined }))),
+    );
+    expect(same.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    for (const result of same.filter((r) => r.status === 'rejected') as PromiseRejectedResult[])
+      expect((result.reason as GatewayError).code).toBe('CONFLICT');
+    // A create whose echo holds no name could be any sub-user: it waits for, and collides with, a
+    // named one on the same account (on a fresh account, so nothing else is open there).
+    const account = randomUUID();
+    await h.db.providerAccount.create({
+      data: {
+        id: account,
+        provider: 'proxyhat',
+        name: `ph-${account}`,
+        baseUrl: 'http://127.0.0.1:1',
+        apiKeyCiphertext: 'x',
+        apiKeyKeyId: 'k',
+      },
+    });
+    const nameless = intent('', { providerAccountId: account, name: null, proxyPassword: undefined });
+    nameless.evidence = { ...nameless.evidence, echo: {} };
+    const mixed = await Promise.allSettled([
+      h.ledger.openIntent(nameless),
+      h.ledger.openIntent(
+        intent(`named-${randomUUID().slice(0, 6)}`, { providerAccountId: account, proxyPassword: undefined }),
+      ),
+    ]);
+    expect(mixed.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+  });
+
   it('refuses a create past the tenant budget, with the figures, and writes nothing', async () => {
     // What the provider will hold: the limit (an open intent's allocation).
     const limited = (name: string, trafficLimitBytes: number | null) =>

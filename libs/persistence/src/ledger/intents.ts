@@ -1,4 +1,4 @@
-import { GatewayError } from '@app/domain';
+import { GatewayError, canonicalJson } from '@app/domain';
 import type { Prisma, SubUserMapping } from '../generated/prisma/client';
 import type {
   Actor,
@@ -123,6 +123,8 @@ async function openInOneStatement(
       command.proxyPassword !== undefined,
       JSON.stringify(cleared),
       command.trafficLimitBytes === null ? null : String(command.trafficLimitBytes),
+      // The lock of the name the provider will hold (creates with other names never collide).
+      nameKeyOf(command),
     ];
     let rows: OpenedRow[];
     try {
@@ -130,7 +132,7 @@ async function openInOneStatement(
         `SELECT r.outcome, r.detail, ${mappingColumns('(r.opened).')}
            FROM sgw_open_intent($1::uuid, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::jsonb,
                 $8::jsonb, $9::timestamptz, $10::text, $11::timestamptz, $12::bigint, $13::jsonb,
-                $14::boolean, $15::jsonb, $16::numeric) AS r`,
+                $14::boolean, $15::jsonb, $16::numeric, $17::text) AS r`,
         params,
       );
     } catch (error) {
@@ -162,6 +164,12 @@ async function openInOneStatement(
       }
     }
   }
+}
+
+/** The echo's name as the intent check compares it, or null when the create sets none. */
+function nameKeyOf(command: OpenIntentCommand): string | null {
+  const name = (command.evidence.echo as { name?: unknown }).name;
+  return name === undefined ? null : canonicalJson(name);
 }
 
 function createKeyInUse(): GatewayError {
