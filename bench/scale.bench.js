@@ -20,6 +20,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 /** CPU ms of this database's backends (pg_stat_activity), for the database's share of a run. */
 async function databaseCpu(databaseUrl) {
   const client = new Client({ connectionString: databaseUrl });
+  client.on('error', () => undefined); // the database is dropped under it at the end
   await client.connect();
   const pids = async () =>
     (
@@ -58,6 +59,7 @@ const creating = () => [
       const id = `${process.pid}-${++counter}-${crypto.randomBytes(3).toString('hex')}`;
       return {
         ...request,
+        path: '/v1/sub-users',
         headers: { ...request.headers, 'content-type': 'application/json', 'idempotency-key': `scale-${id}` },
         body: JSON.stringify({ provider: 'proxyhat', name: `scale-${id}`, metadata: { bench: 'scale' } }),
       };
@@ -124,10 +126,18 @@ h.runScenario('scale', async () => {
   await h.registerAccounts(a.url, sandbox, { webshare: 0, proxyhat: 1 });
   const dbCpu = await databaseCpu(database.url);
   const replicaA = { ...a, name: 'gateway-a' };
+  // One of each before the load: a failure shows its answer here.
+  const { body: first } = await h.api(a.url, 'POST', '/v1/sub-users', {
+    body: { provider: 'proxyhat', name: 'scale-first' },
+    headers: { 'idempotency-key': 'scale-first' },
+    expect: [201],
+  });
+  await h.api(a.url, 'GET', `/v1/sub-users/${first.id}`, { expect: [200] });
 
   h.log('one replica: creates at 16 connections');
   const createsOne = await load([replicaA], 16, creating(), dbCpu);
   const client = new Client({ connectionString: database.url });
+  client.on('error', () => undefined);
   await client.connect();
   const ids = () =>
     client

@@ -58,7 +58,11 @@ async function countRows(databaseUrl) {
 h.runScenario('writes', async () => {
   const database = await h.createDatabase('writes');
   const sandbox = await h.startSandbox({ rateLimits: false, latencyMs: 0 });
-  const gateway = await h.startGateway({ databaseUrl: database.url, env: { UPSTREAM_RATE_LIMIT: 'false' } });
+  const gateway = await h.startGateway({
+    databaseUrl: database.url,
+    env: { UPSTREAM_RATE_LIMIT: 'false' },
+    cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
+  });
   await h.registerAccounts(gateway.url, sandbox, { webshare: 1, proxyhat: 1 });
   const before = await countRows(database.url);
 
