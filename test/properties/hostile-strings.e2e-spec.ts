@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { admin } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
-import { assertProperty, propertyRuns } from '../support/properties';
+import { assertProperty, propertyRuns, propertyTimeout } from '../support/properties';
 import { accountIds } from '../sync/sync-helpers';
 import {
   Method,
@@ -318,16 +318,24 @@ describe('property: hostile strings in every documented string field, query and 
     );
   }
 
-  it('never answers 5xx, and makes no provider call for a request the gateway refuses', async () => {
-    await noServerErrorsOn(
-      () => slots.filter((slot) => !QUARANTINED.includes(slotName(slot))),
-      propertyRuns(4),
-    );
-  });
+  it(
+    'never answers 5xx, and makes no provider call for a request the gateway refuses',
+    async () => {
+      await noServerErrorsOn(
+        () => slots.filter((slot) => !QUARANTINED.includes(slotName(slot))),
+        propertyRuns(4),
+      );
+    },
+    propertyTimeout(propertyRuns(4), 300),
+  );
 
-  it('holds on the quarantined slots too (provider API keys)', async () => {
-    const quarantined = () => slots.filter((slot) => QUARANTINED.includes(slotName(slot)));
-    expect(quarantined().map(slotName).sort()).toEqual([...QUARANTINED].sort());
-    await noServerErrorsOn(quarantined, propertyRuns(1));
-  });
+  it(
+    'holds on the quarantined slots too (provider API keys)',
+    async () => {
+      const quarantined = () => slots.filter((slot) => QUARANTINED.includes(slotName(slot)));
+      expect(quarantined().map(slotName).sort()).toEqual([...QUARANTINED].sort());
+      await noServerErrorsOn(quarantined, propertyRuns(1));
+    },
+    propertyTimeout(propertyRuns(1), 1000),
+  );
 });

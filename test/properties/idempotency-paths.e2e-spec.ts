@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { admin, prismaOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
-import { assertProperty, propertyRuns } from '../support/properties';
+import { assertProperty, propertyRuns, propertyTimeout } from '../support/properties';
 
 /**
  * An Idempotency-Key's scope is the tenant, the method and the resource, however the path is
@@ -157,5 +157,6 @@ describe('property: one Idempotency-Key, any spelling of the path, one effect', 
         { numRuns: propertyRuns(0.4) },
       );
     },
+    propertyTimeout(propertyRuns(0.4), 2000),
   );
 });

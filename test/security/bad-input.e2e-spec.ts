@@ -4,7 +4,7 @@ import request from 'supertest';
 import { RunningGateway, SANDBOX_ENV, TEST_ADMIN_KEY, startTestGateway } from '../support/gateway';
 import { admin, tableText } from '../access/access-helpers';
 import { createSubUser } from '../sub-users/sub-users-helpers';
-import { assertProperty, propertyRuns } from '../support/properties';
+import { assertProperty, propertyRuns, propertyTimeout } from '../support/properties';
 import { hostileText, percentEncode, queryOf } from '../properties/hostile-text';
 import {
   Method,
@@ -35,6 +35,8 @@ const BODY_LIMIT_BYTES = 256 * 1024;
 const TABLES = ['sub_user_mappings', 'provider_accounts', 'api_keys', 'tenants', 'jobs', 'audit_events'];
 /** 40 by default; PROPERTY_RUNS scales it (see test/README.md). */
 const NUM_RUNS = propertyRuns(1.6);
+// The largest property makes NUM_RUNS × 3 requests; with PROPERTY_RUNS=500 that outlasts Jest's 60 s.
+jest.setTimeout(propertyTimeout(NUM_RUNS * 3, 100));
 
 describe('bad input on every endpoint: 4xx problem+json, never a 5xx, the database unchanged', () => {
   let gateway: RunningGateway;

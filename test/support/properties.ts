@@ -14,6 +14,14 @@ export function propertyRuns(share = 1): number {
 export const DEFAULT_RUNS = 25;
 
 /**
+ * A test timeout for a property of `runs` runs taking up to `msPerRun` each (on a busy machine):
+ * never less than Jest's 60 s, and growing with PROPERTY_RUNS so 500 runs are not cut short.
+ */
+export function propertyTimeout(runs: number, msPerRun: number): number {
+  return Math.max(60_000, runs * msPerRun);
+}
+
+/**
  * Replays one failure: `PROPERTY_SEED=<seed> PROPERTY_PATH=<path> npm test -- <file> -t '<test>'`
  * runs exactly the counterexample the failure printed (and only it, `endOnFailure`).
  */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { MAX_INPUT_DEPTH, isStorableText, printableName, unstorableFields } from './storable-input';
-import { datesOutOfRange } from './validation';
+import { datesOutOfRange, droppedKeys, keyPathsOf } from './validation';
 import { decodeCursor } from './pagination';
 
 describe('isStorableText', () => {
@@ -125,5 +125,21 @@ describe('decodeCursor', () => {
         expect.objectContaining({ code: 'VALIDATION_FAILED' }),
       );
     }
+  });
+});
+
+describe('droppedKeys', () => {
+  it('names every key of the input the built DTO lacks, as validation names fields', () => {
+    const input = { name: 'x', metadata: { plain: 'p', valueOf: 'v' }, ids: [{ constructor: 1 }] };
+    const paths = keyPathsOf(input);
+    const built = { name: 'x', metadata: { plain: 'p' }, ids: [{}] };
+    expect(droppedKeys(paths, built).map((fault) => fault.field)).toEqual([
+      'ids[0].constructor',
+      'metadata.valueOf',
+    ]);
+  });
+
+  it('does not count a value a transform turned into another type', () => {
+    expect(droppedKeys(keyPathsOf({ limit: '5', fresh: { a: 1 } }), { limit: 5, fresh: true })).toEqual([]);
   });
 });

@@ -47,14 +47,78 @@ export function datesOutOfRange(value: unknown): FieldError[] {
   return faults;
 }
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
+
+type KeyPath = (string | number)[];
+
+/** The path of every key of every plain object in `input` (arrays traversed), without recursion. */
+export function keyPathsOf(input: unknown): KeyPath[] {
+  const paths: KeyPath[] = [];
+  const stack: { value: unknown; path: KeyPath }[] = [{ value: input, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (path.length >= MAX_INPUT_DEPTH) continue;
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => stack.push({ value: item, path: [...path, index] }));
+    } else if (isPlainObject(value)) {
+      for (const [key, inner] of Object.entries(value)) {
+        paths.push([...path, key]);
+        stack.push({ value: inner, path: [...path, key] });
+      }
+    }
+  }
+  return paths;
+}
+
+/**
+ * Keys of the input missing from the DTO the validation pipe built. Nest strips `constructor` and
+ * `prototype` from the input, and class-transformer skips every key that names a member of the
+ * object it builds (`valueOf`, `toString`, `hasOwnProperty`, …), so a map field such as
+ * `metadata: {"valueOf": "x"}` arrived empty and was stored without its key. Such keys are refused
+ * (422), never dropped. `paths` are taken before the pipe runs (it deletes keys in place).
+ */
+export function droppedKeys(paths: KeyPath[], transformed: unknown): FieldError[] {
+  const faults: FieldError[] = [];
+  for (const path of paths) {
+    let parent: unknown = transformed;
+    for (const segment of path.slice(0, -1)) {
+      parent =
+        typeof parent === 'object' && parent !== null
+          ? (parent as Record<string, unknown>)[segment]
+          : undefined;
+    }
+    const key = path[path.length - 1];
+    // A value a transform turned into something else (a string into a number) is not a drop.
+    if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) continue;
+    if (Object.prototype.hasOwnProperty.call(parent, key)) continue;
+    const field = path.reduce<string>(
+      (text, segment) =>
+        typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment,
+      '',
+    );
+    faults.push({
+      field,
+      message: `the name ${field} is not accepted: '${String(key)}' names a member of every JavaScript object`,
+    });
+  }
+  return faults.slice(0, 20);
+}
+
 /**
  * Bad bodies and queries answer 422 VALIDATION_FAILED with per-field details; unknown fields are
- * refused; a transformed Date outside 1970–9999 is refused too (see datesOutOfRange).
+ * refused; so are keys class-transformer would drop (see droppedKeys) and a transformed Date
+ * outside 1970–9999 (see datesOutOfRange).
  */
 class GatewayValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const validated = metadata.metatype !== undefined && this.toValidate(metadata);
+    const paths = validated ? keyPathsOf(value) : [];
     const result: unknown = await super.transform(value, metadata);
-    const faults = datesOutOfRange(result);
+    const faults = [...droppedKeys(paths, result), ...datesOutOfRange(result)];
     if (faults.length > 0) throw inputRefused(faults);
     return result;
   }
