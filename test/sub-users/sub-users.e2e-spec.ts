@@ -178,6 +178,39 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
     expect(list.body.items).toEqual([]);
   });
 
+  it('refuses an IPRoyal username or password outside IPRoyal’s rule with 422 before any provider call', async () => {
+    const described = await request(gateway.url).get('/v1/providers').set(admin).expect(200);
+    const iproyal = described.body.items.find((item: { name: string }) => item.name === 'iproyal');
+    expect(iproyal.fields.proxyUsername.format).toEqual({
+      pattern: '^[A-Za-z0-9]{3,32}$',
+      rule: '3–32 ASCII letters and digits',
+    });
+    const creates = () => sandboxOf(gateway).control.calls()['iproyal.create'] ?? 0;
+    const before = creates();
+    // Both pass the API's own rules; IPRoyal takes letters and digits only.
+    const refused = await request(gateway.url)
+      .post('/v1/sub-users')
+      .set(admin)
+      .send({
+        provider: 'iproyal',
+        name: 'ipr-format',
+        trafficLimit: '1GB',
+        proxyUsername: 'has_underscore',
+        proxyPassword: 'S3cure-proxy-pass',
+      })
+      .expect(422);
+    expect(refused.body).toMatchObject({ code: 'VALIDATION_FAILED', source: 'gateway' });
+    expect(refused.body.errors).toEqual([
+      { field: 'proxyUsername', message: 'IPRoyal accepts 3–32 ASCII letters and digits' },
+      { field: 'proxyPassword', message: 'IPRoyal accepts 6–64 ASCII letters and digits' },
+    ]);
+    expect(JSON.stringify(refused.body)).not.toContain('S3cure-proxy-pass');
+    expect(creates()).toBe(before);
+    expect(
+      (await request(gateway.url).get('/v1/sub-users?q=ipr-format').set(admin).expect(200)).body.items,
+    ).toEqual([]);
+  });
+
   it('answers provider-only operations where the provider has them, 422 elsewhere', async () => {
     const ws = await createSubUser(gateway, { provider: 'webshare', name: 'ws-ops', countries: { ZZ: 3 } });
     const ph = await createSubUser(gateway, { provider: 'proxyhat', name: 'ph-ops' });

@@ -1617,6 +1617,18 @@ export interface components {
       /** @description The provider’s published request limit per account */
       rateLimitPerMinute: number;
     };
+    FieldFormatDto: {
+      /**
+       * @description A regular expression every value must match whole
+       * @example ^[A-Za-z0-9]{3,32}$
+       */
+      pattern: string;
+      /**
+       * @description The rule in words
+       * @example 3–32 ASCII letters and digits
+       */
+      rule: string;
+    };
     FieldSupportDto: {
       /**
        * @description native: the provider holds it; gateway: the gateway keeps it; unsupported: 422 UNSUPPORTED_BY_PROVIDER
@@ -1629,6 +1641,8 @@ export interface components {
        * @example name
        */
       description: string;
+      /** @description Where the provider accepts less than the API’s own rule: a value outside it is 422 VALIDATION_FAILED before any provider call */
+      format?: components['schemas']['FieldFormatDto'];
     };
     FieldSupportTableDto: {
       name: components['schemas']['FieldSupportDto'];

@@ -43,6 +43,16 @@ export interface FieldSupport {
   support: FieldSupportLevel;
   /** For documentation: the provider's own field, or what the gateway does instead. */
   description: string;
+  /**
+   * Where the provider accepts less than the API's own rule for the field: a pattern every value
+   * must match whole, and the rule in words. Checked before anything is sent (422).
+   */
+  format?: FieldFormat;
+}
+
+export interface FieldFormat {
+  pattern: string;
+  rule: string;
 }
 
 /** Normalized field → how a provider holds it (mirrors the field table of the design). */

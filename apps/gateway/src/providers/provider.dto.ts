@@ -6,6 +6,18 @@ import { PROXYHAT_DESCRIPTION } from '@app/providers';
 
 const SUPPORT_LEVELS = ['native', 'gateway', 'unsupported'];
 
+export class FieldFormatDto {
+  @ApiProperty({
+    type: String,
+    example: '^[A-Za-z0-9]{3,32}$',
+    description: 'A regular expression every value must match whole',
+  })
+  pattern!: string;
+
+  @ApiProperty({ type: String, example: '3–32 ASCII letters and digits', description: 'The rule in words' })
+  rule!: string;
+}
+
 export class FieldSupportDto {
   @ApiProperty({
     type: String,
@@ -22,6 +34,14 @@ export class FieldSupportDto {
     description: 'The provider’s own field, or what the gateway does',
   })
   description!: string;
+
+  @ApiProperty({
+    type: FieldFormatDto,
+    required: false,
+    description:
+      'Where the provider accepts less than the API’s own rule: a value outside it is 422 VALIDATION_FAILED before any provider call',
+  })
+  format?: FieldFormatDto;
 }
 
 /** Per normalized input field (the API's trafficLimit is `trafficLimitBytes` here). */

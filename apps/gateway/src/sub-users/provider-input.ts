@@ -1,6 +1,7 @@
 import {
   type CreateSubUserInput,
   type FieldError,
+  type FieldFormat,
   GatewayError,
   type ProviderDescription,
   type ProviderName,
@@ -21,6 +22,10 @@ export interface ProviderInput<Input> {
 }
 
 type FieldValues = Partial<Record<SubUserInputField, unknown>>;
+
+function matchesWhole(format: FieldFormat, value: string): boolean {
+  return new RegExp(`^(?:${format.pattern})$`, 'u').test(value);
+}
 
 function fieldValues(dto: CreateSubUserDto | UpdateSubUserDto): FieldValues {
   const values: FieldValues = {
@@ -50,9 +55,16 @@ function split<Input extends CreateSubUserInput | UpdateSubUserInput>(
   const input: Record<string, unknown> = {};
   const result: ProviderInput<Input> = { input: input as Input };
   const unsupported: FieldError[] = [];
+  const malformed: FieldError[] = [];
   for (const [field, value] of Object.entries(values) as [SubUserInputField, unknown][]) {
     if (value === undefined) continue;
-    const support = description.fields[field].support;
+    const { support, format } = description.fields[field];
+    if (support !== 'unsupported' && format && typeof value === 'string' && !matchesWhole(format, value)) {
+      malformed.push({
+        field: SUB_USER_API_FIELD_NAMES[field],
+        message: `${description.displayName} accepts ${format.rule}`,
+      });
+    }
     if (support === 'native') input[field] = value;
     else if (support === 'gateway' && field === 'notes') result.gatewayNotes = value as string | null;
     else if (support === 'gateway' && field === 'name') result.gatewayName = value as string | null;
@@ -69,6 +81,13 @@ function split<Input extends CreateSubUserInput | UpdateSubUserInput>(
       'UNSUPPORTED_BY_PROVIDER',
       `${unsupported.map((error) => `'${error.field}'`).join(', ')} ${unsupported.length === 1 ? 'is' : 'are'} not supported by provider '${provider}'`,
       { fieldErrors: unsupported, extras: { provider, operationOrField: unsupported[0].field } },
+    );
+  }
+  if (malformed.length > 0) {
+    throw new GatewayError(
+      'VALIDATION_FAILED',
+      malformed.map((error) => `${error.field}: ${error.message}`).join('; '),
+      { fieldErrors: malformed },
     );
   }
   if (values.trafficLimitBytes === null && !description.capabilities.unlimitedTraffic) {
