@@ -9,10 +9,32 @@ import {
   ProviderName,
   assertInvariants,
   auditByRequest,
+  createBodyFor,
   expectProblem,
+  heldNameOf,
   requestId,
   syncAll,
 } from './invariants';
+
+const GB = 1024 ** 3;
+
+/**
+ * A change that reaches the provider, and how the sub-user reads with and without it: IPRoyal
+ * keeps no name (the gateway does, without a provider call), so its change is the allocation.
+ */
+function providerChange(provider: ProviderName, target: Record<string, any>) {
+  return provider === 'iproyal'
+    ? {
+        body: { trafficLimit: '2GB' },
+        applied: { traffic: expect.objectContaining({ limitBytes: 2 * GB }) },
+        unchanged: { traffic: expect.objectContaining({ limitBytes: GB }) },
+      }
+    : {
+        body: { name: `${target.name}-renamed` },
+        applied: { name: `${target.name}-renamed` },
+        unchanged: { name: target.name },
+      };
+}
 
 type Operation = 'create' | 'update' | 'delete' | 'bulk-delete';
 const OPERATIONS: readonly Operation[] = ['create', 'update', 'delete', 'bulk-delete'];
@@ -74,10 +96,10 @@ const SCENARIOS: Scenario[] = PROVIDERS.flatMap((provider) =>
   OPERATIONS.flatMap((operation) => FAULTS.map((fault) => ({ provider, operation, fault }))),
 );
 
-/** Names made by this file: each must exist at most once at the provider (no create sent twice). */
-const OURS = /^flt-(?!.*-idem-retry-)/; // the doubled retry is asserted by its own test
+/** Names made by this file (IPRoyal: usernames): each at most once at the provider (no create sent twice). */
+const OURS = /^flt(?!.*idem-?retry)/; // the doubled retry is asserted by its own test
 
-describe('upstream faults during create, update, delete and bulk delete (both providers)', () => {
+describe('upstream faults during create, update, delete and bulk delete (every provider)', () => {
   let gateway: RunningGateway;
   let faultsInjected = 0;
   let requestsSent = 0;
@@ -147,7 +169,7 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
           .post('/v1/sub-users')
           .set(admin)
           .set('X-Request-Id', rid)
-          .send({ provider, name, metadata: { suite: 'faults' } });
+          .send({ ...createBodyFor(provider, name), metadata: { suite: 'faults' } });
         requestsSent += 1;
         expectFailure(response, provider, fault, rid);
         const events = await auditByRequest(gateway, rid);
@@ -173,7 +195,7 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
           .set(admin)
           .expect(200);
         requestsSent += 1;
-        const atProvider = namesAt(provider).filter((item) => item === name).length;
+        const atProvider = namesAt(provider).filter((item) => item === heldNameOf(provider, name)).length;
         // The sync completed the intent when the provider made it (timeout after processing).
         if (fault.mode === 'timeout-after') {
           expect(atProvider).toBe(1);
@@ -187,17 +209,17 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
       }
 
       if (operation === 'update' || operation === 'delete') {
-        const target = await createSubUser(gateway, { provider, name: nameFor(provider, operation) });
+        const target = await createSubUser(gateway, createBodyFor(provider, nameFor(provider, operation)));
         requestsSent += 1;
         arm();
-        const newName = `${target.name}-renamed`;
+        const change = providerChange(provider, target);
         const response =
           operation === 'update'
             ? await request(gateway.url)
                 .patch(`/v1/sub-users/${target.id}`)
                 .set(admin)
                 .set('X-Request-Id', rid)
-                .send({ name: newName })
+                .send(change.body)
             : await request(gateway.url)
                 .delete(`/v1/sub-users/${target.id}`)
                 .set(admin)
@@ -218,18 +240,19 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
         requestsSent += 1;
         if (fault.mode === 'timeout-after') {
           // The provider made the change; the sync brought the mapping in line with it.
-          if (operation === 'update') expect(after.body).toMatchObject({ name: newName, status: 'active' });
+          if (operation === 'update')
+            expect(after.body).toMatchObject({ ...change.applied, status: 'active' });
           else expect(after.body.status).toBe(provider === 'proxyhat' ? 'deleting' : 'deleted');
         } else {
-          expect(after.body).toMatchObject({ name: target.name, status: 'active' });
+          expect(after.body).toMatchObject({ ...change.unchanged, status: 'active' });
         }
         return;
       }
 
       // bulk delete: two sub-users of the provider; the job reports one outcome per id.
       const targets = [
-        await createSubUser(gateway, { provider, name: nameFor(provider, 'bulk') }),
-        await createSubUser(gateway, { provider, name: nameFor(provider, 'bulk') }),
+        await createSubUser(gateway, createBodyFor(provider, nameFor(provider, 'bulk'))),
+        await createSubUser(gateway, createBodyFor(provider, nameFor(provider, 'bulk'))),
       ];
       requestsSent += 2;
       arm();
@@ -264,8 +287,8 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
     '%s: every failed bulk-delete item has one audit event with its error code',
     async (provider) => {
       const targets = [
-        await createSubUser(gateway, { provider, name: nameFor(provider, 'bulk-audit') }),
-        await createSubUser(gateway, { provider, name: nameFor(provider, 'bulk-audit') }),
+        await createSubUser(gateway, createBodyFor(provider, nameFor(provider, 'bulk-audit'))),
+        await createSubUser(gateway, createBodyFor(provider, nameFor(provider, 'bulk-audit'))),
       ];
       requestsSent += 2;
       const rid = requestId('flt-bulk-audit');
@@ -310,7 +333,7 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
       const { control } = sandboxOf(gateway);
       const name = nameFor(provider, 'idem-retry');
       const key = requestId('flt-idem');
-      const body = { provider, name };
+      const body = createBodyFor(provider, name);
       control.addFault({ provider, operation: 'create', mode: 'timeout-after', times: 1 });
       const first = await request(gateway.url)
         .post('/v1/sub-users')
@@ -326,7 +349,8 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
         .send(body);
       requestsSent += 2;
       expect(retry.status).toBeLessThan(500);
-      expect({ name, atProvider: namesAt(provider).filter((item) => item === name).length }).toEqual({
+      const held = heldNameOf(provider, name);
+      expect({ name, atProvider: namesAt(provider).filter((item) => item === held).length }).toEqual({
         name,
         atProvider: 1,
       });
@@ -344,7 +368,7 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
         .post('/v1/sub-users')
         .set(admin)
         .set('X-Request-Id', createId)
-        .send({ provider, name: nameFor(provider, 'recover') })
+        .send(createBodyFor(provider, nameFor(provider, 'recover')))
         .expect(201);
       requestsSent += 1;
       expect(await auditByRequest(gateway, createId)).toEqual([
@@ -364,7 +388,7 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
                 .patch(`/v1/sub-users/${created.body.id}`)
                 .set(admin)
                 .set('X-Request-Id', rid)
-                .send({ name: `${created.body.name}-x` })
+                .send(providerChange(provider, created.body).body)
             : await request(gateway.url)
                 .delete(`/v1/sub-users/${created.body.id}`)
                 .set(admin)
@@ -387,6 +411,7 @@ describe('upstream faults during create, update, delete and bulk delete (both pr
 
   function namesAt(provider: ProviderName): string[] {
     const { control } = sandboxOf(gateway);
+    if (provider === 'iproyal') return control.state('iproyal').map((entry) => entry.username);
     return provider === 'webshare'
       ? control.state('webshare').map((entry) => entry.label)
       : control.state('proxyhat').map((entry) => entry.name ?? '');

@@ -3,12 +3,29 @@ import { randomUUID } from 'node:crypto';
 import { admin, prismaOf } from '../access/access-helpers';
 import { RunningGateway, sandboxOf } from '../support/gateway';
 
-export type ProviderName = 'webshare' | 'proxyhat';
-export const PROVIDERS: readonly ProviderName[] = ['webshare', 'proxyhat'];
+export type ProviderName = 'webshare' | 'proxyhat' | 'iproyal';
+export const PROVIDERS: readonly ProviderName[] = ['webshare', 'proxyhat', 'iproyal'];
+
+/**
+ * What a test names a sub-user by at its provider: the name, or on IPRoyal (which keeps no name,
+ * the gateway does) the proxy username, which IPRoyal wants in letters and digits only.
+ */
+export function heldNameOf(provider: ProviderName, name: string): string {
+  return provider === 'iproyal' ? name.replace(/[^A-Za-z0-9]/g, '') : name;
+}
+
+/** A create body for `provider` that its sandbox holds under `heldNameOf(provider, name)`. */
+export function createBodyFor(provider: ProviderName, name: string): Record<string, unknown> {
+  // IPRoyal's traffic is a prepaid allocation: a create must say how much.
+  return provider === 'iproyal'
+    ? { provider, name, proxyUsername: heldNameOf(provider, name), trafficLimit: '1GB' }
+    : { provider, name };
+}
 
 /** What the provider holds for one sub-user, in the gateway's terms. */
 export interface ProviderEntry {
   id: string;
+  /** The name (IPRoyal: the proxy username). */
   name: string | null;
   /** ProxyHat deletes asynchronously: such a sub-user still exists, as `deleting`. */
   deleting: boolean;
@@ -20,6 +37,11 @@ export function providerEntries(gateway: RunningGateway, provider: ProviderName)
     return control
       .state('webshare')
       .map((entry) => ({ id: String(entry.id), name: entry.label, deleting: false }));
+  }
+  if (provider === 'iproyal') {
+    return control
+      .state('iproyal')
+      .map((entry) => ({ id: entry.hash, name: entry.username, deleting: false }));
   }
   return control.state('proxyhat').map((entry) => ({
     id: entry.uuid,
@@ -37,10 +59,12 @@ export interface MappingRow {
   lifecycle: string;
   status: string;
   name: string | null;
+  /** What the provider knows it by: the name, or IPRoyal's proxy username (snapshot or intent). */
+  heldName: string | null;
 }
 
 export async function mappingRows(gateway: RunningGateway): Promise<MappingRow[]> {
-  return prismaOf(gateway).subUserMapping.findMany({
+  const rows = await prismaOf(gateway).subUserMapping.findMany({
     select: {
       id: true,
       tenantId: true,
@@ -50,7 +74,16 @@ export async function mappingRows(gateway: RunningGateway): Promise<MappingRow[]
       lifecycle: true,
       status: true,
       name: true,
+      snapshot: true,
+      intent: true,
     },
+  });
+  return rows.map(({ snapshot, intent, ...row }) => {
+    const username =
+      (snapshot as { proxyUsername?: string | null } | null)?.proxyUsername ??
+      (intent as { echo?: { proxyUsername?: string | null } } | null)?.echo?.proxyUsername ??
+      null;
+    return { ...row, heldName: row.provider === 'iproyal' ? username : row.name };
   });
 }
 
@@ -126,7 +159,7 @@ export async function assertInvariants(
     check(group.length === 1, `provider sub-user ${key} mapped ${group.length} times`);
 
   const accounts = await prismaOf(gateway).providerAccount.findMany({
-    where: { name: { in: ['webshare-sandbox', 'proxyhat-sandbox'] } },
+    where: { name: { in: PROVIDERS.map((provider) => `${provider}-sandbox`) } },
   });
   for (const provider of PROVIDERS) {
     const account = accounts.find((item) => item.provider === provider);
@@ -145,8 +178,8 @@ export async function assertInvariants(
       const row = mapped[0];
       if (!row) continue;
       check(
-        row.name === entry.name,
-        `${provider} ${entry.id}: mapping name ${row.name} ≠ provider name ${entry.name}`,
+        row.heldName === entry.name,
+        `${provider} ${entry.id}: mapping holds ${row.heldName} ≠ provider name ${entry.name}`,
       );
       check(
         (row.status === 'deleting') === entry.deleting,
@@ -157,8 +190,8 @@ export async function assertInvariants(
       if (row.lifecycle === 'intent') {
         check(row.providerSubUserId === null, `intent ${row.id} has a provider id`);
         check(
-          !entries.some((entry) => entry.name === row.name),
-          `open intent ${row.id} (${row.name}) although the provider holds a sub-user of that name`,
+          !entries.some((entry) => entry.name === row.heldName),
+          `open intent ${row.id} (${row.heldName}) although the provider holds a sub-user of that name`,
         );
         continue;
       }

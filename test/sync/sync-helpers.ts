@@ -45,13 +45,16 @@ export async function syncNow(url: string, body: { providerAccountId?: string } 
   return waitForJob(url, accepted.body.id);
 }
 
-export async function accountIds(url: string): Promise<{ webshare: string; proxyhat: string }> {
+export async function accountIds(
+  url: string,
+): Promise<{ webshare: string; proxyhat: string; iproyal: string }> {
   const accounts = (await request(url).get('/v1/provider-accounts').set(admin).expect(200)).body as
     { id: string; name: string }[] | { items: { id: string; name: string }[] };
   const list = Array.isArray(accounts) ? accounts : accounts.items;
   return {
     webshare: list.find((account) => account.name === 'webshare-sandbox')!.id,
     proxyhat: list.find((account) => account.name === 'proxyhat-sandbox')!.id,
+    iproyal: list.find((account) => account.name === 'iproyal-sandbox')!.id,
   };
 }
 

@@ -8,12 +8,14 @@ import { accountIds, auditOf, subUsersNamed, subUsersWithPrefix, syncNow, waitFo
 
 const WS_KEY = 'Token ws-sandbox-key';
 const PH_KEY = 'Bearer ph-sandbox-key';
+const IPR_KEY = 'Bearer iproyal-sandbox-key';
+const GB = 1024 ** 3;
 
 /** Sync against the sandbox: adoption, vanishing, drift, failed listings, lost create answers, async deletes. */
 describe('sync and reconciliation', () => {
   let gateway: RunningGateway;
   let sandbox: RunningSandbox;
-  let accounts: { webshare: string; proxyhat: string };
+  let accounts: { webshare: string; proxyhat: string; iproyal: string };
 
   beforeAll(async () => {
     gateway = await startTestGateway(
@@ -212,10 +214,62 @@ describe('sync and reconciliation', () => {
     expect(await subUsersWithPrefix(gateway.url, 'page-ws-')).toHaveLength(before);
   });
 
-  it.each(['webshare', 'proxyhat'] as const)(
+  it('IPRoyal: adopts what the account holds, follows an allocation changed there, marks a deleted one', async () => {
+    sandbox.control.seed({ provider: 'iproyal', count: 2, labelPrefix: 'iprsync' });
+    const seeded = sandbox.control.state('iproyal').filter((entry) => entry.username.startsWith('iprsync'));
+    expect(seeded).toHaveLength(2);
+    const job = await syncNow(gateway.url, { providerAccountId: accounts.iproyal });
+    expect(job.counts).toMatchObject({ adopted: 2, vanished: 0 });
+    const page = (status?: string) =>
+      request(gateway.url)
+        .get('/v1/sub-users')
+        .query({ providerAccountId: accounts.iproyal, limit: 500, ...(status ? { status } : {}) })
+        .set(admin)
+        .expect(200);
+    const listed = async () =>
+      (
+        [...(await page()).body.items, ...(await page('deleted')).body.items] as {
+          id: string;
+          providerSubUserId: string;
+          status: string;
+          traffic: { limitBytes: number };
+        }[]
+      ).filter((item) => seeded.some((entry) => entry.hash === item.providerSubUserId));
+    const [kept, gone] = seeded.map((entry) => entry.hash);
+    expect((await listed()).map((item) => item.status)).toEqual(['active', 'active']);
+
+    // At the provider: one allocation raised by 1 GB, the other sub-user deleted.
+    await request(sandbox.iproyalBaseUrl)
+      .post(`/residential-subusers/${kept}/give-traffic`)
+      .set('Authorization', IPR_KEY)
+      .send({ amount: 1 })
+      .expect(200);
+    await request(sandbox.iproyalBaseUrl)
+      .delete(`/residential-subusers/${gone}`)
+      .set('Authorization', IPR_KEY)
+      .expect(204);
+    const before = (await listed()).find((item) => item.providerSubUserId === kept)!;
+
+    const second = await syncNow(gateway.url, { providerAccountId: accounts.iproyal });
+    expect(second.counts).toMatchObject({ adopted: 0, vanished: 1, drift: 1 });
+    const after = await listed();
+    expect(after.find((item) => item.providerSubUserId === gone)!.status).toBe('deleted');
+    const raised = after.find((item) => item.providerSubUserId === kept)!;
+    expect(raised.traffic.limitBytes).toBe(before.traffic.limitBytes + GB);
+    const drift = await auditOf(gateway.url, { targetId: raised.id, action: 'sub-user.drift' });
+    expect(drift.map((event) => event.changes)).toEqual([
+      {
+        before: { trafficLimitBytes: before.traffic.limitBytes },
+        after: { trafficLimitBytes: before.traffic.limitBytes + GB },
+      },
+    ]);
+  });
+
+  it.each(['webshare', 'proxyhat', 'iproyal'] as const)(
     'completes a %s create whose answer was lost, without a duplicate',
     async (provider) => {
       const name = `lost-${provider}-${randomUUID().slice(0, 6)}`;
+      const iproyalBefore = new Set(sandbox.control.state('iproyal').map((entry) => entry.hash));
       sandbox.control.addFault({ provider, operation: 'create', mode: 'timeout-after', times: 1 });
       const failed = await request(gateway.url)
         .post('/v1/sub-users')
@@ -233,14 +287,23 @@ describe('sync and reconciliation', () => {
       const mappings = await subUsersNamed(gateway.url, name);
       expect(mappings).toHaveLength(1);
       expect(mappings[0]).toMatchObject({ id: intent.id, status: 'active', tenantId: 'default' });
+      // IPRoyal keeps no name (the gateway does): what it holds is told by the new hashes.
       const atProvider =
         provider === 'webshare'
-          ? sandbox.control.state('webshare').filter((entry) => entry.label === name)
-          : sandbox.control.state('proxyhat').filter((entry) => entry.name === name);
-      expect(atProvider).toHaveLength(1);
-      expect(mappings[0].providerSubUserId).toBe(
-        String('uuid' in atProvider[0] ? atProvider[0].uuid : atProvider[0].id),
-      );
+          ? sandbox.control
+              .state('webshare')
+              .filter((entry) => entry.label === name)
+              .map((entry) => String(entry.id))
+          : provider === 'proxyhat'
+            ? sandbox.control
+                .state('proxyhat')
+                .filter((entry) => entry.name === name)
+                .map((entry) => entry.uuid)
+            : sandbox.control
+                .state('iproyal')
+                .filter((entry) => !iproyalBefore.has(entry.hash))
+                .map((entry) => entry.hash);
+      expect(atProvider).toEqual([mappings[0].providerSubUserId]);
       const events = await auditOf(gateway.url, { targetId: intent.id });
       expect(events.map((event) => [event.action, event.outcome])).toEqual([
         ['sub-user.created', 'ok'],
