@@ -131,7 +131,8 @@ describe('/v1/webhook-endpoints', () => {
     'sub-user.created, sub-user.updated, sub-user.deleting, sub-user.deleted, sub-user.vanished, sub-user.unknown, ' +
     'sub-user.adopted, sub-user.drift-detected, sub-user.intent-expired, sub-user.intent-ambiguous, ' +
     'sub-user.password-rotated, sub-user.proxy-list-refreshed, sub-user.usage-reset, sub-user.suspended, ' +
-    'sub-user.resumed, sub-user.usage-threshold, provider-account.created, provider-account.updated, ' +
+    'sub-user.resumed, sub-user.usage-threshold, sub-user.traffic-exhausted, tenant.updated, ' +
+    'tenant.budget-exceeded, provider-account.created, provider-account.updated, ' +
     'provider-account.deleted, provider-account.auth-failed, provider-account.circuit-opened, ' +
     'provider-account.circuit-closed, job.finished, webhook-endpoint.disabled';
   it.each([

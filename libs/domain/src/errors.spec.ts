@@ -9,7 +9,8 @@ import {
 
 describe('errors', () => {
   it('catalogs every code of the design with its HTTP status', () => {
-    expect(ERROR_CODES).toHaveLength(18);
+    expect(ERROR_CODES).toHaveLength(19);
+    expect(ERROR_CATALOG.QUOTA_EXCEEDED.status).toBe(422);
     expect(ERROR_CATALOG.PROVIDER_AUTH_FAILED.status).toBe(502);
     expect(ERROR_CATALOG.PROVIDER_RATE_LIMITED.status).toBe(503);
     expect(ERROR_CATALOG.PROVIDER_TIMEOUT.status).toBe(504);
