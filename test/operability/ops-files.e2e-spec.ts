@@ -15,7 +15,9 @@ interface Rule {
 
 /** Metric names an expression reads (a histogram's _bucket/_count/_sum belong to its family). */
 function metricsIn(expression: string): string[] {
-  return [...expression.matchAll(/\bsgw_[a-z0-9_]+/g)].map(([name]) => name.replace(/_(bucket|count|sum)$/, ''));
+  return [...expression.matchAll(/\bsgw_[a-z0-9_]+/g)].map(([name]) =>
+    name.replace(/_(bucket|count|sum)$/, ''),
+  );
 }
 
 /** What operators plug in (ops/): alert rules and a dashboard, held to what /metrics really serves. */

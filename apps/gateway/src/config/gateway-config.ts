@@ -330,7 +330,13 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     },
     jobs: { syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400) },
     usage: {
-      sampleIntervalSeconds: integer(env, 'USAGE_SAMPLE_INTERVAL_SECONDS', production ? 3600 : 300, 0, 86_400),
+      sampleIntervalSeconds: integer(
+        env,
+        'USAGE_SAMPLE_INTERVAL_SECONDS',
+        production ? 3600 : 300,
+        0,
+        86_400,
+      ),
       hourlyRetentionDays: integer(env, 'USAGE_HOURLY_RETENTION_DAYS', 90, 1, 3650),
     },
     webhooks: webhookSettings(env),
