@@ -16,6 +16,10 @@ import { PROVIDER_NAMES, ProviderName } from '@app/domain';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+// A provider key travels in an HTTP header: visible ASCII only (no spaces, controls or non-ASCII).
+const HEADER_SAFE_PATTERN = '^[\\x21-\\x7e]+$';
+const HEADER_SAFE = new RegExp(HEADER_SAFE_PATTERN);
+const HEADER_SAFE_MESSAGE = 'apiKey must be visible ASCII characters (it is sent in an HTTP header)';
 
 export class CreateProviderAccountDto {
   @ApiProperty({ type: String, enum: PROVIDER_NAMES, example: 'proxyhat' })
@@ -41,10 +45,12 @@ export class CreateProviderAccountDto {
     maxLength: 500,
     example: 'ph-sandbox-key',
     writeOnly: true,
+    pattern: HEADER_SAFE_PATTERN,
     description: 'The provider API key. Write-only: stored encrypted (AES-256-GCM), never returned.',
   })
   @IsString()
   @Length(1, 500)
+  @Matches(HEADER_SAFE, { message: HEADER_SAFE_MESSAGE })
   apiKey!: string;
 
   @ApiPropertyOptional({
@@ -126,11 +132,13 @@ export class UpdateProviderAccountDto {
     maxLength: 500,
     writeOnly: true,
     example: 'new-provider-key',
+    pattern: HEADER_SAFE_PATTERN,
     description: 'A new provider API key: checked with the provider first, stored encrypted',
   })
   @IsOptional()
   @IsString()
   @Length(1, 500)
+  @Matches(HEADER_SAFE, { message: HEADER_SAFE_MESSAGE })
   apiKey?: string;
 
   @ApiPropertyOptional({
