@@ -100,8 +100,20 @@ describe('events: the feed, its producers and tenancy', () => {
     expect(bad.body.code).toBe('VALIDATION_FAILED');
     const badSince = await request(gateway.url).get('/v1/events?since=yesterday').set(admin).expect(422);
     expect(badSince.body.errors).toEqual([
-      { field: 'since', message: 'since must be an ISO 8601 date-time' },
+      {
+        field: 'since',
+        message:
+          'since must be an ISO 8601 date-time between 1970-01-01 and 9999-12-31 (e.g. 2026-11-01T00:00:00Z)',
+      },
     ]);
+    // Years a bare Date accepts but timestamptz cannot hold: refused before the database sees them.
+    for (const instant of ['-200000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '1969-12-31T23:59:59Z']) {
+      const outOfRange = await request(gateway.url)
+        .get(`/v1/events?since=${encodeURIComponent(instant)}`)
+        .set(admin)
+        .expect(422);
+      expect(outOfRange.body.code).toBe('VALIDATION_FAILED');
+    }
     await request(gateway.url).get('/v1/events/00000000-0000-4000-8000-000000000000').set(admin).expect(404);
     await request(gateway.url).get('/v1/events/not-a-uuid').set(admin).expect(404);
   });

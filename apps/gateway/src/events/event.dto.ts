@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsInstant } from '../common/instant';
 import { PaginationQueryDto } from '../common/pagination';
 import { EVENT_TYPE_NAMES } from './event-types';
 
@@ -93,8 +94,7 @@ export class EventsQueryDto extends PaginationQueryDto {
     example: '2026-03-01T00:00:00Z',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsInstant()
   since?: Date;
 
   @ApiPropertyOptional({
