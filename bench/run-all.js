@@ -1,6 +1,6 @@
 // Runs every benchmark scenario in sequence (npm run bench): builds the gateway and the sandbox
 // first, then overhead, reads (PostgreSQL, then embedded), writes, sync (and at 100k), bulk-delete
-// bulk-create, usage, scale and sandbox. Each scenario is its own process, writes
+// bulk-create, usage, scale, webhooks and sandbox. Each scenario is its own process, writes
 // bench/results/<scenario>.json and stops its own processes; a failing one does not stop the rest,
 // but makes the exit code 1.  BENCH_ONLY=overhead,reads runs a subset.
 'use strict';
@@ -22,6 +22,7 @@ const scenarios = [
   { name: 'bulk-create', args: ['bench/bulk-create.bench.js'] },
   { name: 'usage', args: ['bench/usage.bench.js'], minutes: 9.5 },
   { name: 'scale', args: ['bench/scale.bench.js'] },
+  { name: 'webhooks', args: ['-r', './scripts/ts-register.js', 'bench/webhooks.bench.ts'] },
   { name: 'sandbox', args: ['-r', './scripts/ts-register.js', 'bench/sandbox.bench.ts'] },
 ].filter((scenario) => !only || only.some((name) => scenario.name.startsWith(name)));
 
