@@ -30,6 +30,17 @@ export default tseslint.config(
     },
   },
   {
+    // The persistence library is used through its public index only (no repository internals or
+    // generated client reached around it).
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@app/persistence/*'], message: "Import from '@app/persistence'." }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -3,7 +3,7 @@
 // No database client leaves it (tests reach one through ./testing).
 export * from './database-target';
 export type { Database } from './database';
-export { openDatabase } from './database';
+export { openDatabase, PGLITE_EXTENSIONS } from './database';
 export * from './persistence.module';
 export * from './migrations/migration-files';
 export * from './migrations/migration-runner';
@@ -65,7 +65,7 @@ export type {
   WebhookEndpoint,
 } from './generated/prisma/client';
 export { Prisma } from './generated/prisma/client';
-export { evidenceMatches, INTENT_CLOCK_SKEW_MS } from './ledger/intent-evidence';
+export { evidenceMatches, INTENT_CLOCK_SKEW_MS, passwordCheckOf } from './ledger/intent-evidence';
 export { evidenceOf, windowOf } from './ledger/intents';
 export { sameSnapshot, toSnapshot } from './ledger/snapshot';
 export { assertWithinBudget, type TenantBudget, type TenantAllocation } from './ledger/tenant-budget';

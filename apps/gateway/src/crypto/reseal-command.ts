@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { describeDatabaseTarget } from '@app/persistence/database-target';
+import { describeDatabaseTarget } from '@app/persistence';
 import { ConfigError, databaseTargetOf, parseEncryptionKeys } from '../config/gateway-config';
 import { ResealOptions, resealAll } from './reseal';
 import { SecretBox } from './secret-box';

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, Transaction } from '@electric-sql/pglite';
 import { Client } from 'pg';
-import { PGLITE_EXTENSIONS } from '@app/persistence/database';
-import { DatabaseTarget } from '@app/persistence/database-target';
+import { PGLITE_EXTENSIONS, DatabaseTarget } from '@app/persistence';
 import { SqlSession } from './reseal';
 
 export type ClosableSqlSession = SqlSession & { close(): Promise<void> };

@@ -10,8 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { DatabaseProbe } from '@app/persistence';
-import { ProviderAccountRepository } from '@app/persistence/repositories/provider-account.repository';
+import { DatabaseProbe, ProviderAccountRepository } from '@app/persistence';
 import { ApiKeysService } from '../access/api-keys.service';
 import { Public } from '../access/auth-context';
 import { GATEWAY_CONFIG } from '../config/config.module';

@@ -1,4 +1,4 @@
-import { Prisma } from '@app/persistence/generated/prisma/client';
+import { Prisma } from '@app/persistence';
 
 /** What a handler sees of the job it runs. */
 export interface JobContext<Input = Record<string, unknown>> {

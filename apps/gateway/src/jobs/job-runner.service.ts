@@ -1,9 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Ledger, Transactions } from '@app/persistence';
-import { JobRepository } from '@app/persistence/repositories/job.repository';
-import { Job, Prisma } from '@app/persistence/generated/prisma/client';
+import { Ledger, Transactions, JobRepository, Job, Prisma } from '@app/persistence';
 import { MetricsService } from '../observability/metrics.service';
 import { JobContext, JobHandler } from './job-handler';
 import { toJobDto } from './job-view';

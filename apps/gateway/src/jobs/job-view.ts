@@ -1,4 +1,4 @@
-import { Job } from '@app/persistence/generated/prisma/client';
+import { Job } from '@app/persistence';
 import { JobDto } from './jobs.dto';
 
 /** A job as GET /v1/jobs/:id shows it (and as `job.finished` announces it). */

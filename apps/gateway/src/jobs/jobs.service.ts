@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { JobRepository } from '@app/persistence/repositories/job.repository';
-import { Prisma } from '@app/persistence/generated/prisma/client';
+import { JobRepository, Prisma } from '@app/persistence';
 import { AuthContext, canAccessTenant } from '../access/auth-context';
 import { isUuid } from '../common/ids';
 import { DEFAULT_PAGE_LIMIT, Page, decodeCursor, encodeCursor } from '../common/pagination';

@@ -1,5 +1,5 @@
 import type { ProviderSubUser } from '@app/domain';
-import { passwordCheckOf } from '@app/persistence/ledger/intent-evidence';
+import { passwordCheckOf } from '@app/persistence';
 import { type OpenIntent, planIntents } from './intent-matching';
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError, isGatewayError } from '@app/domain';
-import { JobRepository } from '@app/persistence/repositories/job.repository';
+import { JobRepository } from '@app/persistence';
 import { AuthContext } from '../access/auth-context';
 import { JobDto } from '../jobs/jobs.dto';
 import { JobsService, toJobDto } from '../jobs/jobs.service';
