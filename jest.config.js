@@ -27,4 +27,7 @@ module.exports = {
     tsconfigAliases().map(({ alias, target }) => [`^${escapeRegExp(alias)}(|/.*)$`, `<rootDir>/${target}$1`]),
   ),
   testTimeout: 60000,
+  // Embedded runs: one migrated database built per run, unpacked by each test file's database.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

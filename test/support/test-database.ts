@@ -24,10 +24,16 @@ export const LOCAL_POSTGRES_URL = 'postgresql://postgres@127.0.0.1:5432/postgres
 /**
  * `postgres: true` asks for PostgreSQL even in an embedded-database run: several gateway
  * replicas cannot share one embedded database, so replica tests always use the local server.
+ * An embedded database starts from the run's migrated template (test/support/global-setup.ts)
+ * unless `blank: true` asks for one nothing has touched (the migration runner's own tests).
  */
-export async function createTestDatabase(options: { postgres?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { postgres?: boolean; blank?: boolean } = {},
+): Promise<TestDatabase> {
   if (!usingPostgres() && !options.postgres) {
-    return { url: 'pglite:memory://', kind: 'pglite', drop: async () => undefined };
+    const template = options.blank ? undefined : process.env.SGW_TEST_PGLITE_TEMPLATE;
+    const url = template ? `pglite:memory://?from=${encodeURIComponent(template)}` : 'pglite:memory://';
+    return { url, kind: 'pglite', drop: async () => undefined };
   }
   const serverUrl = new URL(usingPostgres() ? process.env.DATABASE_URL! : LOCAL_POSTGRES_URL);
   const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { Blob } from 'node:buffer';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { type Extension, PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -42,14 +43,19 @@ export async function openDatabase(
   target: DatabaseTarget,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
-  if (target.kind === 'pglite') return openEmbedded(target.dataDir);
+  if (target.kind === 'pglite') return openEmbedded(target.dataDir, target.from);
   return openPostgres(target.url, options.poolSize ?? 10);
 }
 
-async function openEmbedded(dataDir: string | null): Promise<Database> {
+async function openEmbedded(dataDir: string | null, from?: string): Promise<Database> {
   // PGlite does not create missing parent folders.
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite({ ...(dataDir ? { dataDir } : {}), extensions: PGLITE_EXTENSIONS });
+  const pglite = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    // A dump (PGlite's dumpDataDir) is unpacked instead of creating a database from nothing.
+    ...(from ? { loadDataDir: new Blob([readFileSync(from)]) as unknown as File } : {}),
+    extensions: PGLITE_EXTENSIONS,
+  });
   await pglite.waitReady;
   const statements = new StatementObservers();
   const sql = pgliteSqlClient(pglite, statements);
@@ -63,7 +69,7 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
     withLock: (work) => work(),
   };
   return {
-    target: { kind: 'pglite', dataDir },
+    target: { kind: 'pglite', dataDir, ...(from ? { from } : {}) },
     prisma,
     sql,
     statements,

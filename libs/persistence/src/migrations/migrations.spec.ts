@@ -43,7 +43,7 @@ describe('committed migrations', () => {
 
 /** The runner on the database the suite runs against: embedded, or a fresh PostgreSQL database. */
 async function withFreshDatabase(work: (database: Database) => Promise<void>): Promise<void> {
-  const testDatabase: TestDatabase = await createTestDatabase();
+  const testDatabase: TestDatabase = await createTestDatabase({ blank: true });
   const database = await openDatabase(resolveDatabaseTarget(testDatabase.url), { poolSize: 2 });
   try {
     await work(database);
