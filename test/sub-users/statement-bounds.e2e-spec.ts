@@ -39,13 +39,24 @@ describe('round trips of a write', () => {
   });
 
   const db = () => databaseClientOf(gateway.app);
+  /**
+   * The write's own statements. Authentication's key lookup is not one of them: a running gateway
+   * keeps a key for a second (API_KEY_CACHE_LIMITS.ttlMs), so on a busy machine the lookup may
+   * fall inside the counted request, once at most.
+   */
+  const ownWork = async (request: () => Promise<void>) => {
+    const statements = await statementsDuring(gateway.app, request);
+    const keyLookups = statements.filter((sql) => /FROM "public"\."api_keys"/.test(sql));
+    expect(keyLookups.length).toBeLessThanOrEqual(1);
+    return statements.filter((sql) => !keyLookups.includes(sql));
+  };
 
   it.each(['webshare', 'proxyhat', 'iproyal'])(
     'a %s create with an Idempotency-Key: 3 round trips, every row written',
     async (provider) => {
       const key = `bounds-${provider}-${Date.now()}`;
       let body: Record<string, any> = {};
-      const statements = await statementsDuring(gateway.app, async () => {
+      const statements = await ownWork(async () => {
         const response = await request(gateway.url)
           .post('/v1/sub-users')
           .set(admin)
@@ -94,7 +105,7 @@ describe('round trips of a write', () => {
       .expect(201);
     const id = created.body.id as string;
     let etag = '';
-    const updating = await statementsDuring(gateway.app, async () => {
+    const updating = await ownWork(async () => {
       const response = await request(gateway.url)
         .patch(`/v1/sub-users/${id}`)
         .set(admin)
@@ -108,7 +119,7 @@ describe('round trips of a write', () => {
       count: 3,
       statements: expect.any(Array),
     });
-    const deleting = await statementsDuring(gateway.app, async () => {
+    const deleting = await ownWork(async () => {
       const response = await request(gateway.url)
         .delete(`/v1/sub-users/${id}`)
         .set(admin)
