@@ -27,15 +27,7 @@ export async function resealCommand(
   if (target.kind === 'pglite' && (target.dataDir === null || !existsSync(target.dataDir))) {
     throw new ConfigError('DATABASE_URL', `finds no embedded database (${describeDatabaseTarget(target)})`);
   }
-  const box = new SecretBox({
-    security: {
-      adminKey: undefined,
-      encryptionKeys: keys,
-      activeKeyId,
-      metricsToken: undefined,
-      inboundRateLimitPerMinute: 0,
-    },
-  });
+  const box = SecretBox.withKeys(keys, activeKeyId);
   const session = await openSqlSession(target);
   try {
     print(`Re-sealing with key "${activeKeyId}" in ${describeDatabaseTarget(target)}`);

@@ -11,15 +11,7 @@ const GONE = `gone:${Buffer.alloc(32, 3).toString('base64')}`;
 
 function boxFor(raw: string): SecretBox {
   const { keys, activeKeyId } = parseEncryptionKeys(raw);
-  return new SecretBox({
-    security: {
-      adminKey: undefined,
-      encryptionKeys: keys,
-      activeKeyId,
-      metricsToken: undefined,
-      inboundRateLimitPerMinute: 0,
-    },
-  });
+  return SecretBox.withKeys(keys, activeKeyId);
 }
 
 // The gateway's two sealed columns, and a nullable pair as a webhook secret would be: one more line.

@@ -6,15 +6,7 @@ const KEY_B = `b:${Buffer.alloc(32, 2).toString('base64')}`;
 
 function boxFor(raw: string | undefined): SecretBox {
   const { keys, activeKeyId } = parseEncryptionKeys(raw);
-  return new SecretBox({
-    security: {
-      adminKey: undefined,
-      encryptionKeys: keys,
-      activeKeyId,
-      metricsToken: undefined,
-      inboundRateLimitPerMinute: 0,
-    },
-  });
+  return SecretBox.withKeys(keys, activeKeyId);
 }
 
 describe('SecretBox', () => {

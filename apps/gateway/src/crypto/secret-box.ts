@@ -32,6 +32,22 @@ export class SecretBox {
     this.active = config.security.activeKeyId;
   }
 
+  /** A box over parsed ENCRYPTION_KEYS, outside the application (the reseal command, tests). */
+  static withKeys(
+    encryptionKeys: GatewayConfig['security']['encryptionKeys'],
+    activeKeyId: GatewayConfig['security']['activeKeyId'],
+  ): SecretBox {
+    return new SecretBox({
+      security: {
+        adminKey: undefined,
+        encryptionKeys,
+        activeKeyId,
+        metricsToken: undefined,
+        inboundRateLimitPerMinute: 0,
+      },
+    });
+  }
+
   /** The key id new secrets are sealed with. */
   get activeKeyId(): string {
     if (!this.active || !this.keys.has(this.active)) {
