@@ -75,7 +75,7 @@ h.runScenario(
     await client.connect();
     // Setup only: the adopted sub-users spread over the tenants, then their buckets.
     await client.query(
-      `UPDATE sub_user_mappings SET tenant_id = ($1::text[])[1 + abs(hashtext(id::text)) % cardinality($1::text[])]
+      `UPDATE sub_user_mappings SET tenant_id = ($1::text[])[(1 + abs(hashtext(id::text)::bigint) % cardinality($1::text[]))::int]
       WHERE provider_account_id = $2::uuid`,
       [tenants, accounts.webshare[0].id],
     );
@@ -86,7 +86,7 @@ h.runScenario(
     for (let start = 0; start < DAYS; start += step) {
       await client.query(
         `INSERT INTO usage_buckets (sub_user_id, granularity, period_start, used_bytes, tenant_id, provider, provider_account_id)
-       SELECT m.id, 'day', $1::timestamptz - make_interval(days => d), (abs(hashint4(d * 7919 + hashtext(m.id::text))) % 500000000)::bigint,
+       SELECT m.id, 'day', $1::timestamptz - make_interval(days => d), abs(hashint8(d::bigint * 7919 + hashtext(m.id::text))::bigint) % 500000000,
               m.tenant_id, m.provider, m.provider_account_id
          FROM sub_user_mappings m, generate_series($2::int, $3::int - 1) AS d
         WHERE m.lifecycle = 'active'`,
@@ -99,7 +99,7 @@ h.runScenario(
     for (let start = 0; start < HOURLY_DAYS * 24; start += 24 * 15) {
       await client.query(
         `INSERT INTO usage_buckets (sub_user_id, granularity, period_start, used_bytes, tenant_id, provider, provider_account_id)
-       SELECT m.id, 'hour', $1::timestamptz - make_interval(hours => k), (abs(hashint4(k * 104729 + hashtext(m.id::text))) % 30000000)::bigint,
+       SELECT m.id, 'hour', $1::timestamptz - make_interval(hours => k), abs(hashint8(k::bigint * 104729 + hashtext(m.id::text))::bigint) % 30000000,
               m.tenant_id, m.provider, m.provider_account_id
          FROM (SELECT * FROM sub_user_mappings WHERE lifecycle = 'active' ORDER BY id LIMIT $4) m,
               generate_series($2::int, $3::int - 1) AS k`,
