@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningSandbox, startSandbox } from '@app/sandbox';
-import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS } from '../support/gateway';
-import { GatewayProcess, freePort, startGatewayProcess, waitForHttp } from '../support/process';
+import { TEST_ADMIN_KEY } from '../support/gateway';
+import { startReadyGatewayProcess } from '../support/gateway-process';
+import { GatewayProcess, freePort } from '../support/process';
 import { TestDatabase, createTestDatabase, usingPostgres } from '../support/test-database';
 
 const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
@@ -24,23 +25,8 @@ describe('hardening #9: a request that died with its process', () => {
   let port: number;
   let databaseUrl: string;
 
-  const start = async (): Promise<GatewayProcess> => {
-    const child = startGatewayProcess({
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      GATEWAY_ADMIN_KEY: TEST_ADMIN_KEY,
-      ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-      SANDBOX_URL: sandbox.url,
-      PROVIDER_HOST_ALLOWLIST: '127.0.0.1',
-      UPSTREAM_RATE_LIMIT: 'false',
-      USAGE_SAMPLE_INTERVAL_SECONDS: '0',
-    });
-    const ready = await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 90_000);
-    expect(ready.status).toBe(200);
-    return child;
-  };
+  const start = (): Promise<GatewayProcess> =>
+    startReadyGatewayProcess({ port, databaseUrl: databaseUrl, sandboxUrl: sandbox.url });
 
   beforeAll(async () => {
     database = await createTestDatabase();
