@@ -1,5 +1,5 @@
 import { DEFAULT_DRIVER_OPTIONS, resolveDriverOptions } from './resilience.types';
-import { bucketSettings, createLimiter } from './rate-limiter';
+import { ElapsedRefill, bucketSettings, createLimiter } from './rate-limiter';
 import { retryDelayMs } from './resilient-http-client';
 import { UpstreamFailure, parseRetryAfter } from './upstream-failure';
 
@@ -102,6 +102,26 @@ describe('in-memory limiter', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('elapsed-time refill', () => {
+  it('owes exactly the tokens the time elapsed pays for, however late or irregular the asking', () => {
+    // 60/min: one token a second. Asked at irregular moments, as a busy event loop would.
+    const refill = new ElapsedRefill(60, 0);
+    const asks = [999, 1_000, 1_250, 2_490, 2_510, 3_999, 7_001, 7_002, 60_000];
+    const owed = asks.map((at) => refill.owed(at));
+    expect(owed).toEqual([0, 1, 0, 1, 0, 1, 4, 0, 53]);
+    // Whatever the timing, a minute pays for 60 tokens: nothing lost to late timers.
+    expect(owed.reduce((sum, n) => sum + n, 0)).toBe(60);
+  });
+
+  it('carries the fraction of a token between asks (240/min: 4 a second)', () => {
+    const refill = new ElapsedRefill(240, 1_000);
+    let total = 0;
+    for (let at = 1_000; at <= 61_000; at += 263) total += refill.owed(at);
+    total += refill.owed(61_000);
+    expect(total).toBe(240);
   });
 });
 
