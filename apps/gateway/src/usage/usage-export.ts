@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UsageRow } from '@app/persistence';
+
+/** Pages read ahead of the socket at most (a page is up to 5,000 rows). */
+const PAGES_AHEAD = { highWaterMark: 1 };
 
 export type UsageFormat = 'json' | 'csv' | 'ndjson';
 
@@ -19,48 +22,66 @@ function point(row: UsageRow, withGroup: boolean) {
     : { periodStart: row.periodStart.toISOString(), usedBytes: row.usedBytes };
 }
 
-/** `{"items": [...], "totalBytes": n}`, written as the rows arrive. */
-async function* asJson(rows: AsyncIterable<UsageRow>, withGroup: boolean): AsyncGenerator<string> {
+/** `{"items": [...], "totalBytes": n}`, written a page of rows at a time as they arrive. */
+async function* asJson(pages: AsyncIterable<UsageRow[]>, withGroup: boolean): AsyncGenerator<string> {
   let total = 0;
-  let first = true;
+  let separator = '';
   yield '{"items":[';
-  for await (const row of rows) {
-    total += row.usedBytes;
-    yield `${first ? '' : ','}${JSON.stringify(point(row, withGroup))}`;
-    first = false;
+  for await (const rows of pages) {
+    let text = '';
+    for (const row of rows) {
+      total += row.usedBytes;
+      text += separator + JSON.stringify(point(row, withGroup));
+      separator = ',';
+    }
+    yield text;
   }
   yield `],"totalBytes":${total}}`;
 }
 
-async function* asNdjson(rows: AsyncIterable<UsageRow>, withGroup: boolean): AsyncGenerator<string> {
-  for await (const row of rows) yield `${JSON.stringify(point(row, withGroup))}\n`;
+async function* asNdjson(pages: AsyncIterable<UsageRow[]>, withGroup: boolean): AsyncGenerator<string> {
+  for await (const rows of pages) {
+    let text = '';
+    for (const row of rows) text += `${JSON.stringify(point(row, withGroup))}\n`;
+    yield text;
+  }
+}
+
+async function* asCsv(pages: AsyncIterable<UsageRow[]>, withGroup: boolean): AsyncGenerator<string> {
+  const columns = withGroup ? ['periodStart', 'group', 'usedBytes'] : ['periodStart', 'usedBytes'];
+  let header = true;
+  for await (const rows of pages) {
+    yield stringify(
+      rows.map((row) => point(row, withGroup)),
+      { header, columns },
+    );
+    header = false;
+  }
+  if (header) yield stringify([], { header: true, columns });
 }
 
 /**
- * Streams usage rows in the asked format: nothing is built in memory, so a year of days for every
- * sub-user exports with flat memory. The rows come from the database a chunk at a time.
+ * Streams usage in the asked format: a page of rows is read, written and let go before the next
+ * is read (the socket's back-pressure holds the reading), so a year of days for every sub-user
+ * exports with flat memory.
  */
 export function sendUsage(
   request: FastifyRequest,
   reply: FastifyReply,
-  rows: AsyncIterable<UsageRow>,
+  pages: AsyncIterable<UsageRow[]>,
   withGroup: boolean,
   filename: string,
 ): FastifyReply {
   const format = formatOf(request);
   if (format === 'csv') {
-    const columns = withGroup ? ['periodStart', 'group', 'usedBytes'] : ['periodStart', 'usedBytes'];
-    const csv = Readable.from(
-      (async function* () {
-        for await (const row of rows) yield point(row, withGroup);
-      })(),
-    ).pipe(stringify({ header: true, columns }));
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${filename}.csv"`)
-      .send(csv);
+      .send(Readable.from(asCsv(pages, withGroup), PAGES_AHEAD));
   }
   if (format === 'ndjson')
-    return reply.type('application/x-ndjson').send(Readable.from(asNdjson(rows, withGroup)));
-  return reply.type('application/json; charset=utf-8').send(Readable.from(asJson(rows, withGroup)));
+    return reply.type('application/x-ndjson').send(Readable.from(asNdjson(pages, withGroup), PAGES_AHEAD));
+  return reply
+    .type('application/json; charset=utf-8')
+    .send(Readable.from(asJson(pages, withGroup), PAGES_AHEAD));
 }

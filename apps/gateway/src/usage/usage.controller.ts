@@ -59,7 +59,7 @@ export class UsageController {
   ): Promise<FastifyReply> {
     const window = windowOf(query);
     await this.access.findOwned(id, auth);
-    return sendUsage(request, reply, this.usage.stream({ ...window, subUserId: id }), false, `usage-${id}`);
+    return sendUsage(request, reply, this.usage.pages({ ...window, subUserId: id }), false, `usage-${id}`);
   }
 
   @Get('usage')
@@ -77,7 +77,7 @@ export class UsageController {
     @Res() reply: FastifyReply,
   ): FastifyReply {
     const grouping = groupingOf(query.groupBy);
-    const rows = this.usage.stream({
+    const rows = this.usage.pages({
       ...windowOf(query),
       ...(auth.isAdmin ? {} : { tenantId: auth.tenantId }),
       ...(grouping ? { grouping } : {}),

@@ -43,7 +43,7 @@ export function usageColumns(step: UsageStep): RowChanges {
   return step.columns ? { usage: step.columns } : {};
 }
 
-/** The bytes an observation adds to its hour and its day. */
+/** The bytes an observation adds to its hour, its day and its month. */
 export interface BucketDelta {
   subUserId: string;
   tenantId: string;
@@ -66,10 +66,11 @@ export function bucketDelta(row: SubUserMapping, step: UsageStep): BucketDelta[]
 }
 
 function bucketRows(deltas: BucketDelta[], at: Date) {
-  const { hour, day } = bucketStarts(at);
+  const { hour, day, month } = bucketStarts(at);
   return deltas.flatMap((delta) => [
     { ...delta, granularity: 'hour', periodStart: hour.toISOString() },
     { ...delta, granularity: 'day', periodStart: day.toISOString() },
+    { ...delta, granularity: 'month', periodStart: month.toISOString() },
   ]);
 }
 
@@ -82,7 +83,7 @@ const BUCKETS_INSERT = (rows: string, when: string) => `INSERT INTO usage_bucket
      ON CONFLICT (sub_user_id, granularity, period_start)
      DO UPDATE SET used_bytes = usage_buckets.used_bytes + EXCLUDED.used_bytes`;
 
-/** Adds the deltas to their hourly and daily buckets, in one statement. */
+/** Adds the deltas to their hourly, daily and monthly buckets, in one statement. */
 export async function addToBuckets(db: Db, deltas: BucketDelta[], at: Date): Promise<void> {
   if (deltas.length === 0) return;
   await db.$executeRawUnsafe(BUCKETS_INSERT('$1', 'true'), JSON.stringify(bucketRows(deltas, at)));

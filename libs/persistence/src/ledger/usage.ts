@@ -90,11 +90,12 @@ export function observeUsage(
   };
 }
 
-/** The hour and the day an observation's bytes are counted in (UTC). */
-export function bucketStarts(at: Date): { hour: Date; day: Date } {
+/** The hour, the day and the month an observation's bytes are counted in (UTC). */
+export function bucketStarts(at: Date): { hour: Date; day: Date; month: Date } {
   const hour = new Date(at);
   hour.setUTCMinutes(0, 0, 0);
   const day = new Date(at);
   day.setUTCHours(0, 0, 0, 0);
-  return { hour, day };
+  const month = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+  return { hour, day, month };
 }

@@ -75,6 +75,38 @@ describe(`migration runner (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedde
     });
   });
 
+  it('fills the monthly usage buckets from the daily ones recorded before months were kept', async () => {
+    await withFreshDatabase(async (database) => {
+      const all = readMigrations();
+      const monthly = all.findIndex((m) => m.name.endsWith('_usage_month_buckets'));
+      expect(monthly).toBeGreaterThan(0);
+      await database.migrate(all.slice(0, monthly));
+      const day = (subUser: string, tenant: string, at: string, bytes: number) =>
+        database.sql.query(
+          `INSERT INTO usage_buckets (sub_user_id, granularity, period_start, used_bytes, tenant_id, provider, provider_account_id)
+           VALUES ($1::uuid, 'day', $2::timestamptz, $3, $4, 'webshare', '00000000-0000-4000-8000-000000000001')`,
+          [subUser, at, bytes, tenant],
+        );
+      const a = '00000000-0000-4000-8000-00000000000a';
+      const b = '00000000-0000-4000-8000-00000000000b';
+      await day(a, 'acme', '2026-01-30T00:00:00Z', 100);
+      await day(a, 'acme', '2026-01-31T00:00:00Z', 200);
+      await day(a, 'acme', '2026-02-01T00:00:00Z', 4_000_000_000);
+      await day(a, 'acme', '2026-02-28T00:00:00Z', 5_000_000_000);
+      await day(b, 'beta', '2026-01-01T00:00:00Z', 7);
+      await database.migrate(all.slice(monthly));
+      const months = await database.sql.query<{ sub: string; at: Date; used: string; tenant: string }>(
+        `SELECT sub_user_id::text AS sub, period_start AS at, used_bytes::text AS used, tenant_id AS tenant
+           FROM usage_buckets WHERE granularity = 'month' ORDER BY 1, 2`,
+      );
+      expect(months.map((row) => ({ ...row, at: new Date(row.at).toISOString() }))).toEqual([
+        { sub: a, at: '2026-01-01T00:00:00.000Z', used: '300', tenant: 'acme' },
+        { sub: a, at: '2026-02-01T00:00:00.000Z', used: '9000000000', tenant: 'acme' },
+        { sub: b, at: '2026-01-01T00:00:00.000Z', used: '7', tenant: 'beta' },
+      ]);
+    });
+  });
+
   it('refuses a migration edited after it was applied', async () => {
     await withFreshDatabase(async (database) => {
       await database.migrate([migration('20200101000000_a', 'CREATE TABLE a (id int);')]);

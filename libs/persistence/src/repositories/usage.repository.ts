@@ -29,14 +29,38 @@ export interface UsageQuery {
 /** Rows read per statement when a series is streamed: flat memory, whatever the range. */
 const CHUNK = 5_000;
 
-/** The bucket table a granularity reads (months are summed from days). */
-function source(granularity: UsageGranularity): { table: string; period: Prisma.Sql } {
-  return granularity === 'month'
-    ? {
-        table: 'day',
-        period: Prisma.sql`date_trunc('month', b.period_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
-      }
-    : { table: granularity, period: Prisma.sql`b.period_start` };
+/** A stretch of a window read from one kind of bucket. */
+export interface BucketSpan {
+  granularity: UsageGranularity;
+  from: Date;
+  to: Date;
+}
+
+function monthStart(at: Date, monthsLater = 0): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + monthsLater, 1));
+}
+
+/**
+ * Where a window's buckets come from. Hours and days from their own rows; months from month rows
+ * for the whole months inside the window and from day rows for a partial month at either edge, so
+ * a window that starts or ends mid-month counts exactly the days inside it.
+ */
+export function spansOf(granularity: UsageGranularity, from: Date, to: Date): BucketSpan[] {
+  if (granularity !== 'month') return [{ granularity, from, to }];
+  const firstWhole = from.getTime() === monthStart(from).getTime() ? from : monthStart(from, 1);
+  const endOfWhole = monthStart(to);
+  if (firstWhole.getTime() >= endOfWhole.getTime()) return [{ granularity: 'day', from, to }];
+  const spans: BucketSpan[] = [{ granularity: 'month', from: firstWhole, to: endOfWhole }];
+  if (from.getTime() < firstWhole.getTime()) spans.push({ granularity: 'day', from, to: firstWhole });
+  if (endOfWhole.getTime() < to.getTime()) spans.push({ granularity: 'day', from: endOfWhole, to });
+  return spans;
+}
+
+/** The period a span's bucket is counted in: its own start, or its month when days make up months. */
+function periodOf(span: BucketSpan, granularity: UsageGranularity): Prisma.Sql {
+  return span.granularity === granularity
+    ? Prisma.sql`b.period_start`
+    : Prisma.sql`date_trunc('month', b.period_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
 }
 
 function groupColumn(grouping: UsageGrouping | undefined): Prisma.Sql {
@@ -65,20 +89,28 @@ export class UsageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Every row of the query in (period, group) order, read a chunk at a time with a keyset bound,
-   * so an export of a year of days for 100k sub-users never sits in memory.
+   * Every row of the query in (period, group) order, a chunk at a time with a keyset bound, so an
+   * export of a year of days for 100k sub-users never sits in memory. Rows come in pages, so a
+   * caller writes a page at once rather than a row at a time.
    */
-  async *stream(query: UsageQuery): AsyncGenerator<UsageRow> {
+  async *pages(query: UsageQuery): AsyncGenerator<UsageRow[]> {
     let after: { periodStart: Date; group: string } | null = null;
-    // One row per bucket (by sub-user, hours or days): nothing to add up, so the keyset bound goes
-    // in WHERE and each chunk reads only its own rows (a chunk that grouped and filtered with
-    // HAVING would add up the whole range again: a year of days for 10,000 sub-users, 730 times).
-    const perBucket = query.grouping?.by === 'subUser' && query.granularity !== 'month';
+    const spans = spansOf(query.granularity, query.from, query.to);
+    // One bucket per row (a sub-user's series, or rows by sub-user) read from a single kind of
+    // bucket: nothing to add up, so the keyset bound goes in WHERE and each chunk reads only its own
+    // rows (a chunk that grouped and filtered with HAVING would add up the whole range again: a
+    // year of days for 10,000 sub-users, 730 times).
+    const oneBucketPerRow =
+      spans.length === 1 &&
+      spans[0].granularity === query.granularity &&
+      (query.grouping?.by === 'subUser' || (query.grouping === undefined && query.subUserId !== undefined));
+    // bucketPage names each row's sub-user (its keyset); a series has no groups to show.
+    const hideGroup = oneBucketPerRow && query.grouping === undefined;
     for (;;) {
-      const rows: UsageRow[] = perBucket
+      const rows: UsageRow[] = oneBucketPerRow
         ? await this.bucketPage(query, after, CHUNK)
-        : await this.page(query, after, CHUNK);
-      for (const row of rows) yield row;
+        : await this.page(query, spans, after, CHUNK);
+      if (rows.length > 0) yield hideGroup ? rows.map((row) => ({ ...row, group: null })) : rows;
       if (rows.length < CHUNK) return;
       const last = rows[rows.length - 1];
       after = { periodStart: last.periodStart, group: last.group ?? '' };
@@ -87,34 +119,39 @@ export class UsageRepository {
 
   private async page(
     query: UsageQuery,
+    spans: BucketSpan[],
     after: { periodStart: Date; group: string } | null,
     take: number,
   ): Promise<UsageRow[]> {
-    const { table, period } = source(query.granularity);
     const group = groupColumn(query.grouping);
-    const conditions: Prisma.Sql[] = [
-      Prisma.sql`b.granularity = ${table}`,
-      Prisma.sql`b.period_start >= ${query.from}`,
-      Prisma.sql`b.period_start < ${query.to}`,
-    ];
-    if (query.tenantId !== undefined) conditions.push(Prisma.sql`b.tenant_id = ${query.tenantId}`);
-    if (query.subUserId !== undefined) conditions.push(Prisma.sql`b.sub_user_id = ${query.subUserId}::uuid`);
     const join =
       query.grouping?.by === 'metadata'
         ? Prisma.sql`JOIN sub_user_mappings m ON m.id = b.sub_user_id`
         : Prisma.empty;
+    const branches = spans.map((span) => {
+      const conditions: Prisma.Sql[] = [
+        Prisma.sql`b.granularity = ${span.granularity}`,
+        Prisma.sql`b.period_start >= ${span.from}`,
+        Prisma.sql`b.period_start < ${span.to}`,
+      ];
+      if (query.tenantId !== undefined) conditions.push(Prisma.sql`b.tenant_id = ${query.tenantId}`);
+      if (query.subUserId !== undefined)
+        conditions.push(Prisma.sql`b.sub_user_id = ${query.subUserId}::uuid`);
+      return Prisma.sql`SELECT ${periodOf(span, query.granularity)} AS period_start, ${group} AS grp, b.used_bytes
+        FROM usage_buckets b ${join}
+       WHERE ${Prisma.join(conditions, ' AND ')}`;
+    });
     const having = after
-      ? Prisma.sql`HAVING (${period}, COALESCE(${group}, '')) > (${after.periodStart}, ${after.group})`
+      ? Prisma.sql`HAVING (u.period_start, COALESCE(u.grp, '')) > (${after.periodStart}, ${after.group})`
       : Prisma.empty;
     const rows = await this.prisma.client.$queryRaw<
       { period_start: Date; grp: string | null; used: string }[]
     >`
-      SELECT ${period} AS period_start, ${group} AS grp, sum(b.used_bytes)::text AS used
-        FROM usage_buckets b ${join}
-       WHERE ${Prisma.join(conditions, ' AND ')}
+      SELECT u.period_start, u.grp, sum(u.used_bytes)::text AS used
+        FROM (${Prisma.join(branches, ' UNION ALL ')}) u
        GROUP BY 1, 2
        ${having}
-       ORDER BY 1, COALESCE(${group}, '')
+       ORDER BY 1, COALESCE(u.grp, '')
        LIMIT ${take}`;
     return rows.map((row) => ({
       periodStart: row.period_start,
@@ -123,7 +160,7 @@ export class UsageRepository {
     }));
   }
 
-  /** A chunk of buckets by sub-user, in (period, sub-user) order, on the plain SQL client. */
+  /** A chunk of single buckets in (period, sub-user) order, on the plain SQL client. */
   private async bucketPage(
     query: UsageQuery,
     after: { periodStart: Date; group: string } | null,
