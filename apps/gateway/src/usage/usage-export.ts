@@ -60,28 +60,53 @@ async function* asCsv(pages: AsyncIterable<UsageRow[]>, withGroup: boolean): Asy
   if (header) yield stringify([], { header: true, columns });
 }
 
+/** The pages again, the ones already read first. */
+async function* replay(read: UsageRow[][], rest: AsyncIterator<UsageRow[]>): AsyncGenerator<UsageRow[]> {
+  yield* read;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/** Every string a generator yields, joined. */
+async function joined(parts: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const part of parts) text += part;
+  return text;
+}
+
 /**
- * Streams usage in the asked format: a page of rows is read, written and let go before the next
- * is read (the socket's back-pressure holds the reading), so a year of days for every sub-user
- * exports with flat memory.
+ * Sends usage in the asked format. An answer of one page (a sub-user's year of days, a month's
+ * roll-up) goes out whole, in one write with its length; a longer one is streamed, a page read,
+ * written and let go before the next is read (the socket's back-pressure holds the reading), so a
+ * year of days for every sub-user exports with flat memory.
  */
-export function sendUsage(
+export async function sendUsage(
   request: FastifyRequest,
   reply: FastifyReply,
   pages: AsyncIterable<UsageRow[]>,
   withGroup: boolean,
   filename: string,
-): FastifyReply {
+): Promise<FastifyReply> {
   const format = formatOf(request);
+  const iterator = pages[Symbol.asyncIterator]();
+  const read: UsageRow[][] = [];
+  const first = await iterator.next();
+  if (!first.done) read.push(first.value);
+  // A short page is the last (no statement is run to find that out).
+  const second = first.done ? first : await iterator.next();
+  if (!second.done) read.push(second.value);
+  const source = replay(read, iterator);
+  const body =
+    format === 'csv'
+      ? asCsv(source, withGroup)
+      : format === 'ndjson'
+        ? asNdjson(source, withGroup)
+        : asJson(source, withGroup);
   if (format === 'csv') {
-    return reply
+    reply
       .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${filename}.csv"`)
-      .send(Readable.from(asCsv(pages, withGroup), PAGES_AHEAD));
+      .header('content-disposition', `attachment; filename="${filename}.csv"`);
+  } else {
+    reply.type(format === 'ndjson' ? 'application/x-ndjson' : 'application/json; charset=utf-8');
   }
-  if (format === 'ndjson')
-    return reply.type('application/x-ndjson').send(Readable.from(asNdjson(pages, withGroup), PAGES_AHEAD));
-  return reply
-    .type('application/json; charset=utf-8')
-    .send(Readable.from(asJson(pages, withGroup), PAGES_AHEAD));
+  return reply.send(second.done ? await joined(body) : Readable.from(body, PAGES_AHEAD));
 }

@@ -75,7 +75,7 @@ export class UsageController {
     @CurrentAuth() auth: AuthContext,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
-  ): FastifyReply {
+  ): Promise<FastifyReply> {
     const grouping = groupingOf(query.groupBy);
     const rows = this.usage.pages({
       ...windowOf(query),
