@@ -11,7 +11,8 @@
 // a minimal Fastify + pg service reading the same row with the same key check
 // (bench/lib/baseline-pg.js). Target: gateway req/s >= 0.7 x the baseline's.
 //   npm run bench:reads        (BENCH_ROWS, BENCH_REPEATS=20, BENCH_WALK_PAGES=20, BENCH_DEEP_REPEATS=10,
-//                               BENCH_DURATION=10, BENCH_WARMUP=2 for the get-by-id runs)
+//                               BENCH_DURATION=10, BENCH_WARMUP=2 for the get-by-id runs;
+//                               BENCH_CPU_PROF=<dir> writes a .cpuprofile of the gateway)
 // Shapes that miss the target get an EXPLAIN ANALYZE of the equivalent SQL in the results file.
 'use strict';
 
@@ -127,7 +128,8 @@ h.runScenario(
   async () => {
     const database = EMBEDDED ? h.createEmbeddedDatabase(SCENARIO) : await h.createDatabase(SCENARIO);
     const sandbox = await h.startSandbox({ rateLimits: false });
-    let gateway = await h.startGateway({ databaseUrl: database.url });
+    const cpuProfDir = process.env.BENCH_CPU_PROF || undefined;
+    let gateway = await h.startGateway({ databaseUrl: database.url, cpuProfDir });
 
     const accounts = await h.registerAccounts(gateway.url, sandbox, { webshare: 2, proxyhat: 2 });
     const accountList = [...accounts.webshare, ...accounts.proxyhat];
@@ -175,7 +177,7 @@ h.runScenario(
         await db.close();
       }
     }
-    if (EMBEDDED) gateway = await h.startGateway({ databaseUrl: database.url });
+    if (EMBEDDED) gateway = await h.startGateway({ databaseUrl: database.url, cpuProfDir });
 
     const results = [];
     for (const shape of shapes) {
