@@ -131,7 +131,9 @@ async function stopProcess(proc, timeoutMs = 8000) {
   if (!proc || proc.exited) return;
   const exited = new Promise((resolve) => proc.child.once('exit', resolve));
   proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => !proc.exited && proc.child.kill('SIGKILL'), timeoutMs);
+  // A profiled process writes its .cpuprofile as it exits: minutes of samples take a while.
+  const grace = proc.profiled ? Math.max(timeoutMs, 120_000) : timeoutMs;
+  const timer = setTimeout(() => !proc.exited && proc.child.kill('SIGKILL'), grace);
   await exited;
   clearTimeout(timer);
 }
@@ -227,7 +229,7 @@ async function startGateway({
     readyUrl: `${url}/health/live`,
   });
   await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 200, 30_000, 'gateway ready');
-  return { ...proc, url };
+  return { ...proc, url, profiled: Boolean(cpuProfDir) };
 }
 
 async function startBareProxy(upstream, { port } = {}) {
