@@ -76,11 +76,11 @@ describe(`migration runner (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedde
   });
 
   it('fills the monthly usage buckets from the daily ones recorded before months were kept', async () => {
-    await withFreshDatabase(async (database) => {
-      const all = readMigrations();
-      const monthly = all.findIndex((m) => m.name.endsWith('_usage_month_buckets'));
-      expect(monthly).toBeGreaterThan(0);
-      await database.migrate(all.slice(0, monthly));
+    // The migration's own statement on a migrated database (the template: no second migration run).
+    const testDatabase = await createTestDatabase();
+    const database = await openDatabase(resolveDatabaseTarget(testDatabase.url), { poolSize: 2 });
+    try {
+      await database.migrate();
       const day = (subUser: string, tenant: string, at: string, bytes: number) =>
         database.sql.query(
           `INSERT INTO usage_buckets (sub_user_id, granularity, period_start, used_bytes, tenant_id, provider, provider_account_id)
@@ -94,7 +94,9 @@ describe(`migration runner (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedde
       await day(a, 'acme', '2026-02-01T00:00:00Z', 4_000_000_000);
       await day(a, 'acme', '2026-02-28T00:00:00Z', 5_000_000_000);
       await day(b, 'beta', '2026-01-01T00:00:00Z', 7);
-      await database.migrate(all.slice(monthly));
+      const backfill = readMigrations().find((m) => m.name.endsWith('_usage_month_buckets'));
+      expect(backfill).toBeDefined();
+      await database.sql.query(backfill!.sql);
       const months = await database.sql.query<{ sub: string; at: Date; used: string; tenant: string }>(
         `SELECT sub_user_id::text AS sub, period_start AS at, used_bytes::text AS used, tenant_id AS tenant
            FROM usage_buckets WHERE granularity = 'month' ORDER BY 1, 2`,
@@ -104,7 +106,10 @@ describe(`migration runner (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedde
         { sub: a, at: '2026-02-01T00:00:00.000Z', used: '9000000000', tenant: 'acme' },
         { sub: b, at: '2026-01-01T00:00:00.000Z', used: '7', tenant: 'beta' },
       ]);
-    });
+    } finally {
+      await database.close();
+      await testDatabase.drop();
+    }
   });
 
   it('refuses a migration edited after it was applied', async () => {
