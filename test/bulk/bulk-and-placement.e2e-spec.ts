@@ -140,6 +140,55 @@ describe('bulk jobs and placement', () => {
     }
   });
 
+  it('refuses a placement or a budget that is not an object, before any provider call', async () => {
+    // Found by the bad-input property: `placement: [[]]` passed ValidateNested element by element
+    // and the create went ahead on a default account (201).
+    const before = createCalls();
+    const refused = [
+      await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .send({ name: `array-placement-${randomUUID().slice(0, 6)}`, placement: [[]] }),
+      await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .send({
+          name: `array-placement-${randomUUID().slice(0, 6)}`,
+          placement: [{ strategy: 'least-used' }],
+        }),
+      await request(gateway.url)
+        .post('/v1/sub-users/bulk-create')
+        .set(admin)
+        .send({ items: [{ provider: 'proxyhat', name: 'never' }], placement: [] }),
+      await request(gateway.url)
+        .patch('/v1/tenants/default')
+        .set(admin)
+        .send({ budget: [{ maxSubUsers: 1, period: 'month' }] }),
+    ];
+    expect(
+      refused.map((response) => ({
+        status: response.status,
+        type: String(response.headers['content-type']).split(';')[0],
+        code: response.body.code,
+        fields: (response.body.errors ?? []).map((error: { field: string }) => error.field),
+      })),
+    ).toEqual(
+      Array(4).fill({
+        status: 422,
+        type: 'application/problem+json',
+        code: 'VALIDATION_FAILED',
+        fields: [expect.stringMatching(/^(placement|budget)$/)],
+      }),
+    );
+    expect(createCalls()).toEqual(before);
+    expect(
+      await prismaOf(gateway).subUserMapping.count({ where: { name: { startsWith: 'array-placement-' } } }),
+    ).toBe(0);
+    expect(
+      (await prismaOf(gateway).tenant.findUniqueOrThrow({ where: { id: 'default' } })).budget,
+    ).toBeNull();
+  });
+
   it('places a create on an eligible account and says where and why', async () => {
     const answer = await request(gateway.url)
       .post('/v1/sub-users')

@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -94,6 +95,7 @@ export class UpdateTenantDto {
   @ApiPropertyOptional({ type: TenantBudgetDto, nullable: true, description: 'null removes the budget' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
+  @IsObject()
   @ValidateNested()
   @Type(() => TenantBudgetDto)
   budget?: TenantBudgetDto | null;

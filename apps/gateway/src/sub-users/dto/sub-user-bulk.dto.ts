@@ -32,6 +32,7 @@ export class BulkCreateDto {
     description: 'Placement for every item that names no providerAccountId and no placement of its own',
   })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => PlacementDto)
   placement?: PlacementDto;

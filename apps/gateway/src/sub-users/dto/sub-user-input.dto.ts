@@ -5,6 +5,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -219,6 +220,8 @@ export class CreateSubUserDto {
       'When neither providerAccountId nor a provider with a single default is named: let the gateway pick an eligible account',
   })
   @IsOptional()
+  // An array passes ValidateNested element by element (`[[]]` was taken as no placement at all).
+  @IsObject()
   @ValidateNested()
   @Type(() => PlacementDto)
   placement?: PlacementDto;
