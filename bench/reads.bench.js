@@ -19,6 +19,7 @@
 const { Client } = require('pg');
 const h = require('./lib/harness');
 const { seedMappings } = require('./lib/seed-mappings');
+const { equivalentSql, shapesOf } = require('./lib/read-shapes');
 
 const EMBEDDED = process.env.BENCH_DATABASE === 'embedded';
 const SCENARIO = EMBEDDED ? 'reads-embedded' : 'reads';
@@ -42,41 +43,6 @@ async function timedGet(url, key) {
   return { ms, body };
 }
 
-/** The SQL the repository's list runs for a shape (libs/persistence, SubUserMappingRepository.list). */
-function equivalentSql(shape, ctx, offset = null, after = null) {
-  const where = [];
-  const params = [];
-  const add = (sql, value) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  const q = shape.query;
-  const tenantId = shape.auth === 'tenant' ? ctx.tenants[0] : q.tenantId;
-  if (tenantId) add('tenant_id = ?', tenantId);
-  if (q.provider) add('provider = ?', q.provider);
-  if (q.providerAccountId) add('provider_account_id = ?::uuid', q.providerAccountId);
-  if (q.status) add('status = ?', q.status);
-  else where.push("status <> 'deleted'");
-  if (q.q) add('name ILIKE ?', `%${q.q}%`);
-  const metadata = Object.fromEntries(
-    Object.entries(q)
-      .filter(([k]) => k.startsWith('metadata.'))
-      .map(([k, v]) => [k.slice(9), v]),
-  );
-  if (Object.keys(metadata).length > 0) add('metadata @> ?::jsonb', JSON.stringify(metadata));
-  if (after) {
-    params.push(after.c, after.i);
-    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
-  const order = `FROM sub_user_mappings WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC`;
-  if (offset !== null) {
-    params.push(offset - 1);
-    return { sql: `SELECT created_at, id ${order} OFFSET $${params.length} LIMIT 1`, params };
-  }
-  params.push(Number(q.limit ?? 50) + 1);
-  return { sql: `SELECT * ${order} LIMIT $${params.length}`, params };
-}
-
 /** A SQL runner over PostgreSQL (pg client) or an open PGlite: query(sql, params) -> rows. */
 async function sqlRunner(database) {
   if (!EMBEDDED) {
@@ -92,35 +58,6 @@ async function sqlRunner(database) {
     query: async (sql, params) => (await pglite.query(sql, params)).rows,
     close: () => pglite.close(),
   };
-}
-
-function shapesOf(accountList, tenants) {
-  return [
-    { name: 'tenant, no filter', auth: 'tenant', query: {} },
-    { name: 'tenant, status=suspended', auth: 'tenant', query: { status: 'suspended' } },
-    { name: 'tenant, provider=webshare', auth: 'tenant', query: { provider: 'webshare' } },
-    { name: 'tenant, q=scraper (name contains)', auth: 'tenant', query: { q: 'scraper' } },
-    { name: 'tenant, metadata.plan=gold', auth: 'tenant', query: { 'metadata.plan': 'gold' } },
-    { name: 'tenant, metadata.customerId=c-42', auth: 'tenant', query: { 'metadata.customerId': 'c-42' } },
-    { name: 'admin, all tenants, no filter', auth: 'admin', query: {} },
-    {
-      name: 'admin, provider=proxyhat, limit=500',
-      auth: 'admin',
-      query: { provider: 'proxyhat', limit: 500 },
-    },
-    {
-      name: 'admin, providerAccountId + status=active',
-      auth: 'admin',
-      query: { providerAccountId: accountList[0].id, status: 'active' },
-    },
-    { name: 'admin, status=deleted', auth: 'admin', query: { status: 'deleted' } },
-    {
-      name: 'admin, tenantId + metadata.region=eu',
-      auth: 'admin',
-      query: { tenantId: tenants[1], 'metadata.region': 'eu' },
-    },
-    { name: 'admin, q=c-123 (name contains)', auth: 'admin', query: { q: 'c-123' } },
-  ];
 }
 
 async function waitForNoActiveJobs(url) {
@@ -141,7 +78,10 @@ h.runScenario(
     const database = EMBEDDED ? h.createEmbeddedDatabase(SCENARIO) : await h.createDatabase(SCENARIO);
     const sandbox = await h.startSandbox({ rateLimits: false });
     const cpuProfDir = process.env.BENCH_CPU_PROF || undefined;
-    let gateway = await h.startGateway({ databaseUrl: database.url, cpuProfDir });
+    // The seeded rows exist only in the database: a sync (the follow-up of the 3 % seeded as
+    // `deleting` starts one per account) would reconcile them away while the reads are timed.
+    const gatewayEnv = { SYNC_FOLLOW_UP_MS: '0' };
+    let gateway = await h.startGateway({ databaseUrl: database.url, cpuProfDir, env: gatewayEnv });
 
     const accounts = await h.registerAccounts(gateway.url, sandbox, { webshare: 2, proxyhat: 2 });
     // A registered account gets a first sync. Left running (or, on the embedded database, handed
@@ -193,7 +133,9 @@ h.runScenario(
         await db.close();
       }
     }
-    if (EMBEDDED) gateway = await h.startGateway({ databaseUrl: database.url, cpuProfDir });
+    if (EMBEDDED) gateway = await h.startGateway({ databaseUrl: database.url, cpuProfDir, env: gatewayEnv });
+
+    const measuredFrom = new Date();
 
     const results = [];
     for (const shape of shapes) {
@@ -259,6 +201,11 @@ h.runScenario(
     const gatewayRssMiB = h.rssMiB(gateway.pid);
     const getById = EMBEDDED ? null : await measureGetById(database, gateway, tenants);
     await h.stopProcess(gateway);
+    const writesDuringMeasurement = await writesSince(database, measuredFrom);
+    if (writesDuringMeasurement.jobs.length > 0 || writesDuringMeasurement.auditRows > 0)
+      throw new Error(
+        `the gateway wrote while reads were timed (the figures would be disturbed): ${JSON.stringify(writesDuringMeasurement)}`,
+      );
     const explains = await explainMisses(database, results, shapes, tenants, deepCursors);
 
     h.printTable(
@@ -315,6 +262,7 @@ h.runScenario(
       shapesMeetingTarget: results.filter((row) => row.meetsTarget).length,
       shapes: results,
       getById,
+      writesDuringMeasurement,
       explains,
       gatewayRssMiB,
     });
@@ -372,6 +320,24 @@ async function measureGetById(database, gateway, tenants) {
     target: `>= ${TARGET_GET_RATIO}`,
     met: h.ratio(gw.requestsPerSecond, base.requestsPerSecond) >= TARGET_GET_RATIO,
   };
+}
+
+/** Jobs run and audit rows written since `since`: a read-only measurement leaves none. */
+async function writesSince(database, since) {
+  const db = await sqlRunner(database);
+  try {
+    const jobs = await db.query(
+      'SELECT type, status, created_at FROM jobs WHERE created_at >= $1 OR finished_at >= $1',
+      [since.toISOString()],
+    );
+    const [{ count }] = await db.query(
+      'SELECT count(*)::int AS count FROM audit_events WHERE created_at >= $1',
+      [since.toISOString()],
+    );
+    return { jobs, auditRows: count };
+  } finally {
+    await db.close();
+  }
 }
 
 /** EXPLAIN ANALYZE of the equivalent SQL of every shape that missed the target (after the gateway stopped). */

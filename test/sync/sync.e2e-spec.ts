@@ -395,6 +395,31 @@ describe('sync and reconciliation', () => {
     );
   });
 
+  it('leaves a `deleting` sub-user to the next sync when the follow-up is off (SYNC_FOLLOW_UP_MS=0)', async () => {
+    const scheduler = gateway.app.get(SyncScheduler);
+    scheduler.configure({ followUpMs: 0 });
+    try {
+      const created = await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(admin)
+        .send({ provider: 'proxyhat', name: 'async-delete-unfollowed' })
+        .expect(201);
+      await request(gateway.url).delete(`/v1/sub-users/${created.body.id}`).set(admin).expect(200);
+      // Gone at the sandbox after 200 ms; a follow-up every 200 ms would have seen it within ~1 s.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const read = await request(gateway.url).get(`/v1/sub-users/${created.body.id}`).set(admin).expect(200);
+      expect(read.body.status).toBe('deleting');
+      await syncNow(gateway.url, { providerAccountId: accounts.proxyhat });
+      const synced = await request(gateway.url)
+        .get(`/v1/sub-users/${created.body.id}`)
+        .set(admin)
+        .expect(200);
+      expect(synced.body.status).toBe('deleted');
+    } finally {
+      scheduler.configure({ followUpMs: 200 });
+    }
+  });
+
   it('returns the active sync instead of starting a second one; admin only; validates the account', async () => {
     sandbox.control.configure({ latencyMs: 300 });
     const first = await request(gateway.url).post('/v1/sync').set(admin).send({}).expect(202);

@@ -22,8 +22,8 @@ describe('loadGatewayConfig', () => {
     // Slow senders are cut off: headers within 10 s, the whole request within 30 s.
     expect(config.http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
     expect(config.sandboxUrl).toBeUndefined();
-    // Slow senders are cut off: headers within 10 s, the whole request within 30 s.
-    expect(config.http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    // No periodic sync unless asked for; deletes in progress are followed up every 3 s.
+    expect(config.jobs).toEqual({ syncIntervalSeconds: 0, syncFollowUpMs: 3_000 });
   });
 
   it.each([
@@ -38,6 +38,7 @@ describe('loadGatewayConfig', () => {
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL', /redis:\/\//],
     [{ DEFAULT_PROVIDER: 'oxylabs' }, 'DEFAULT_PROVIDER', /webshare, proxyhat/],
     [{ UPSTREAM_TIMEOUT_MS: '5' }, 'UPSTREAM_TIMEOUT_MS', /100 to/],
+    [{ SYNC_FOLLOW_UP_MS: '-1' }, 'SYNC_FOLLOW_UP_MS', /0 to 600000/],
     [{ REQUEST_TIMEOUT_MS: 'soon' }, 'REQUEST_TIMEOUT_MS', /500 to 600000/],
     [{ HEADERS_TIMEOUT_MS: '0' }, 'HEADERS_TIMEOUT_MS', /500 to 600000/],
     [

@@ -44,7 +44,11 @@ export interface GatewayConfig {
      */
     hostAllowlist: string[];
   };
-  jobs: { syncIntervalSeconds: number };
+  jobs: {
+    syncIntervalSeconds: number;
+    /** How often deletes in progress and lost create answers are followed up; 0 = off. */
+    syncFollowUpMs: number;
+  };
   usage: {
     /** Period of the sampling pass (a sync of every account); 0 = off. */
     sampleIntervalSeconds: number;
@@ -96,6 +100,7 @@ export const GATEWAY_VARIABLES = [
   'UPSTREAM_TIMEOUT_MS',
   'UPSTREAM_RATE_LIMIT',
   'SYNC_INTERVAL_SECONDS',
+  'SYNC_FOLLOW_UP_MS',
   'USAGE_SAMPLE_INTERVAL_SECONDS',
   'USAGE_HOURLY_RETENTION_DAYS',
   'WEBHOOK_HOST_ALLOWLIST',
@@ -328,7 +333,10 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       rateLimit: boolean(env, 'UPSTREAM_RATE_LIMIT', true),
       hostAllowlist: hostList(env, 'PROVIDER_HOST_ALLOWLIST'),
     },
-    jobs: { syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400) },
+    jobs: {
+      syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400),
+      syncFollowUpMs: integer(env, 'SYNC_FOLLOW_UP_MS', 3_000, 0, 600_000),
+    },
     usage: {
       sampleIntervalSeconds: integer(
         env,

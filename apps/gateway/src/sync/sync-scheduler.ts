@@ -13,7 +13,7 @@ export interface SyncSchedulerSettings {
   staleIntentMs: number;
 }
 
-const DEFAULT_SETTINGS: SyncSchedulerSettings = { followUpMs: 3_000, staleIntentMs: 30_000 };
+const STALE_INTENT_MS = 30_000;
 /** Deletes followed per pass; more than this many in one account → one sync (one listing) instead. */
 const FOLLOW_MAX_PER_PASS = 50;
 const FOLLOW_BY_GET_PER_ACCOUNT = 10;
@@ -33,14 +33,14 @@ interface Backoff {
 /**
  * What starts syncs besides POST /v1/sync: the periodic sync (SYNC_INTERVAL_SECONDS), a sync at
  * startup for accounts with open create intents (a crash may have lost their answers), and a light
- * follow-up of asynchronous provider deletes (ProxyHat `deleting`) and of intents left open, so
- * nobody waits for the periodic sync. Everything here is re-derived from the database, so a
+ * follow-up (every SYNC_FOLLOW_UP_MS) of asynchronous provider deletes (ProxyHat `deleting`) and of
+ * intents left open, so nobody waits for the periodic sync. Everything here is re-derived from the database, so a
  * restart loses nothing; with several replicas the active-job check keeps one sync per account.
  */
 @Injectable()
 export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SyncScheduler');
-  private settings = DEFAULT_SETTINGS;
+  private settings: SyncSchedulerSettings;
   private periodic?: NodeJS.Timeout;
   private followUp?: NodeJS.Timeout;
   private pass?: Promise<void>;
@@ -54,12 +54,15 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
     private readonly ledger: Ledger,
     private readonly accounts: ProviderAccountsService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.settings = { followUpMs: config.jobs.syncFollowUpMs, staleIntentMs: STALE_INTENT_MS };
+  }
 
   configure(settings: Partial<SyncSchedulerSettings>): void {
     this.settings = { ...this.settings, ...settings };
     if (this.followUp) {
       clearInterval(this.followUp);
+      this.followUp = undefined;
       this.startFollowUp();
     }
   }
@@ -94,6 +97,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private startFollowUp(): void {
+    if (this.settings.followUpMs <= 0) return;
     this.followUp = setInterval(() => void this.runFollowUp(), this.settings.followUpMs);
     this.followUp.unref();
   }
