@@ -23,9 +23,13 @@ const BASELINE_PG = path.join(ROOT, 'bench/lib/baseline-pg.js');
 // load by scripts/ts-register.js) instead of dist/, e.g. to profile a change without a build.
 const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
 const TS_REGISTER = ['-r', path.join(ROOT, 'scripts/ts-register.js')];
-const GATEWAY_ARGS = FROM_SOURCE
-  ? [...TS_REGISTER, path.join(ROOT, 'apps/gateway/src/main.ts')]
-  : [GATEWAY_MAIN];
+// Node flags for the gateway process, to compare runtime settings (e.g. '--max-semi-space-size=32');
+// none by default, as the Dockerfile and npm start run it. Recorded in each result's machine.
+const GATEWAY_NODE_FLAGS = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const GATEWAY_ARGS = [
+  ...GATEWAY_NODE_FLAGS,
+  ...(FROM_SOURCE ? [...TS_REGISTER, path.join(ROOT, 'apps/gateway/src/main.ts')] : [GATEWAY_MAIN]),
+];
 const SANDBOX_ARGS = FROM_SOURCE
   ? [...TS_REGISTER, path.join(ROOT, 'apps/sandbox/src/main.ts')]
   : [SANDBOX_MAIN];
@@ -466,6 +470,7 @@ function machine(databaseKind) {
     platform: `${os.platform()} ${os.release()}`,
     database: databaseKind,
     pinning: PINNING,
+    gatewayNodeFlags: GATEWAY_NODE_FLAGS.join(' '),
     loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
     commit: gitDescribe(),
   };
