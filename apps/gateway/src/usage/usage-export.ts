@@ -60,10 +60,14 @@ async function* asCsv(pages: AsyncIterable<UsageRow[]>, withGroup: boolean): Asy
   if (header) yield stringify([], { header: true, columns });
 }
 
-/** The pages again, the ones already read first. */
+/** The pages again, the ones already read first; a reader that stops early (a client gone) closes the rest. */
 async function* replay(read: UsageRow[][], rest: AsyncIterator<UsageRow[]>): AsyncGenerator<UsageRow[]> {
-  yield* read;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  try {
+    yield* read;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.();
+  }
 }
 
 /** Every string a generator yields, joined. */
