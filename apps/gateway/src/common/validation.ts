@@ -1,7 +1,18 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe, applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsObject, ValidateNested } from 'class-validator';
 import { FieldError, GatewayError } from '@app/domain';
 import { EARLIEST_INSTANT, LATEST_INSTANT } from './instant';
 import { MAX_INPUT_DEPTH, inputRefused } from './storable-input';
+
+/**
+ * A property that holds one nested object, validated as `type`. IsObject comes with it because
+ * ValidateNested alone takes an array and validates its elements (`placement: [[]]` passed as no
+ * placement at all, `budget: [...]` was stored).
+ */
+export function NestedObject(type: () => new (...args: never[]) => object): PropertyDecorator {
+  return applyDecorators(IsObject(), ValidateNested(), Type(type));
+}
 
 /** Flattens class-validator's tree into `{field: "a.b[0]", message}` pairs. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {

@@ -1,12 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -14,8 +12,8 @@ import {
   MaxLength,
   Min,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
+import { NestedObject } from '../../common/validation';
 
 export class CreateTenantDto {
   @ApiProperty({ type: String, example: 'acme-reseller', maxLength: 100, description: 'Unique name' })
@@ -95,9 +93,7 @@ export class UpdateTenantDto {
   @ApiPropertyOptional({ type: TenantBudgetDto, nullable: true, description: 'null removes the budget' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
-  @IsObject()
-  @ValidateNested()
-  @Type(() => TenantBudgetDto)
+  @NestedObject(() => TenantBudgetDto)
   budget?: TenantBudgetDto | null;
 }
 

@@ -1,9 +1,9 @@
 // Bulk create and update: each item is validated on its own by the job, so one bad item is
 // reported without refusing the others.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional } from 'class-validator';
 import { ProblemFieldError } from '../../common/problem/problem-details';
+import { NestedObject } from '../../common/validation';
 import { PlacementDto } from './sub-user-input.dto';
 
 export const BULK_MAX_ITEMS = 1000;
@@ -32,9 +32,7 @@ export class BulkCreateDto {
     description: 'Placement for every item that names no providerAccountId and no placement of its own',
   })
   @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PlacementDto)
+  @NestedObject(() => PlacementDto)
   placement?: PlacementDto;
 }
 

@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -15,10 +14,9 @@ import {
   MaxLength,
   Min,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
-import { Type } from 'class-transformer';
 import { PROVIDER_NAMES, ProviderName } from '@app/domain';
+import { NestedObject } from '../../common/validation';
 import { IsCountryMap, IsMetadata, IsTrafficAmount } from '../validators';
 
 // OpenAPI 3.0 has no null type: a nullable union carries `nullable` on one of its branches.
@@ -220,10 +218,7 @@ export class CreateSubUserDto {
       'When neither providerAccountId nor a provider with a single default is named: let the gateway pick an eligible account',
   })
   @IsOptional()
-  // An array passes ValidateNested element by element (`[[]]` was taken as no placement at all).
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PlacementDto)
+  @NestedObject(() => PlacementDto)
   placement?: PlacementDto;
 }
 
