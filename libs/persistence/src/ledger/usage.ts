@@ -96,6 +96,10 @@ export function bucketStarts(at: Date): { hour: Date; day: Date; month: Date } {
   hour.setUTCMinutes(0, 0, 0);
   const day = new Date(at);
   day.setUTCHours(0, 0, 0, 0);
-  const month = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
-  return { hour, day, month };
+  return { hour, day, month: monthStart(at) };
+}
+
+/** The first instant (UTC) of `at`'s month, or of the month `monthsLater` after it. */
+export function monthStart(at: Date, monthsLater = 0): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + monthsLater, 1));
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
+import { monthStart } from '../ledger/usage';
 import { PrismaService } from '../prisma.service';
 
 export type UsageGranularity = 'hour' | 'day' | 'month';
@@ -34,10 +35,6 @@ export interface BucketSpan {
   granularity: UsageGranularity;
   from: Date;
   to: Date;
-}
-
-function monthStart(at: Date, monthsLater = 0): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + monthsLater, 1));
 }
 
 /**
