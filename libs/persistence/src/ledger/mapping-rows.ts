@@ -315,11 +315,17 @@ export function jsonbForm(value: unknown): unknown {
 function order(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(order);
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value as Record<string, unknown>).map(
-    ([key, member]) => [key, Buffer.from(key), member] as const,
-  );
-  entries.sort(([, a], [, b]) => a.length - b.length || Buffer.compare(a, b));
-  return Object.fromEntries(entries.map(([key, , member]) => [key, order(member)]));
+  const members = Object.entries(value as Record<string, unknown>).map(([key, member]) => {
+    const bytes = Buffer.byteLength(key);
+    return { key, member, bytes, ascii: bytes === key.length };
+  });
+  // ASCII keys (nearly all) compare as JS text, which is their byte order; others by their bytes.
+  members.sort((a, b) => {
+    if (a.bytes !== b.bytes) return a.bytes - b.bytes;
+    if (a.ascii && b.ascii) return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    return Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
+  });
+  return Object.fromEntries(members.map(({ key, member }) => [key, order(member)]));
 }
 
 /**

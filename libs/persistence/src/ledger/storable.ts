@@ -8,6 +8,9 @@
 // eslint-disable-next-line no-control-regex -- NUL is exactly what must be found
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** String.prototype.isWellFormed (Node 20): no lone surrogate. Not yet in this TypeScript lib. */
+type WellFormed = string & { isWellFormed(): boolean };
+
 /** Whether PostgreSQL can store this text as it is. */
 export function isStorableText(value: string): boolean {
   UNSTORABLE.lastIndex = 0;
@@ -15,6 +18,8 @@ export function isStorableText(value: string): boolean {
 }
 
 export function storableText(value: string): string {
+  // Nearly all text is well-formed and NUL-free: two native checks instead of the regex's scan.
+  if ((value as WellFormed).isWellFormed() && !value.includes('\u0000')) return value;
   return value.replace(UNSTORABLE, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
