@@ -41,7 +41,9 @@ describe('per-account rate limiter', () => {
   afterEach(() => pool.closeAll());
 
   it('serves user calls ahead of queued background (sync) calls', async () => {
-    sandbox.control.configure({ latencyMs: 60 });
+    // The first call holds the only slot for 400 ms: time enough, under a loaded CI, for the four
+    // calls below to be queued before it ends (with 60 ms, one run queued a user call too late).
+    sandbox.control.configure({ latencyMs: 400 });
     const driver = pool.driver(sandbox, 'webshare', {
       driverOptions: { rateLimit: { enabled: true, perMinute: 6000, maxConcurrent: 1 } },
     });
@@ -51,7 +53,8 @@ describe('per-account rate limiter', () => {
     const track = (label: string, call: Promise<unknown>) => call.then(() => void finished.push(label));
 
     const inFlight = track('first', driver.get(id, { priority: 'background' }));
-    await sleep(20); // the first call holds the only slot
+    await sleep(20); // the first call has the only slot
+    sandbox.control.configure({ latencyMs: 20 });
     const queued = [
       track('background-1', driver.get(id, { priority: 'background' })),
       track('background-2', driver.list({ priority: 'background' })),

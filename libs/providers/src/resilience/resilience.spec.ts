@@ -70,7 +70,9 @@ describe('in-memory limiter', () => {
       limiter.schedule('user', async () => void order.push('user-1')),
       limiter.schedule('user', async () => void order.push('user-2')),
     ];
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Each submission takes a few turns of the event loop inside Bottleneck: under a loaded CI a
+    // 20 ms wait released the blocker before the user calls were queued at all.
+    await new Promise((resolve) => setTimeout(resolve, 250));
     release();
     await Promise.all([blocker, ...queued]);
     expect(order).toEqual(['user-1', 'user-2', 'background-1', 'background-2']);
