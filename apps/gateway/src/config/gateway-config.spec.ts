@@ -39,6 +39,7 @@ describe('loadGatewayConfig', () => {
     [{ DEFAULT_PROVIDER: 'oxylabs' }, 'DEFAULT_PROVIDER', /webshare, proxyhat/],
     [{ UPSTREAM_TIMEOUT_MS: '5' }, 'UPSTREAM_TIMEOUT_MS', /100 to/],
     [{ SYNC_FOLLOW_UP_MS: '-1' }, 'SYNC_FOLLOW_UP_MS', /0 to 600000/],
+    [{ SYNC_FOLLOW_UP_MS: '5' }, 'SYNC_FOLLOW_UP_MS', /0 \(off\) or a whole number from 100 to 600000/],
     [{ REQUEST_TIMEOUT_MS: 'soon' }, 'REQUEST_TIMEOUT_MS', /500 to 600000/],
     [{ HEADERS_TIMEOUT_MS: '0' }, 'HEADERS_TIMEOUT_MS', /500 to 600000/],
     [

@@ -145,6 +145,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return Number(raw);
 }
 
+/** 0 (off), or a whole number from `min` to `max`: a period too short to be meant. */
+function offOrAtLeast(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = integer(env, name, fallback, 0, max);
+  if (value !== 0 && value < min) {
+    throw new ConfigError(name, `must be 0 (off) or a whole number from ${min} to ${max} (got "${value}")`);
+  }
+  return value;
+}
+
 function boolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = text(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
@@ -335,7 +344,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     },
     jobs: {
       syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 0, 0, 86_400),
-      syncFollowUpMs: integer(env, 'SYNC_FOLLOW_UP_MS', 3_000, 0, 600_000),
+      syncFollowUpMs: offOrAtLeast(env, 'SYNC_FOLLOW_UP_MS', 3_000, 100, 600_000),
     },
     usage: {
       sampleIntervalSeconds: integer(

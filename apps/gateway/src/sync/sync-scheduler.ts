@@ -34,8 +34,9 @@ interface Backoff {
  * What starts syncs besides POST /v1/sync: the periodic sync (SYNC_INTERVAL_SECONDS), a sync at
  * startup for accounts with open create intents (a crash may have lost their answers), and a light
  * follow-up (every SYNC_FOLLOW_UP_MS) of asynchronous provider deletes (ProxyHat `deleting`) and of
- * intents left open, so nobody waits for the periodic sync. Everything here is re-derived from the database, so a
- * restart loses nothing; with several replicas the active-job check keeps one sync per account.
+ * intents left open, so nobody waits for the periodic sync. Everything here is re-derived from the
+ * database, so a restart loses nothing; with several replicas the active-job check keeps one sync
+ * per account.
  */
 @Injectable()
 export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
