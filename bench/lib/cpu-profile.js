@@ -1,12 +1,13 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): the functions with the most self time, and the
 // same grouped by package (node_modules/<name>, node: internals, the project's own code).
-//   node bench/lib/cpu-profile.js <file.cpuprofile> [top=25] [skipSeconds=0]
-// skipSeconds leaves out the first seconds of the profile (start-up, module loading, set-up).
+//   node bench/lib/cpu-profile.js <file.cpuprofile> [top=25] [skipSeconds=0] [untilSeconds]
+// skipSeconds leaves out the first seconds of the profile (start-up, module loading, set-up);
+// untilSeconds the rest after it (a scenario's later phases), so one phase can be read alone.
 'use strict';
 
 const fs = require('node:fs');
 
-function summarize(file, top = 25, skipSeconds = 0) {
+function summarize(file, top = 25, skipSeconds = 0, untilSeconds = Infinity) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMicros = new Map();
@@ -15,6 +16,7 @@ function summarize(file, top = 25, skipSeconds = 0) {
   for (let i = 0; i < profile.samples.length; i++) {
     elapsed += deltas[i] ?? 0;
     if (elapsed < skipSeconds * 1e6) continue;
+    if (elapsed > untilSeconds * 1e6) break;
     const id = profile.samples[i];
     selfMicros.set(id, (selfMicros.get(id) ?? 0) + (deltas[i] ?? 0));
   }
@@ -59,12 +61,14 @@ function packageOf(callFrame) {
 }
 
 if (require.main === module) {
-  const [file, top, skip] = process.argv.slice(2);
+  const [file, top, skip, until] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write('usage: node bench/lib/cpu-profile.js <file.cpuprofile> [top]\n');
+    process.stderr.write(
+      'usage: node bench/lib/cpu-profile.js <file.cpuprofile> [top] [skipSeconds] [untilSeconds]\n',
+    );
     process.exit(1);
   }
-  const summary = summarize(file, Number(top ?? 25), Number(skip ?? 0));
+  const summary = summarize(file, Number(top ?? 25), Number(skip ?? 0), Number(until ?? Infinity));
   process.stdout.write(`total sampled: ${summary.totalMs} ms\n\nby package (self time)\n`);
   for (const row of summary.packages)
     process.stdout.write(`${String(row.percent).padStart(6)}%  ${row.name}\n`);
