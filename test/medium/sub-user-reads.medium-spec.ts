@@ -74,7 +74,7 @@ describe('reading a sub-user record by id', () => {
 
     // This process's own write through the ledger drops the cached row.
     await h.ledger.applySnapshot(
-      { record: fresh, subUser: providerSubUser({ ...fresh.snapshot!, name: 'renamed' } as never) },
+      { record: fresh, subUser: providerSubUser({ ...(fresh.snapshot as object), name: 'renamed' }) },
       actor,
     );
     expect((await mappings.findByIdCached(record.id))!.name).toBe('renamed');
