@@ -62,9 +62,11 @@ function memory(pid) {
 }
 
 /** POST /v1/sync and poll the job; samples the gateway's memory and CPU meanwhile. */
-async function runSync(gateway) {
+async function runSync(gateway, sandbox, kind) {
   const before = memory(gateway.pid);
   const cpuBefore = h.cpuMs(gateway.pid);
+  const sandboxCpuBefore = h.cpuMs(sandbox.pid);
+  const postgresBefore = kind === 'postgres' ? h.postgresCpu() : null;
   let peakRss = before.rssMiB;
   const started = Date.now();
   const { status, body } = await h.api(gateway.url, 'POST', '/v1/sync', { body: {} });
@@ -79,6 +81,10 @@ async function runSync(gateway) {
         wallMs,
         jobDurationMs: job.durationMs,
         gatewayCpuMs: Math.round(h.cpuMs(gateway.pid) - cpuBefore),
+        // On the other core: the provider's side, and PostgreSQL (the embedded database's work is
+        // in the gateway's own figure).
+        sandboxCpuMs: Math.round(h.cpuMs(sandbox.pid) - sandboxCpuBefore),
+        postgresCpuMs: postgresBefore ? h.postgresCpuSince(postgresBefore) : null,
         memory: { beforeMiB: before.rssMiB, peakDuringMiB: peakRss, afterMiB: memory(gateway.pid).rssMiB },
         counts: job.counts,
         perAccount: job.results.map((result) => ({
@@ -137,9 +143,9 @@ async function runOn(kind, sandbox, { rateLimited, resync }) {
     });
     await h.api(sandbox.url, 'DELETE', '/__sandbox/calls', { key: null });
     h.log(`${kind}${rateLimited ? ', rate limits on' : ''}: first sync of ${WEBSHARE} + ${PROXYHAT}`);
-    const first = await runSync(gateway);
+    const first = await runSync(gateway, sandbox, kind);
     const calls = (await h.api(sandbox.url, 'GET', '/__sandbox/calls', { key: null })).body;
-    const second = resync ? await runSync(gateway) : null;
+    const second = resync ? await runSync(gateway, sandbox, kind) : null;
     return { database: kind, rateLimited, first, unchangedResync: second, sandboxCalls: calls };
   } finally {
     await h.stopProcess(gateway);
@@ -168,6 +174,8 @@ h.runScenario(
         ratio: h.ratio(run.first.wallMs, bound),
         'target ratio': run.rateLimited ? '<= 1.1' : '<= 1.5',
         'gw cpu ms': run.first.gatewayCpuMs,
+        'db cpu ms': run.first.postgresCpuMs ?? 'in gw',
+        'sandbox cpu ms': run.first.sandboxCpuMs,
         'rss before/peak/after MiB': `${run.first.memory.beforeMiB}/${run.first.memory.peakDuringMiB}/${run.first.memory.afterMiB}`,
         're-sync ms': run.unchangedResync?.wallMs ?? '-',
       };

@@ -165,6 +165,31 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
+/**
+ * CPU ms of every PostgreSQL process (the server, its background workers, one backend per
+ * connection) by pid: what the local server's work costs, on the cores it shares with the rest.
+ */
+function postgresCpu() {
+  const byPid = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      byPid.set(entry, cpuMs(entry));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return byPid;
+}
+
+/** PostgreSQL's CPU ms since `before` (postgresCpu()); a backend that ended meanwhile is not counted. */
+function postgresCpuSince(before) {
+  let total = 0;
+  for (const [pid, ms] of postgresCpu()) total += ms - (before.get(pid) ?? 0);
+  return Math.round(total);
+}
+
 async function startSandbox({
   rateLimits = false,
   latencyMs = 0,
@@ -610,6 +635,8 @@ module.exports = {
   round2,
   rssMiB,
   cpuMs,
+  postgresCpu,
+  postgresCpuSince,
   waitFor,
   runScenario,
   cleanupAll,
