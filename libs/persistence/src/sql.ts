@@ -1,4 +1,5 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 
 /**
@@ -64,7 +65,16 @@ export function pgSqlClient(pool: Pool, observers: StatementObservers): SqlClien
 }
 
 export function pgliteSqlClient(pglite: PGlite, observers: StatementObservers): SqlClient {
-  observePglite(pglite, observers);
+  aroundStatements(pglite, {
+    before: (text) => {
+      if (observers.active) observers.emit(text);
+    },
+    // PGlite runs a statement on this thread and resolves it in a microtask, so a chain of
+    // statements (a sync's adoption batches, a bulk job) never let timers or sockets run: no
+    // request was answered and no provider reply read for seconds (a 4 s stall measured in the
+    // sync benchmark). Each caller resumes after the I/O pending meanwhile has had its turn.
+    after: () => yieldToEventLoop(),
+  });
   return {
     async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
       return (await pglite.query<Row>(text, params as unknown[])).rows;
@@ -72,33 +82,35 @@ export function pgliteSqlClient(pglite: PGlite, observers: StatementObservers): 
   };
 }
 
-/** Wraps PGlite's entry points (its transactions' too) so observers see each statement. */
-function observePglite(pglite: PGlite, observers: StatementObservers): void {
-  const target = pglite as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const method of ['query', 'exec'] as const) {
-    const original = target[method].bind(pglite);
-    target[method] = (...args: unknown[]) => {
-      if (observers.active) observers.emit(args[0]);
-      return original(...args);
-    };
-  }
+interface StatementHooks {
+  /** Sees each statement's text (BEGIN and COMMIT of a transaction included) before it runs. */
+  before(text: unknown): void;
+  /** Awaited after each statement, before its caller resumes. */
+  after(): Promise<void>;
+}
+
+/** Wraps PGlite's entry points (its transactions' too, so Prisma's adapter's) with `hooks`. */
+function aroundStatements(pglite: PGlite, hooks: StatementHooks): void {
+  const wrap = <F extends (...args: never[]) => Promise<unknown>>(run: F): F =>
+    (async (...args: Parameters<F>) => {
+      hooks.before(args[0]);
+      const result = await run(...args);
+      await hooks.after();
+      return result;
+    }) as F;
+  pglite.query = wrap(pglite.query.bind(pglite));
+  pglite.exec = wrap(pglite.exec.bind(pglite));
   const transaction = pglite.transaction.bind(pglite);
   pglite.transaction = <T>(work: (tx: Transaction) => Promise<T>) => {
-    if (observers.active) observers.emit('BEGIN');
+    hooks.before('BEGIN');
     return transaction(async (tx) => {
       const observed = Object.create(tx) as Transaction;
-      observed.query = (...args: Parameters<Transaction['query']>) => {
-        if (observers.active) observers.emit(args[0]);
-        return tx.query(...args);
-      };
-      observed.exec = (...args: Parameters<Transaction['exec']>) => {
-        if (observers.active) observers.emit(args[0]);
-        return tx.exec(...args);
-      };
+      observed.query = wrap(tx.query.bind(tx));
+      observed.exec = wrap(tx.exec.bind(tx));
       try {
         return await work(observed);
       } finally {
-        if (observers.active) observers.emit('COMMIT');
+        hooks.before('COMMIT');
       }
     });
   };
