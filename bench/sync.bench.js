@@ -17,6 +17,7 @@
 'use strict';
 
 const fs = require('node:fs');
+const { performance } = require('node:perf_hooks');
 const h = require('./lib/harness');
 
 const MODE = process.env.BENCH_SYNC_MODE === '100k' ? '100k' : 'default';
@@ -71,8 +72,12 @@ async function runSync(gateway, sandbox, kind) {
   const started = Date.now();
   const { status, body } = await h.api(gateway.url, 'POST', '/v1/sync', { body: {} });
   if (status !== 202) throw new Error(`POST /v1/sync answered ${status}: ${JSON.stringify(body)}`);
+  // How long the API takes to answer while the sync runs (the job's own status read every 50 ms).
+  const pollMs = [];
   for (;;) {
+    const asked = performance.now();
     const { body: job } = await h.api(gateway.url, 'GET', `/v1/jobs/${body.id}`, { expect: [200] });
+    pollMs.push(performance.now() - asked);
     peakRss = Math.max(peakRss, memory(gateway.pid).rssMiB);
     if (job.status === 'succeeded' || job.status === 'failed') {
       const wallMs = Date.now() - started;
@@ -81,6 +86,7 @@ async function runSync(gateway, sandbox, kind) {
         wallMs,
         jobDurationMs: job.durationMs,
         gatewayCpuMs: Math.round(h.cpuMs(gateway.pid) - cpuBefore),
+        apiDuringSyncMs: h.summarize(pollMs),
         // On the other core: the provider's side, and PostgreSQL (the embedded database's work is
         // in the gateway's own figure).
         sandboxCpuMs: Math.round(h.cpuMs(sandbox.pid) - sandboxCpuBefore),
@@ -176,6 +182,7 @@ h.runScenario(
         'gw cpu ms': run.first.gatewayCpuMs,
         'db cpu ms': run.first.postgresCpuMs ?? 'in gw',
         'sandbox cpu ms': run.first.sandboxCpuMs,
+        'GET job p99/max ms': `${run.first.apiDuringSyncMs.p99}/${run.first.apiDuringSyncMs.max}`,
         'rss before/peak/after MiB': `${run.first.memory.beforeMiB}/${run.first.memory.peakDuringMiB}/${run.first.memory.afterMiB}`,
         're-sync ms': run.unchangedResync?.wallMs ?? '-',
       };
