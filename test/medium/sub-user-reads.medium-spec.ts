@@ -80,6 +80,20 @@ describe('reading a sub-user record by id', () => {
     expect((await mappings.findByIdCached(record.id))!.name).toBe('renamed');
   });
 
+  it('drops every cached row when a transaction commits', async () => {
+    const [first, second] = [await adopted('first'), await adopted('second')];
+    await mappings.findByIdCached(first.id);
+    await mappings.findByIdCached(second.id);
+    await h.db.$executeRawUnsafe(
+      `UPDATE sub_user_mappings SET name = name || '-changed' WHERE id IN ($1::uuid, $2::uuid)`,
+      first.id,
+      second.id,
+    );
+    mappings.forget(); // what the ledger calls after a transaction
+    expect((await mappings.findByIdCached(first.id))!.name).toBe('first-changed');
+    expect((await mappings.findByIdCached(second.id))!.name).toBe('second-changed');
+  });
+
   it('does not cache a row read while a write was finishing', async () => {
     const record = await adopted('in-flight');
     const reading = mappings.findByIdCached(record.id);
