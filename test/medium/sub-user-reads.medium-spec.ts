@@ -94,6 +94,18 @@ describe('reading a sub-user record by id', () => {
     expect((await mappings.findByIdCached(second.id))!.name).toBe('second-changed');
   });
 
+  it('drops a row cached under an upper-case id when its record is written', async () => {
+    const record = await adopted('spelled');
+    const upper = record.id.toUpperCase();
+    expect((await mappings.findByIdCached(upper))!.name).toBe('spelled');
+    await h.db.$executeRawUnsafe(
+      `UPDATE sub_user_mappings SET name = 'rewritten' WHERE id = $1::uuid`,
+      record.id,
+    );
+    mappings.forget(record.id); // what a single-row write of the ledger calls
+    expect((await mappings.findByIdCached(upper))!.name).toBe('rewritten');
+  });
+
   it('does not cache a row read while a write was finishing', async () => {
     const record = await adopted('in-flight');
     const reading = mappings.findByIdCached(record.id);

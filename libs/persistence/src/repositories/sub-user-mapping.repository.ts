@@ -68,12 +68,15 @@ export class SubUserMappingRepository {
    * it: they read the database.
    */
   async findByIdCached(id: string): Promise<SubUserMapping | null> {
-    const hit = this.cache.get(id);
+    // One entry per record however the caller spelled its id (a UUID's case is not significant):
+    // writes drop it by the record's own, lower-case id.
+    const key = id.toLowerCase();
+    const hit = this.cache.get(key);
     if (hit && hit.generation >= this.validFrom) return hit.row;
     const generation = this.generation;
     const row = await this.findById(id);
     // A write that finished while this read was in flight may have made `row` stale.
-    if (row && generation === this.generation) this.cache.set(id, { row, generation });
+    if (row && generation === this.generation) this.cache.set(key, { row, generation });
     return row;
   }
 
@@ -81,7 +84,7 @@ export class SubUserMappingRepository {
   forget(id?: string): void {
     this.generation += 1;
     if (id === undefined) this.validFrom = this.generation;
-    else this.cache.delete(id);
+    else this.cache.delete(id.toLowerCase());
   }
 
   /** By primary key, on the plain SQL client (the hot read: GET /v1/sub-users/:id, fresh or not). */
