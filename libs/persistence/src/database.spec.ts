@@ -18,50 +18,49 @@ describe('the embedded database between statements', () => {
     await database?.close();
   });
 
-  /** Runs `statements` one after another; answers how many had finished when a 0 ms timer ran. */
-  async function finishedWhenTimerRan(statements: number, run: () => Promise<unknown>): Promise<number> {
+  const STATEMENTS = 10;
+  const insert = "INSERT INTO filler SELECT g, repeat('x', 100) FROM generate_series(1, 500) g";
+
+  /** How many statements of `chain` had finished when a 0 ms timer set at its start ran. */
+  async function finishedWhenTimerRan(chain: (counted: () => void) => Promise<unknown>): Promise<number> {
     let finished = 0;
     let seen: number | null = null;
     const timer = setTimeout(() => (seen = finished), 0);
     try {
-      for (let i = 0; i < statements; i++) {
-        await run();
-        finished += 1;
-      }
+      await chain(() => (finished += 1));
     } finally {
       clearTimeout(timer);
     }
-    return seen ?? statements;
+    return seen ?? finished;
   }
 
-  const insert = "INSERT INTO filler SELECT g, repeat('x', 100) FROM generate_series(1, 500) g";
+  /** STATEMENTS runs of `statement`, one after another. */
+  const chainOf = (statement: () => Promise<unknown>) => async (counted: () => void) => {
+    for (let i = 0; i < STATEMENTS; i++) {
+      await statement();
+      counted();
+    }
+  };
+
+  const count = async () =>
+    (await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM filler'))[0].count;
 
   it('lets a timer run during a chain of plain statements', async () => {
-    expect(await finishedWhenTimerRan(10, () => database.sql.query(insert))).toBeLessThan(3);
+    expect(await finishedWhenTimerRan(chainOf(() => database.sql.query(insert)))).toBeLessThan(3);
   });
 
   it('lets a timer run during a chain of Prisma statements', async () => {
-    expect(await finishedWhenTimerRan(10, () => database.prisma.$executeRawUnsafe(insert))).toBeLessThan(3);
+    expect(await finishedWhenTimerRan(chainOf(() => database.prisma.$executeRawUnsafe(insert)))).toBeLessThan(
+      3,
+    );
   });
 
   it('lets a timer run during a transaction, which still commits as one', async () => {
-    const before = (
-      await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM filler')
-    )[0].count;
-    let seen: number | null = null;
-    let finished = 0;
-    const timer = setTimeout(() => (seen = finished), 0);
-    await database.prisma.$transaction(async (tx) => {
-      for (let i = 0; i < 10; i++) {
-        await tx.$executeRawUnsafe(insert);
-        finished += 1;
-      }
-    });
-    clearTimeout(timer);
-    expect(seen ?? 10).toBeLessThan(3);
-    const after = (
-      await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM filler')
-    )[0].count;
-    expect(after - before).toBe(5_000);
+    const before = await count();
+    const seen = await finishedWhenTimerRan((counted) =>
+      database.prisma.$transaction((tx) => chainOf(() => tx.$executeRawUnsafe(insert))(counted)),
+    );
+    expect(seen).toBeLessThan(3);
+    expect((await count()) - before).toBe(STATEMENTS * 500);
   });
 });
