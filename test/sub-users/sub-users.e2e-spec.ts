@@ -211,6 +211,24 @@ describe('/v1/sub-users over HTTP (sandbox providers, real database)', () => {
     ).toEqual([]);
   });
 
+  it('records the name a rename leaves at the provider, none included (found by the property run)', async () => {
+    const ph = await createSubUser(gateway, { provider: 'proxyhat', name: 'ph-renamed' });
+    // ProxyHat strips whitespace: a name of only a tab leaves the sub-user without one.
+    const changed = await request(gateway.url)
+      .patch(`/v1/sub-users/${ph.id}`)
+      .set(admin)
+      .set('content-type', 'application/json')
+      .send({ name: '\t' })
+      .expect(200);
+    const held = (
+      sandboxOf(gateway).control.state('proxyhat') as Array<{ uuid: string; name: unknown }>
+    ).find((row) => row.uuid === ph.providerSubUserId);
+    expect(held?.name ?? null).toBeNull();
+    expect(changed.body.name).toBeNull();
+    const read = await request(gateway.url).get(`/v1/sub-users/${ph.id}`).set(admin).expect(200);
+    expect(read.body.name).toBeNull();
+  });
+
   it('answers provider-only operations where the provider has them, 422 elsewhere', async () => {
     const ws = await createSubUser(gateway, { provider: 'webshare', name: 'ws-ops', countries: { ZZ: 3 } });
     const ph = await createSubUser(gateway, { provider: 'proxyhat', name: 'ph-ops' });

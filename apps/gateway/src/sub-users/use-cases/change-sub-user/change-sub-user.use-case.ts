@@ -81,6 +81,15 @@ export class ChangeSubUser {
         throw error;
       }
     }
+    // A rename the provider applied leaves the record with the name the provider now holds, none
+    // included (ProxyHat strips whitespace: a name of only spaces leaves it without one); a report
+    // without a name otherwise keeps the recorded one.
+    const recordName =
+      gatewayName !== undefined
+        ? gatewayName
+        : input.name !== undefined && current
+          ? current.name
+          : undefined;
     const after = await this.ledger.recordUpdate({
       id,
       claimId,
@@ -88,7 +97,7 @@ export class ChangeSubUser {
       ...(current ? { subUser: current } : {}),
       metadata: mergeMetadata(record.metadata as Record<string, string>, dto.metadata),
       ...(gatewayNotes !== undefined ? { gatewayNotes } : {}),
-      ...(gatewayName !== undefined ? { gatewayName } : {}),
+      ...(recordName !== undefined ? { gatewayName: recordName } : {}),
       ...(dto.tenantId !== undefined ? { tenantId: dto.tenantId } : {}),
       ...(suspension ? { suspension } : {}),
       request: { ...dto },
