@@ -7,7 +7,12 @@ import IORedis from 'ioredis';
 import request from 'supertest';
 import { Clock } from '../../apps/gateway/src/common/clock';
 import { RunningGateway, TEST_ADMIN_KEY, startTestGateway } from '../support/gateway';
-import { TestDatabase, createTestDatabase, usingPostgres } from '../support/test-database';
+import {
+  TestDatabase,
+  createTestDatabase,
+  migratedEmbeddedFolderUrl,
+  usingPostgres,
+} from '../support/test-database';
 import { bearer, createKey, prismaOf } from './access-helpers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,7 +57,9 @@ describe('the configured admin key across restarts', () => {
   });
 
   it('keeps one bootstrap key and revokes the previous one when GATEWAY_ADMIN_KEY changes', async () => {
-    const first = await startTestGateway(usingPostgres() ? {} : { DATABASE_URL: `pglite:${dataDir}` });
+    const first = await startTestGateway(
+      usingPostgres() ? {} : { DATABASE_URL: migratedEmbeddedFolderUrl(dataDir) },
+    );
     gateways.push(first);
     const databaseUrl = usingPostgres() ? first.database.url : `pglite:${dataDir}`;
     await request(first.url).get('/v1/tenants').set(bearer(TEST_ADMIN_KEY)).expect(200);

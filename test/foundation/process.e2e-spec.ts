@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startDemoProcess, startGatewayProcess, waitForHttp } from '../support/process';
+import { migratedEmbeddedUrl } from '../support/test-database';
 
 const root = resolve(__dirname, '../..');
 
@@ -67,7 +68,7 @@ describe('the gateway as a process', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      DATABASE_URL: 'pglite:memory://',
+      DATABASE_URL: migratedEmbeddedUrl(),
       SANDBOX_PORT: '0',
     });
     try {

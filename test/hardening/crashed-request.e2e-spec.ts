@@ -7,7 +7,12 @@ import { type RunningSandbox, startSandbox } from '@app/sandbox';
 import { TEST_ADMIN_KEY } from '../support/gateway';
 import { startReadyGatewayProcess } from '../support/gateway-process';
 import { GatewayProcess, freePort } from '../support/process';
-import { TestDatabase, createTestDatabase, usingPostgres } from '../support/test-database';
+import {
+  TestDatabase,
+  createTestDatabase,
+  migratedEmbeddedFolderUrl,
+  usingPostgres,
+} from '../support/test-database';
 
 const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
@@ -33,7 +38,7 @@ describe('hardening #9: a request that died with its process', () => {
     if (usingPostgres()) databaseUrl = database.url;
     else {
       folder = mkdtempSync(join(tmpdir(), 'sgw-crash-'));
-      databaseUrl = `pglite:${folder}`;
+      databaseUrl = migratedEmbeddedFolderUrl(folder);
     }
     sandbox = await startSandbox({ port: 0, rateLimits: false });
     port = await freePort();

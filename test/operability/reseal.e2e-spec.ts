@@ -7,7 +7,7 @@ import request from 'supertest';
 import { parseEncryptionKeys } from '../../apps/gateway/src/config/gateway-config';
 import { SecretBox } from '../../apps/gateway/src/crypto/secret-box';
 import { RunningGateway, TEST_ENCRYPTION_KEYS, startTestGateway } from '../support/gateway';
-import { usingPostgres } from '../support/test-database';
+import { migratedEmbeddedFolderUrl, usingPostgres } from '../support/test-database';
 import { admin, prismaOf } from '../access/access-helpers';
 
 const root = resolve(__dirname, '../..');
@@ -53,10 +53,10 @@ describe('rotating ENCRYPTION_KEYS with npm run keys:reseal', () => {
 
   it('re-seals provider keys and sealed answers so the old key can be dropped', async () => {
     // Before: everything sealed with the old key (TEST_ENCRYPTION_KEYS).
-    const embedded = `pglite:${join(dataDir, 'pglite')}`;
-    const before = await startTestGateway(usingPostgres() ? {} : { DATABASE_URL: embedded });
+    const embedded = usingPostgres() ? null : migratedEmbeddedFolderUrl(join(dataDir, 'pglite'));
+    const before = await startTestGateway(embedded ? { DATABASE_URL: embedded } : {});
     started.push(before);
-    const databaseUrl = usingPostgres() ? before.database.url : embedded;
+    const databaseUrl = embedded ?? before.database.url;
     const idempotencyKey = randomUUID();
     const body = { name: 'created-before-rotation', scopes: ['sub-users:read'] };
     const created = await request(before.url)

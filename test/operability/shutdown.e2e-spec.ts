@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startDemoProcess, waitForHttp } from '../support/process';
 import { TEST_ADMIN_KEY } from '../support/gateway';
+import { migratedEmbeddedUrl } from '../support/test-database';
 
 const authorization = `Bearer ${TEST_ADMIN_KEY}`;
 
@@ -23,7 +24,7 @@ describe('graceful shutdown', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      DATABASE_URL: 'pglite:memory://',
+      DATABASE_URL: migratedEmbeddedUrl(),
       GATEWAY_ADMIN_KEY: TEST_ADMIN_KEY,
       SANDBOX_PORT: String(sandboxPort),
       SANDBOX_RATE_LIMITS: 'off',

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { Client } from 'pg';
 
 /**
@@ -31,8 +33,7 @@ export async function createTestDatabase(
   options: { postgres?: boolean; blank?: boolean } = {},
 ): Promise<TestDatabase> {
   if (!usingPostgres() && !options.postgres) {
-    const template = options.blank ? undefined : process.env.SGW_TEST_PGLITE_TEMPLATE;
-    const url = template ? `pglite:memory://?from=${encodeURIComponent(template)}` : 'pglite:memory://';
+    const url = options.blank ? blankEmbeddedUrl() : migratedEmbeddedUrl();
     return { url, kind: 'pglite', drop: async () => undefined };
   }
   const serverUrl = new URL(usingPostgres() ? process.env.DATABASE_URL! : LOCAL_POSTGRES_URL);
@@ -49,6 +50,34 @@ export async function createTestDatabase(
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }),
   };
+}
+
+/** An in-memory embedded database started from the run's migrated template (./global-setup.ts). */
+export function migratedEmbeddedUrl(): string {
+  return embeddedMemoryUrl(process.env.SGW_TEST_PGLITE_TEMPLATE);
+}
+
+/** An in-memory embedded database as initdb left it, nothing migrated. */
+export function blankEmbeddedUrl(): string {
+  return embeddedMemoryUrl(process.env.SGW_TEST_PGLITE_BLANK);
+}
+
+/** Without the run's dumps (a file run outside `npm test`), the database is created from nothing. */
+function embeddedMemoryUrl(dump: string | undefined): string {
+  return dump ? `pglite:memory://?from=${encodeURIComponent(dump)}` : 'pglite:memory://';
+}
+
+/**
+ * `pglite:<folder>` for an embedded database kept in a folder (one that outlives a gateway the
+ * test stops or kills), which starts as the run's migrated template like the in-memory ones: the
+ * dump's files are unpacked into the folder (its member names are absolute; tar makes them
+ * relative to -C).
+ */
+export function migratedEmbeddedFolderUrl(folder: string): string {
+  mkdirSync(folder, { recursive: true });
+  const template = process.env.SGW_TEST_PGLITE_TEMPLATE;
+  if (template) execFileSync('tar', ['-xf', template, '-C', folder], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return `pglite:${folder}`;
 }
 
 /**

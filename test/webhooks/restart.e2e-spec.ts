@@ -5,7 +5,7 @@ import request from 'supertest';
 import { admin } from '../access/access-helpers';
 import { createSubUser } from '../sub-users/sub-users-helpers';
 import { RunningGateway, SANDBOX_ENV, startTestGateway } from '../support/gateway';
-import { usingPostgres } from '../support/test-database';
+import { migratedEmbeddedFolderUrl, usingPostgres } from '../support/test-database';
 import { Receiver, eventually, verify } from './receiver';
 import { WEBHOOK_ENV, deliveriesOf, registerEndpoint } from './webhook-helpers';
 
@@ -36,7 +36,7 @@ describe('webhook deliveries across a restart', () => {
       ...SANDBOX_ENV,
       ...WEBHOOK_ENV,
       ...RETRY_AFTER,
-      ...(usingPostgres() ? {} : { DATABASE_URL: `pglite:${dataDir}` }),
+      ...(usingPostgres() ? {} : { DATABASE_URL: migratedEmbeddedFolderUrl(dataDir) }),
     });
     gateways.push(first);
     const databaseUrl = usingPostgres() ? first.database.url : `pglite:${dataDir}`;

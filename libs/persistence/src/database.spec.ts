@@ -1,6 +1,7 @@
 import { openDatabase } from './database';
 import { resolveDatabaseTarget } from './database-target';
 import type { Database } from './database';
+import { blankEmbeddedUrl } from '../../../test/support/test-database';
 
 /**
  * The embedded database runs each statement on the gateway's own thread. A chain of statements
@@ -11,7 +12,7 @@ describe('the embedded database between statements', () => {
   let database: Database;
 
   beforeAll(async () => {
-    database = await openDatabase(resolveDatabaseTarget('pglite:memory://'));
+    database = await openDatabase(resolveDatabaseTarget(blankEmbeddedUrl()));
     await database.sql.query('CREATE TABLE filler (n int, note text)');
   });
   afterAll(async () => {

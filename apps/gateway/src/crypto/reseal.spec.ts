@@ -4,6 +4,8 @@ import { ResealCounts, resealAll } from './reseal';
 import { SealedColumn } from './sealed-columns';
 import { SecretBox } from './secret-box';
 import { ClosableSqlSession, openSqlSession } from './sql-session';
+import { resolveDatabaseTarget } from '@app/persistence';
+import { blankEmbeddedUrl } from '../../../../test/support/test-database';
 
 const OLD = `old:${Buffer.alloc(32, 1).toString('base64')}`;
 const NEW = `new:${Buffer.alloc(32, 2).toString('base64')}`;
@@ -30,7 +32,7 @@ describe('resealAll (embedded database)', () => {
   let db: ClosableSqlSession;
 
   beforeEach(async () => {
-    db = await openSqlSession({ kind: 'pglite', dataDir: null });
+    db = await openSqlSession(resolveDatabaseTarget(blankEmbeddedUrl()));
     await db.query(
       'CREATE TABLE provider_accounts (id uuid PRIMARY KEY, api_key_ciphertext text NOT NULL, api_key_key_id text NOT NULL)',
     );

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { PGlite, Transaction } from '@electric-sql/pglite';
 import { Client } from 'pg';
 import { PGLITE_EXTENSIONS, DatabaseTarget } from '@app/persistence';
@@ -35,6 +35,8 @@ export async function openSqlSession(target: DatabaseTarget): Promise<ClosableSq
   // The extensions the migrations created (pg_trgm's index on names) must load to write the tables.
   const pglite = new PGlite({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    // A memory database named with ?from=<dump> starts from it, as the gateway's does.
+    ...(target.from ? { loadDataDir: new Blob([readFileSync(target.from)]) as unknown as File } : {}),
     extensions: PGLITE_EXTENSIONS,
   });
   await pglite.waitReady;
