@@ -4,8 +4,8 @@
 // process: each test file then unpacks a dump instead of creating a database from nothing
 // (≈1.2 s against ≈3 s for initdb alone, and ≈2.7 s with the migrations).
 import { writeFileSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLITE_EXTENSIONS, applyMigrations } from '@app/persistence';
+import type { PGlite } from '@electric-sql/pglite';
+import { applyMigrations, startEmbedded } from '@app/persistence';
 
 async function dump(pglite: PGlite, file: string): Promise<void> {
   const data = await pglite.dumpDataDir('none');
@@ -13,10 +13,10 @@ async function dump(pglite: PGlite, file: string): Promise<void> {
 }
 
 async function buildTemplates(migratedFile: string, blankFile: string): Promise<void> {
-  const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
+  // Started (ready) before the first dump: one asked for earlier waits on a lock the start-up
+  // needs, and never returns.
+  const pglite = await startEmbedded({ dataDir: null });
   try {
-    // A dump taken before the database is ready waits for a lock its start-up needs: never returns.
-    await pglite.waitReady;
     await dump(pglite, blankFile);
     await applyMigrations({
       query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,

@@ -47,16 +47,26 @@ export async function openDatabase(
   return openPostgres(target.url, options.poolSize ?? 10);
 }
 
-async function openEmbedded(dataDir: string | null, from?: string): Promise<Database> {
+/**
+ * The embedded database of a target, started: in its folder or in memory, unpacked from a dump
+ * when the target names one, with the extensions loaded. Whatever opens an embedded database
+ * (the gateway, the reseal command) starts it here.
+ */
+export async function startEmbedded(target: { dataDir: string | null; from?: string }): Promise<PGlite> {
   // PGlite does not create missing parent folders.
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   const pglite = new PGlite({
-    ...(dataDir ? { dataDir } : {}),
+    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
     // A dump (PGlite's dumpDataDir) is unpacked instead of creating a database from nothing.
-    ...(from ? { loadDataDir: new Blob([readFileSync(from)]) as unknown as File } : {}),
+    ...(target.from ? { loadDataDir: new Blob([readFileSync(target.from)]) as unknown as File } : {}),
     extensions: PGLITE_EXTENSIONS,
   });
   await pglite.waitReady;
+  return pglite;
+}
+
+async function openEmbedded(dataDir: string | null, from?: string): Promise<Database> {
+  const pglite = await startEmbedded({ dataDir, from });
   const statements = new StatementObservers();
   const sql = pgliteSqlClient(pglite, statements);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });

@@ -3,7 +3,7 @@
 // No database client leaves it (tests reach one through ./testing).
 export * from './database-target';
 export type { Database } from './database';
-export { openDatabase, PGLITE_EXTENSIONS } from './database';
+export { openDatabase, startEmbedded, PGLITE_EXTENSIONS } from './database';
 export * from './persistence.module';
 export * from './migrations/migration-files';
 export * from './migrations/migration-runner';

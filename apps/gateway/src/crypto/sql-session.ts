@@ -1,7 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { PGlite, Transaction } from '@electric-sql/pglite';
+import { Transaction } from '@electric-sql/pglite';
 import { Client } from 'pg';
-import { PGLITE_EXTENSIONS, DatabaseTarget } from '@app/persistence';
+import { DatabaseTarget, startEmbedded } from '@app/persistence';
 import { SqlSession } from './reseal';
 
 export type ClosableSqlSession = SqlSession & { close(): Promise<void> };
@@ -31,15 +30,9 @@ export async function openSqlSession(target: DatabaseTarget): Promise<ClosableSq
     };
     return session;
   }
-  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  // The extensions the migrations created (pg_trgm's index on names) must load to write the tables.
-  const pglite = new PGlite({
-    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
-    // A memory database named with ?from=<dump> starts from it, as the gateway's does.
-    ...(target.from ? { loadDataDir: new Blob([readFileSync(target.from)]) as unknown as File } : {}),
-    extensions: PGLITE_EXTENSIONS,
-  });
-  await pglite.waitReady;
+  // Started as the gateway starts it: the extensions the migrations created (pg_trgm's index on
+  // names) must load to write the tables, and a memory database named with ?from= starts from it.
+  const pglite = await startEmbedded(target);
   return {
     query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
     transaction: (work) => pglite.transaction((tx) => work(inTransaction(tx))),
