@@ -12,7 +12,7 @@ describe('bulk jobs and placement', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway(
-      { ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '1000', USAGE_SAMPLE_INTERVAL_SECONDS: '0' },
+      { ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '1000' },
       {
         registry: {
           driverOptions: {

@@ -70,11 +70,17 @@ export async function startTestGateway(
   }
 }
 
-/** Env for a gateway with a provider sandbox beside it (accounts webshare-, proxyhat-, iproyal-sandbox). */
+/**
+ * Env for a gateway with a provider sandbox beside it (accounts webshare-, proxyhat-, iproyal-sandbox).
+ * The usage sampler is off: its pass (a sync of every account, every 300 s outside production)
+ * would make provider calls no request asked for in a test that runs long enough, and tests count
+ * provider calls (the usage tests run its pass themselves).
+ */
 export const SANDBOX_ENV: Record<string, string> = {
   SANDBOX: 'true',
   SANDBOX_RATE_LIMITS: 'off',
   UPSTREAM_RATE_LIMIT: 'false',
+  USAGE_SAMPLE_INTERVAL_SECONDS: '0',
 };
 
 /** The sandbox of a gateway started with SANDBOX_ENV. */

@@ -15,7 +15,7 @@ describe('usage over time', () => {
   let gateway: RunningGateway;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ ...SANDBOX_ENV, USAGE_SAMPLE_INTERVAL_SECONDS: '0' });
+    gateway = await startTestGateway({ ...SANDBOX_ENV });
   });
   afterAll(async () => {
     await gateway?.close();
