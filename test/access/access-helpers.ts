@@ -29,10 +29,20 @@ export async function createKey(
   return response.body;
 }
 
-/** Every row of a table as text, to search for a secret anywhere in it. */
-export async function tableText(gateway: RunningGateway, table: string): Promise<string> {
+/**
+ * Every row of a table as text, to search for a secret anywhere in it or compare it; columns in
+ * `leaveOut` are left out (the row is then printed as JSON).
+ */
+export async function tableText(
+  gateway: RunningGateway,
+  table: string,
+  leaveOut: string[] = [],
+): Promise<string> {
   const rows = await prismaOf(gateway).$queryRawUnsafe<{ row: string }[]>(
-    `SELECT t::text AS row FROM ${table} t`,
+    leaveOut.length === 0
+      ? `SELECT t::text AS row FROM ${table} t`
+      : `SELECT (to_jsonb(t) - $1::text[])::text AS row FROM ${table} t`,
+    ...(leaveOut.length === 0 ? [] : [leaveOut]),
   );
   return rows.map((row) => row.row).join('\n');
 }
