@@ -1,4 +1,4 @@
-/* global fetch, URLSearchParams */
+/* global URLSearchParams */
 // Scenario 2 — local reads: GET /v1/sub-users with filters and cursor pagination over many mapped
 // sub-users: 1,000,000 on PostgreSQL (`npm run bench:reads`) and 100,000 on the embedded database
 // a newcomer runs (`npm run bench:reads-embedded`, BENCH_DATABASE=embedded). Tenants, API keys and
@@ -10,14 +10,16 @@
 // On PostgreSQL also GET /v1/sub-users/:id (the stored snapshot, random ids, 16 connections) against
 // a minimal Fastify + pg service reading the same row with the same key check
 // (bench/lib/baseline-pg.js). Target: gateway req/s >= 0.7 x the baseline's.
-//   npm run bench:reads        (BENCH_ROWS, BENCH_REPEATS=20, BENCH_WALK_PAGES=20, BENCH_DEEP_REPEATS=10,
+//   npm run bench:reads        (BENCH_ROWS, BENCH_REPEATS=100, BENCH_WALK_PAGES=20, BENCH_DEEP_REPEATS=30,
 //                               BENCH_DURATION=10, BENCH_WARMUP=2 for the get-by-id runs,
 //                               BENCH_WARMUP_PAGES=50 read before any shape is timed;
+//                               BENCH_SETTLE=0 skips the VACUUM + CHECKPOINT after seeding;
 //                               BENCH_CPU_PROF=<dir> writes a .cpuprofile of the gateway)
 // Shapes that miss the target get an EXPLAIN ANALYZE of the equivalent SQL in the results file.
 'use strict';
 
 const { Client } = require('pg');
+const { request } = require('undici');
 const h = require('./lib/harness');
 const { seedMappings } = require('./lib/seed-mappings');
 const { equivalentSql, shapesOf } = require('./lib/read-shapes');
@@ -25,9 +27,9 @@ const { equivalentSql, shapesOf } = require('./lib/read-shapes');
 const EMBEDDED = process.env.BENCH_DATABASE === 'embedded';
 const SCENARIO = EMBEDDED ? 'reads-embedded' : 'reads';
 const ROWS = Number(process.env.BENCH_ROWS ?? (EMBEDDED ? 100_000 : 1_000_000));
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 100);
 const WALK_PAGES = Number(process.env.BENCH_WALK_PAGES ?? 20);
-const DEEP_REPEATS = Number(process.env.BENCH_DEEP_REPEATS ?? 10);
+const DEEP_REPEATS = Number(process.env.BENCH_DEEP_REPEATS ?? 30);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const WARMUP_PAGES = Number(process.env.BENCH_WARMUP_PAGES ?? 50);
@@ -35,14 +37,22 @@ const DEPTHS = ROWS >= 1_000_000 ? [1000, 10_000, 50_000, 500_000] : [1000, 10_0
 const TENANTS = 10;
 const TARGET_P99_MS = 20;
 const TARGET_GET_RATIO = 0.7;
+const SETTLE = process.env.BENCH_SETTLE !== '0';
 
+/**
+ * One GET, timed until its whole body has arrived (as autocannon and wrk time a response); the
+ * JSON is parsed after the clock stops. `parsedMs` also counts the parse, which is this load
+ * generator's work (a 500-row page is 600 KB of JSON), not the gateway's.
+ */
 async function timedGet(url, key) {
   const started = process.hrtime.bigint();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
-  const body = await response.json();
+  const response = await request(url, { headers: { authorization: `Bearer ${key}` } });
+  const text = await response.body.text();
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${JSON.stringify(body)}`);
-  return { ms, body };
+  const body = JSON.parse(text);
+  const parsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}: ${text}`);
+  return { ms, parsedMs, body };
 }
 
 /** A SQL runner over PostgreSQL (pg client) or an open PGlite: query(sql, params) -> rows. */
@@ -109,6 +119,7 @@ h.runScenario(
     const shapes = shapesOf(accountList, tenants);
     const deepCursors = new Map();
     let insertMs;
+    let settleMs = null;
     {
       const db = await sqlRunner(database);
       try {
@@ -119,6 +130,10 @@ h.runScenario(
           onBatch: (done) => done % 200_000 === 0 && h.log(`  ${done} rows`),
         });
         h.log(`inserted in ${insertMs} ms`);
+        if (SETTLE) {
+          settleMs = await settle(db, EMBEDDED);
+          h.log(`vacuumed and checkpointed in ${settleMs} ms`);
+        }
         // Deep cursors: the row at each depth of each shape, encoded the way the API encodes nextCursor.
         for (const shape of shapes) {
           const cursors = [];
@@ -141,6 +156,7 @@ h.runScenario(
     // each, measured for the usage scenario): warm up on pages no shape reads (another tenant's).
     await warmUp(gateway.url, tenants.at(-1));
     const measuredFrom = new Date();
+    const maintenanceBefore = EMBEDDED ? null : await maintenanceCounters(database);
 
     const results = [];
     for (const shape of shapes) {
@@ -148,10 +164,12 @@ h.runScenario(
       const base = `${gateway.url}/v1/sub-users?${new URLSearchParams(Object.entries(shape.query).map(([k, v]) => [k, String(v)]))}`;
       await timedGet(base, key); // warm
       const first = [];
+      const parsed = [];
       let firstItems = 0;
       for (let i = 0; i < REPEATS; i++) {
-        const { ms, body } = await timedGet(base, key);
+        const { ms, parsedMs, body } = await timedGet(base, key);
         first.push(ms);
+        parsed.push(parsedMs);
         firstItems = body.items.length;
       }
       const walk = [];
@@ -161,8 +179,9 @@ h.runScenario(
         const url = cursor
           ? `${base}${base.endsWith('?') ? '' : '&'}cursor=${encodeURIComponent(cursor)}`
           : base;
-        const { ms, body } = await timedGet(url, key);
+        const { ms, parsedMs, body } = await timedGet(url, key);
         walk.push(ms);
+        parsed.push(parsedMs);
         rowsWalked += body.items.length;
         cursor = body.nextCursor;
         if (!cursor) break;
@@ -172,7 +191,11 @@ h.runScenario(
       for (const { depth, cursor: deepCursor } of deepCursors.get(shape.name)) {
         const url = `${base}${base.endsWith('?') ? '' : '&'}cursor=${encodeURIComponent(deepCursor)}`;
         const times = [];
-        for (let i = 0; i < DEEP_REPEATS; i++) times.push((await timedGet(url, key)).ms);
+        for (let i = 0; i < DEEP_REPEATS; i++) {
+          const { ms, parsedMs } = await timedGet(url, key);
+          times.push(ms);
+          parsed.push(parsedMs);
+        }
         deep.push(...times);
         deepByDepth[depth] = h.summarize(times);
       }
@@ -191,6 +214,8 @@ h.runScenario(
         },
         deep: deepByDepth,
         all,
+        // The same pages timed until this script had also parsed them (how rounds one to six timed them).
+        allWithClientParse: h.summarize(parsed),
         meetsTarget: all.p99 < TARGET_P99_MS,
       };
       results.push(row);
@@ -203,6 +228,11 @@ h.runScenario(
       );
     }
 
+    const maintenanceDuringShapes = EMBEDDED
+      ? null
+      : maintenanceSince(maintenanceBefore, await maintenanceCounters(database));
+    if (maintenanceDuringShapes)
+      h.log(`database maintenance while shapes were timed: ${JSON.stringify(maintenanceDuringShapes)}`);
     const gatewayRssMiB = h.rssMiB(gateway.pid);
     const getById = EMBEDDED ? null : await measureGetById(database, gateway, tenants);
     await h.stopProcess(gateway);
@@ -224,7 +254,10 @@ h.runScenario(
         'walk p99': row.walk.p99.toFixed(2),
         'deep 10k p50': row.deep[10000]?.p50?.toFixed(2) ?? '-',
         'deepest p50': Object.values(row.deep).at(-1)?.p50?.toFixed(2) ?? '-',
+        'all n': row.all.count,
         'all p99': row.all.p99.toFixed(2),
+        'all max': row.all.max.toFixed(2),
+        'p99 with parse': row.allWithClientParse.p99.toFixed(2),
         'p99/target': h.ratio(row.all.p99, TARGET_P99_MS),
         target: row.meetsTarget ? 'met' : 'MISSED',
       })),
@@ -263,12 +296,14 @@ h.runScenario(
         depths: DEPTHS,
         warmUpPages: WARMUP_PAGES,
         insertMs,
+        settleMs,
       },
       targetP99Ms: TARGET_P99_MS,
       shapesMeetingTarget: results.filter((row) => row.meetsTarget).length,
       shapes: results,
       getById,
       writesDuringMeasurement,
+      maintenanceDuringShapes,
       explains,
       gatewayRssMiB,
     });
@@ -335,6 +370,52 @@ async function warmUp(url, tenantId) {
     const query = new URLSearchParams({ tenantId, ...(cursor ? { cursor } : {}) });
     cursor = (await timedGet(`${url}/v1/sub-users?${query}`, h.ADMIN_KEY)).body.nextCursor;
   }
+}
+
+/**
+ * Brings the seeded table to the state a database that has held its rows for a while is in: a
+ * bulk insert leaves every tuple without hint bits or visibility-map bits (the first read of each
+ * page then writes it), an insert-triggered autovacuum of the whole table due within a minute, and
+ * a gigabyte of WAL for the checkpointer to flush; done now, none of them runs while pages are timed.
+ */
+async function settle(db, embedded) {
+  const started = Date.now();
+  await db.query('VACUUM (ANALYZE) sub_user_mappings', []);
+  if (!embedded) await db.query('CHECKPOINT', []);
+  return Date.now() - started;
+}
+
+/** PostgreSQL's own background work so far: checkpoints, and autovacuum/analyze runs on the mappings. */
+async function maintenanceCounters(database) {
+  const db = await sqlRunner(database);
+  try {
+    const [bgwriter] = await db.query(
+      'SELECT (checkpoints_timed + checkpoints_req)::int AS checkpoints FROM pg_stat_bgwriter',
+      [],
+    );
+    const [table] = await db.query(
+      `SELECT autovacuum_count::int AS autovacuums, autoanalyze_count::int AS autoanalyzes
+         FROM pg_stat_user_tables WHERE relname = 'sub_user_mappings'`,
+      [],
+    );
+    const [{ running }] = await db.query(
+      `SELECT count(*)::int AS running FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`,
+      [],
+    );
+    return { ...bgwriter, ...table, autovacuumWorkersRunning: running };
+  } finally {
+    await db.close();
+  }
+}
+
+function maintenanceSince(before, after) {
+  return {
+    checkpoints: after.checkpoints - before.checkpoints,
+    autovacuums: after.autovacuums - before.autovacuums,
+    autoanalyzes: after.autoanalyzes - before.autoanalyzes,
+    autovacuumWorkersRunningAtStart: before.autovacuumWorkersRunning,
+    autovacuumWorkersRunningAtEnd: after.autovacuumWorkersRunning,
+  };
 }
 
 /** Jobs run and audit rows written since `since`: a read-only measurement leaves none. */
