@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsOptional, IsUUID } from 'class-validator';
+import { lowerCaseIds } from '../common/ids';
 
 export class StartSyncDto {
   @ApiPropertyOptional({
@@ -10,6 +12,7 @@ export class StartSyncDto {
   })
   @IsOptional()
   @IsUUID()
+  @Transform(lowerCaseIds)
   providerAccountId?: string;
 }
 

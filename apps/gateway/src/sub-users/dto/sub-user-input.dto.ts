@@ -16,6 +16,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PROVIDER_NAMES, ProviderName } from '@app/domain';
+import { Transform } from 'class-transformer';
+import { lowerCaseIds } from '../../common/ids';
 import { NestedObject } from '../../common/validation';
 import { IsCountryMap, IsMetadata, IsTrafficAmount } from '../validators';
 
@@ -89,6 +91,7 @@ export class CreateSubUserDto {
   })
   @IsOptional()
   @IsUUID()
+  @Transform(lowerCaseIds)
   providerAccountId?: string;
 
   @ApiPropertyOptional({

@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { PROVIDER_NAMES, ProviderName, SUB_USER_STATUSES } from '@app/domain';
+import { lowerCaseIds } from '../../common/ids';
 import { PaginationQueryDto } from '../../common/pagination';
 import { IsMetadata } from '../validators';
 
@@ -42,6 +43,7 @@ export class ListSubUsersQueryDto extends PaginationQueryDto {
   })
   @IsOptional()
   @IsUUID()
+  @Transform(lowerCaseIds)
   providerAccountId?: string;
 
   @ApiPropertyOptional({
@@ -95,6 +97,7 @@ export class BulkDeleteDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
   @IsUUID('all', { each: true })
+  @Transform(lowerCaseIds)
   ids!: string[];
 }
 

@@ -3,6 +3,7 @@ import { GatewayError, isGatewayError } from '@app/domain';
 import { ApiKeyRepository, AuditRepository } from '@app/persistence';
 import { JobContext, JobHandler, JobOutcome } from '../../../jobs/job-handler';
 import { JobRunner } from '../../../jobs/job-runner.service';
+import { isUuid } from '../../../common/ids';
 import { UpdateSubUserDto } from '../../sub-user.dto';
 import type { BulkItemResultDto } from '../../dto/sub-user-bulk.dto';
 import { authOfJob, countsOf, eachWithConcurrency, failedItem, validItem } from '../bulk-jobs';
@@ -11,7 +12,6 @@ import { ChangeSubUser } from '../change-sub-user/change-sub-user.use-case';
 export const BULK_UPDATE_JOB = 'sub-users.bulk-update';
 
 const IN_FLIGHT = 16;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface BulkUpdateInput {
   items: Record<string, unknown>[];
@@ -60,14 +60,16 @@ export class BulkUpdateJob implements JobHandler<BulkUpdateInput>, OnModuleInit 
     item: Record<string, unknown>,
     index: number,
   ): Promise<BulkItemResultDto> {
-    const { id, ifMatch, ...patch } = item;
-    if (typeof id !== 'string' || !UUID.test(id)) {
+    const { id: givenId, ifMatch, ...patch } = item;
+    if (!isUuid(givenId)) {
       const message = 'id must be the UUID of a sub-user';
       return failedItem(
         index,
         new GatewayError('VALIDATION_FAILED', message, { fieldErrors: [{ field: 'id', message }] }),
       );
     }
+    // The stored spelling: results, and the audit rows a resumed job looks its items up in, use it.
+    const id = givenId.toLowerCase();
     if (ifMatch !== undefined && typeof ifMatch !== 'string') {
       const message = 'ifMatch must be an ETag such as "v3"';
       return failedItem(
