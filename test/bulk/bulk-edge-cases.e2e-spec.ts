@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { admin, bearer, createKey, createTenant } from '../access/access-helpers';
-import { RunningGateway, SANDBOX_ENV, startTestGateway } from '../support/gateway';
+import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { FAST_REGISTRY, createSubUser, waitForJob } from '../sub-users/sub-users-helpers';
+
+const GB = 1024 ** 3;
 
 /** What a hostile review of the bulk jobs found: ids spelled in capitals, budgets raced by concurrent changes. */
 describe('bulk jobs: edge cases', () => {
@@ -71,5 +73,88 @@ describe('bulk jobs: edge cases', () => {
       .set(as)
       .expect(200);
     expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([created.id]);
+  });
+
+  describe('limit changes in flight at once, under a traffic budget of 10 GiB held 6 GiB by three sub-users', () => {
+    // Slow provider answers keep every change in flight while the others are checked.
+    beforeEach(() => sandboxOf(gateway).control.configure({ latencyMs: 300 }));
+    afterEach(() => sandboxOf(gateway).control.configure({ latencyMs: 0 }));
+
+    async function budgetedTenant() {
+      const { tenant, as } = await tenantWithKey({ maxTrafficBytes: 10 * GB, period: 'month' });
+      const ids: string[] = [];
+      for (const n of [1, 2, 3])
+        ids.push(
+          (await createSubUser(gateway, { provider: 'proxyhat', name: `b${n}`, trafficLimit: '2GB' }, as)).id,
+        );
+      return { tenant, as, ids };
+    }
+
+    async function allocatedBytes(ids: string[], as: { Authorization: string }): Promise<number> {
+      let total = 0;
+      for (const id of ids) {
+        const { body } = await request(gateway.url).get(`/v1/sub-users/${id}?fresh=true`).set(as).expect(200);
+        total += body.traffic.limitBytes;
+      }
+      return total;
+    }
+
+    it('a bulk update raising all three to 4 GB applies two and refuses the third with QUOTA_EXCEEDED', async () => {
+      const { as, ids } = await budgetedTenant();
+      const job = await request(gateway.url)
+        .post('/v1/sub-users/bulk-update')
+        .set(as)
+        .send({ items: ids.map((id) => ({ id, trafficLimit: '4GB' })) })
+        .expect(202);
+      const done = await waitForJob(gateway, job.body.id, as);
+      expect(done.counts).toMatchObject({ updated: 2, failed: 1 });
+      const failed = done.results.filter((item: { outcome: string }) => item.outcome === 'failed');
+      expect(failed.map((item: { error: { code: string } }) => item.error.code)).toEqual(['QUOTA_EXCEEDED']);
+      expect(await allocatedBytes(ids, as)).toBe(10 * GB);
+    });
+
+    it('three PATCHes raising each to 4 GB at once: two 200, one 422, and the budget holds', async () => {
+      const { as, ids } = await budgetedTenant();
+      const answers = await Promise.all(
+        ids.map((id) =>
+          request(gateway.url).patch(`/v1/sub-users/${id}`).set(as).send({ trafficLimit: '4GB' }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 422]);
+      expect(answers.find((answer) => answer.status === 422)!.body.code).toBe('QUOTA_EXCEEDED');
+      expect(await allocatedBytes(ids, as)).toBe(10 * GB);
+      // Recorded changes release their reservation: lowering one frees room for another raise.
+      const raised = ids.filter((_, index) => answers[index].status === 200);
+      const refused = ids.find((_, index) => answers[index].status === 422)!;
+      await request(gateway.url)
+        .patch(`/v1/sub-users/${raised[0]}`)
+        .set(as)
+        .send({ trafficLimit: '2GB' })
+        .expect(200);
+      await request(gateway.url)
+        .patch(`/v1/sub-users/${refused}`)
+        .set(as)
+        .send({ trafficLimit: '4GB' })
+        .expect(200);
+    });
+
+    it('a create while a raise is in flight counts the raise', async () => {
+      const { as, ids } = await budgetedTenant();
+      const raise = request(gateway.url)
+        .patch(`/v1/sub-users/${ids[0]}`)
+        .set(as)
+        .send({ trafficLimit: '6GB' });
+      const raising = raise.then((answer) => answer);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const create = await request(gateway.url)
+        .post('/v1/sub-users')
+        .set(as)
+        .send({ provider: 'proxyhat', name: 'b4', trafficLimit: '2GB' });
+      expect((await raising).status).toBe(200);
+      expect({ status: create.status, code: create.body.code }).toEqual({
+        status: 422,
+        code: 'QUOTA_EXCEEDED',
+      });
+    });
   });
 });

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GatewayError } from '@app/domain';
-import { type ChangeClaim, Ledger, SubUserMappingRepository, type SubUserRecord } from '@app/persistence';
+import {
+  type ChangeClaim,
+  type ClaimOptions,
+  Ledger,
+  SubUserMappingRepository,
+  type SubUserRecord,
+} from '@app/persistence';
 import { type AuthContext, canAccessTenant } from '../access/auth-context';
 import { GATEWAY_CONFIG } from '../config/config.module';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -70,12 +76,14 @@ export class SubUserAccess {
     ifMatch: string | undefined,
     /** The record as the caller just read it with findOwned (saves reading it again). */
     read?: SubUserRecord,
+    /** A traffic limit the change sets: reserved against this tenant's budget with the claim. */
+    limit?: ClaimOptions['limit'],
   ): Promise<ChangeClaim> {
     const current = read ?? (await this.findOwned(id, auth));
     this.assertIfMatch(current, ifMatch);
     const wanted = versionOf(ifMatch);
     const expectedVersion = typeof wanted === 'number' ? wanted : undefined;
-    const outcome = await this.ledger.claimChange(id, { expectedVersion, ttlMs: this.claimTtlMs });
+    const outcome = await this.ledger.claimChange(id, { expectedVersion, ttlMs: this.claimTtlMs, limit });
     if (typeof outcome !== 'string') return outcome;
     switch (outcome) {
       case 'not-found':

@@ -3,6 +3,7 @@ import type { Prisma, SubUserMapping } from '../generated/prisma/client';
 import type {
   Actor,
   ChangeClaim,
+  ClaimOptions,
   ClaimRefusal,
   RecordFailureCommand,
   RecordProviderActionCommand,
@@ -33,16 +34,19 @@ import {
   usageStepFor,
 } from './usage-writes';
 import { FINAL_STATUSES, guardOf } from './transitions';
+import { assertWithinBudget, budgetOf, tenantAllocation } from './tenant-budget';
 
 /**
  * Claims the right to change a sub-user at its provider: one claim at a time, so two callers
  * holding the same ETag cannot both reach the provider and both answer 200. The claim moves no
- * version (a refused or failed change leaves the ETag as it was) and expires on its own.
+ * version (a refused or failed change leaves the ETag as it was) and expires on its own. A claim
+ * that sets a traffic limit reserves it: the tenant's budget is checked with the tenant's row
+ * locked, against what every other sub-user and change in flight holds, in the claim's transaction.
  */
 export async function claimChange(
   ctx: LedgerContext,
   id: string,
-  options: { expectedVersion?: number; ttlMs: number },
+  options: ClaimOptions,
 ): Promise<ChangeClaim | ClaimRefusal> {
   const at = new Date();
   const claimId = randomUUID();
@@ -52,7 +56,13 @@ export async function claimChange(
   const text = updateText(
     id,
     guardOf('claimChange', { version: options.expectedVersion, claimFreeAt: at }),
-    { changeClaim: { id: claimId, until: new Date(at.getTime() + options.ttlMs) } },
+    {
+      changeClaim: {
+        id: claimId,
+        until: new Date(at.getTime() + options.ttlMs),
+        ...(options.limit ? { limitBytes: options.limit.limitBytes } : {}),
+      },
+    },
     at,
     params,
     {
@@ -60,7 +70,19 @@ export async function claimChange(
       returning: `${mappingColumns()}, (SELECT t.usage_thresholds FROM tenants t WHERE t.id = tenant_id) AS "tenantThresholds"`,
     },
   );
-  const [claimed] = await mappingRows(ctx.sql, text, params.values);
+  const limit = options.limit;
+  // Most tenants have no traffic budget: their claim stays one statement.
+  const [claimed] =
+    limit && (await budgetOf(ctx.client, limit.tenantId))?.maxTrafficBytes !== undefined
+      ? await ctx.transaction(async (db) => {
+          const budget = await budgetOf(db, limit.tenantId, true);
+          if (budget) {
+            const held = await tenantAllocation(db, limit.tenantId, id);
+            assertWithinBudget(budget, held, { adds: false, limitBytes: limit.limitBytes });
+          }
+          return mappingRows(db, text, params.values);
+        })
+      : await mappingRows(ctx.sql, text, params.values);
   ctx.forget(id);
   if (claimed) {
     const { tenantThresholds, ...record } = claimed as SubUserMapping & { tenantThresholds: number[] | null };

@@ -105,6 +105,17 @@ export interface ChangeClaim {
 
 export type ClaimRefusal = 'not-found' | 'precondition-failed' | 'busy' | 'being-created' | 'final';
 
+export interface ClaimOptions {
+  /** The ETag's version the change applies to (If-Match). */
+  expectedVersion?: number;
+  ttlMs: number;
+  /**
+   * The traffic limit the change sets, and the tenant whose budget must have room for it: checked
+   * with the tenant's row locked and reserved with the claim (422 QUOTA_EXCEEDED when it does not fit).
+   */
+  limit?: { tenantId: string; limitBytes: number | null };
+}
+
 export interface RecordUpdateCommand {
   id: string;
   claimId: string;
@@ -250,10 +261,7 @@ export abstract class Ledger {
   abstract closeAmbiguousIntent(command: AmbiguousIntentCommand): Promise<boolean>;
 
   /** Takes the right to change a sub-user at its provider (one writer at a time). */
-  abstract claimChange(
-    id: string,
-    options: { expectedVersion?: number; ttlMs: number },
-  ): Promise<ChangeClaim | ClaimRefusal>;
+  abstract claimChange(id: string, options: ClaimOptions): Promise<ChangeClaim | ClaimRefusal>;
   abstract releaseChange(id: string, claimId: string): Promise<void>;
   /** A PATCH's outcome; null when the sub-user left `active` meanwhile (a delete won). */
   abstract recordUpdate(command: RecordUpdateCommand): Promise<SubUserRecord | null>;

@@ -1,4 +1,3 @@
-import type { StoredSubUser } from '@app/domain';
 import { Prisma, type PrismaClient, type SubUserMapping } from '../generated/prisma/client';
 import { type SqlClient, SqlParams } from '../sql';
 
@@ -31,6 +30,7 @@ const COLUMN_LIST = [
   'suspension::text AS suspension',
   'change_claim_id AS "changeClaimId"',
   'change_claim_until AS "changeClaimUntil"',
+  'change_claim_limit_bytes AS "changeClaimLimitBytes"',
   'created_at AS "createdAt"',
   'updated_at AS "updatedAt"',
   'synced_at AS "syncedAt"',
@@ -57,7 +57,7 @@ export function mappingColumns(source = ''): string {
  * int8 as text (a JSON number loses precision past 2^53).
  */
 const JSON_ROW_COLUMNS = UNQUALIFIED_COLUMNS.replace(/::text AS/g, ' AS').replace(
-  /(lifetime_used_bytes|last_used_bytes) AS/g,
+  /(lifetime_used_bytes|last_used_bytes|change_claim_limit_bytes) AS/g,
   '$1::text AS',
 );
 
@@ -77,55 +77,9 @@ function mappingFromJson(text: string): SubUserMapping {
   }
   row.lifetimeUsedBytes = BigInt((row.lifetimeUsedBytes as string | null) ?? 0);
   if (row.lastUsedBytes !== null) row.lastUsedBytes = BigInt(row.lastUsedBytes as string);
+  if (row.changeClaimLimitBytes !== null)
+    row.changeClaimLimitBytes = BigInt(row.changeClaimLimitBytes as string);
   return row as unknown as SubUserMapping;
-}
-
-/** The columns a sub-user's view is made of (libs/domain's StoredSubUser): what a list returns. */
-export const VIEW_COLUMNS = [
-  'id',
-  'tenant_id AS "tenantId"',
-  'provider_account_id AS "providerAccountId"',
-  'provider',
-  'provider_sub_user_id AS "providerSubUserId"',
-  'status',
-  'name',
-  'gateway_notes AS "gatewayNotes"',
-  'metadata',
-  'snapshot',
-  'lifetime_used_bytes AS "lifetimeUsedBytes"',
-  'suspension',
-  'created_at AS "createdAt"',
-  'updated_at AS "updatedAt"',
-  'synced_at AS "syncedAt"',
-].join(', ');
-
-/** A row of {@link VIEW_COLUMNS}. */
-export type ViewRow = StoredSubUser & { lifetimeUsedBytes: bigint };
-
-/**
- * Rows of `select` (a SELECT of {@link VIEW_COLUMNS}, ordered by created_at desc, id desc) read as
- * one JSON text each, built by the database, and parsed here. A page of 500 rows of 15 columns is
- * 7,500 fields to decode one by one (PGlite decodes each through a TextDecoder and parses jsonb
- * itself): as one JSON text per row it is 500 JSON.parse calls (measured on PGlite, 500 rows:
- * ~11 ms of CPU instead of ~20).
- */
-export async function viewRowsAsJson(
-  runner: SqlClient,
-  select: string,
-  values: unknown[],
-): Promise<ViewRow[]> {
-  const rows = await runner.query<{ row: string }>(
-    `SELECT to_json(m)::text AS row FROM (${select}) m ORDER BY m."createdAt" DESC, m.id DESC`,
-    values,
-  );
-  return rows.map(({ row }) => {
-    const parsed = JSON.parse(row) as Record<string, unknown>;
-    parsed.createdAt = new Date(parsed.createdAt as string);
-    parsed.updatedAt = new Date(parsed.updatedAt as string);
-    if (typeof parsed.syncedAt === 'string') parsed.syncedAt = new Date(parsed.syncedAt);
-    parsed.lifetimeUsedBytes = BigInt((parsed.lifetimeUsedBytes as number | null) ?? 0);
-    return parsed as unknown as ViewRow;
-  });
 }
 
 const TEXT_JSON_COLUMNS = ['metadata', 'snapshot', 'intent', 'suspension'] as const;
@@ -143,6 +97,8 @@ export function mappingRow(row: SubUserMapping): SubUserMapping {
   if (typeof row.lifetimeUsedBytes !== 'bigint') row.lifetimeUsedBytes = BigInt(row.lifetimeUsedBytes ?? 0);
   if (row.lastUsedBytes !== null && typeof row.lastUsedBytes !== 'bigint')
     row.lastUsedBytes = BigInt(row.lastUsedBytes);
+  if (row.changeClaimLimitBytes !== null && typeof row.changeClaimLimitBytes !== 'bigint')
+    row.changeClaimLimitBytes = BigInt(row.changeClaimLimitBytes);
   return row;
 }
 
@@ -195,7 +151,8 @@ export interface RowChanges {
   };
   suspension?: unknown;
   /** Take (a uuid) or release (null) the change claim. */
-  changeClaim?: { id: string; until: Date } | null;
+  /** limitBytes: the traffic limit the change sets, reserved against the tenant's budget meanwhile. */
+  changeClaim?: { id: string; until: Date; limitBytes?: number | null } | null;
 }
 
 const JSON_COLUMNS = new Set(['metadata', 'snapshot', 'intent', 'suspension']);
@@ -255,10 +212,12 @@ export function setText(changes: RowChanges, params: SqlParams): string[] {
       `lifetime_used_bytes = ${params.add(String(usage.lifetimeUsedBytes))}::bigint, last_used_bytes = ${params.add(String(usage.lastUsedBytes))}::bigint, usage_period = ${params.add(usage.usagePeriod)}::text, thresholds_crossed = ${params.add(`{${usage.thresholdsCrossed.join(',')}}`)}::int[]`,
     );
   }
-  if (changes.changeClaim === null) sets.push('change_claim_id = NULL, change_claim_until = NULL');
+  if (changes.changeClaim === null)
+    sets.push('change_claim_id = NULL, change_claim_until = NULL, change_claim_limit_bytes = NULL');
   else if (changes.changeClaim) {
+    const { id, until, limitBytes } = changes.changeClaim;
     sets.push(
-      `change_claim_id = ${params.add(changes.changeClaim.id)}::uuid, change_claim_until = ${params.add(changes.changeClaim.until.toISOString())}::timestamptz`,
+      `change_claim_id = ${params.add(id)}::uuid, change_claim_until = ${params.add(until.toISOString())}::timestamptz, change_claim_limit_bytes = ${params.add(limitBytes === undefined || limitBytes === null ? null : String(limitBytes))}::bigint`,
     );
   }
   return sets;
@@ -390,9 +349,12 @@ export function rowAfter(before: SubUserMapping, changes: RowChanges, at: Date):
   if (changes.changeClaim === null) {
     row.changeClaimId = null;
     row.changeClaimUntil = null;
+    row.changeClaimLimitBytes = null;
   } else if (changes.changeClaim) {
     row.changeClaimId = changes.changeClaim.id;
     row.changeClaimUntil = changes.changeClaim.until;
+    const { limitBytes } = changes.changeClaim;
+    row.changeClaimLimitBytes = limitBytes === undefined || limitBytes === null ? null : BigInt(limitBytes);
   }
   row.version = before.version + 1;
   row.updatedAt = at;

@@ -11,6 +11,7 @@ import {
   type AdoptCommand,
   type AmbiguousIntentCommand,
   type ChangeClaim,
+  type ClaimOptions,
   type ClaimRefusal,
   type CompleteIntentCommand,
   type FailIntentCommand,
@@ -83,10 +84,7 @@ export class PrismaLedger extends Ledger {
     return intents.closeAmbiguousIntent(this.ctx, command);
   }
 
-  claimChange(
-    id: string,
-    options: { expectedVersion?: number; ttlMs: number },
-  ): Promise<ChangeClaim | ClaimRefusal> {
+  claimChange(id: string, options: ClaimOptions): Promise<ChangeClaim | ClaimRefusal> {
     return changes.claimChange(this.ctx, id, options);
   }
 

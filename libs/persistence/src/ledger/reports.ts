@@ -349,6 +349,7 @@ export async function adopt(ctx: LedgerContext, command: AdoptCommand): Promise<
       suspension: null,
       changeClaimId: null,
       changeClaimUntil: null,
+      changeClaimLimitBytes: null,
       createdAt: at,
       updatedAt: at,
       syncedAt: at,

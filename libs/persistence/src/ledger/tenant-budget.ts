@@ -23,8 +23,9 @@ export interface TenantAllocation {
 }
 
 /**
- * Counted from the records: a suspended sub-user holds the limit it gets back on resume, an open
- * intent the limit its create asked for.
+ * Counted from the records by the database (sgw_tenant_allocation, one definition with the
+ * creates'): a suspended sub-user holds the limit it gets back on resume, an open intent the limit
+ * its create asked for, a change in flight the larger of its limit and the one it asks for.
  */
 export async function tenantAllocation(
   db: Db,
@@ -33,20 +34,8 @@ export async function tenantAllocation(
 ): Promise<TenantAllocation> {
   const rows = await db.$queryRaw<
     { sub_users: number; allocated: string | null; unlimited: boolean | null }[]
-  >`
-    WITH held AS (
-      SELECT CASE
-               WHEN suspension IS NOT NULL THEN suspension->'resumeLimitBytes'
-               WHEN lifecycle = 'intent' THEN intent->'echo'->'trafficLimitBytes'
-               ELSE snapshot->'traffic'->'limitBytes'
-             END AS limit_bytes
-        FROM sub_user_mappings
-       WHERE tenant_id = ${tenantId} AND lifecycle <> 'deleted' AND status <> 'deleting'
-         AND id <> ${exceptId ?? '00000000-0000-0000-0000-000000000000'}::uuid)
-    SELECT count(*)::int AS sub_users,
-           sum((limit_bytes #>> '{}')::numeric)::text AS allocated,
-           bool_or(limit_bytes IS NULL OR jsonb_typeof(limit_bytes) = 'null') AS unlimited
-      FROM held`;
+  >`SELECT sub_users, allocated::text AS allocated, unlimited
+      FROM sgw_tenant_allocation(${tenantId}, ${exceptId ?? null}::uuid)`;
   const row = rows[0];
   return {
     subUsers: row.sub_users,

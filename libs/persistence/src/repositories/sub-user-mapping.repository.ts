@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { SubUserMapping } from '../generated/prisma/client';
-import {
-  VIEW_COLUMNS,
-  type ViewRow,
-  findRow,
-  mappingColumns,
-  mappingRows,
-  viewRowsAsJson,
-} from '../ledger/mapping-rows';
+import { findRow, mappingColumns, mappingRows } from '../ledger/mapping-rows';
+import { VIEW_COLUMNS, type ViewRow, viewRowsAsJson } from '../ledger/view-rows';
 import { SqlParams } from '../sql';
 import { PrismaService } from '../prisma.service';
 

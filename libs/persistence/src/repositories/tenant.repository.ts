@@ -3,12 +3,7 @@ import { Prisma, Tenant } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type Tx, clientOf } from '../transactions';
 import { isUniqueViolation } from '../unique-violation';
-import {
-  type TenantAllocation,
-  type TenantBudget,
-  budgetOf,
-  tenantAllocation,
-} from '../ledger/tenant-budget';
+import type { TenantBudget } from '../ledger/tenant-budget';
 
 /** Keyset position: rows strictly after it in (createdAt desc, id desc) order. */
 export interface RowPosition {
@@ -53,16 +48,6 @@ export class TenantRepository {
       if (isUniqueViolation(error)) return (await this.findById(data.id))!;
       throw error;
     }
-  }
-
-  /** The tenant's budget (null: none) and what it holds now, leaving one sub-user out (its change is being checked). */
-  async budgetRoom(
-    tenantId: string,
-    exceptSubUserId?: string,
-  ): Promise<{ budget: TenantBudget; held: TenantAllocation } | null> {
-    const budget = await budgetOf(this.prisma.client, tenantId);
-    if (!budget) return null;
-    return { budget, held: await tenantAllocation(this.prisma.client, tenantId, exceptSubUserId) };
   }
 
   /** Tenants that have a budget (the budget watcher's list). */

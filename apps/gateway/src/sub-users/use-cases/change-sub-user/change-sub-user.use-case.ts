@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError, type ProviderName, type SubUserSuspension } from '@app/domain';
-import { Ledger, TenantRepository, assertWithinBudget } from '@app/persistence';
+import { Ledger, TenantRepository } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
 import { ProviderAccountsService } from '../../../provider-accounts/provider-accounts.service';
 import { updateInputFor } from '../../provider-input';
@@ -48,9 +48,12 @@ export class ChangeSubUser {
       dto,
     );
     if (dto.tenantId !== undefined) await this.assertTenantMove(dto.tenantId, meta.auth.isAdmin);
-    if (input.trafficLimitBytes !== undefined) {
-      await this.assertBudget(dto.tenantId ?? before.tenantId, before.id, input.trafficLimitBytes);
-    }
+    // A new limit is checked against the tenant's budget, and reserved, as the change is claimed:
+    // changes in flight at once (a bulk update's items, two PATCHes) cannot together pass it.
+    const limit =
+      input.trafficLimitBytes === undefined
+        ? undefined
+        : { tenantId: dto.tenantId ?? before.tenantId, limitBytes: input.trafficLimitBytes };
     // Suspended: the provider keeps the lowered limit; the new one is what resume gives back.
     let suspension: SubUserSuspension | undefined;
     if (before.status === 'suspended' && input.trafficLimitBytes !== undefined) {
@@ -61,7 +64,7 @@ export class ChangeSubUser {
       delete input.trafficLimitBytes;
     }
 
-    const claimed = await this.access.claim(id, meta.auth, ifMatch, before);
+    const claimed = await this.access.claim(id, meta.auth, ifMatch, before, limit);
     const { record, claimId } = claimed;
     let current;
     if (Object.keys(input).length > 0) {
@@ -105,12 +108,6 @@ export class ChangeSubUser {
     });
     if (!after) throw new GatewayError('CONFLICT', `Sub-user ${id} was deleted while it was being changed`);
     return { subUser: toSubUserDto(after), etag: etagOf(after) };
-  }
-
-  /** 422 QUOTA_EXCEEDED before any provider call when the new limit does not fit the tenant's budget. */
-  private async assertBudget(tenantId: string, subUserId: string, limitBytes: number | null): Promise<void> {
-    const room = await this.tenants.budgetRoom(tenantId, subUserId);
-    if (room) assertWithinBudget(room.budget, room.held, { adds: false, limitBytes });
   }
 
   /** Moving a sub-user to another tenant is an admin's decision (e.g. after an ambiguous create). */
