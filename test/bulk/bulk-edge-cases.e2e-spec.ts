@@ -75,6 +75,43 @@ describe('bulk jobs: edge cases', () => {
     expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([created.id]);
   });
 
+  it('a create naming a provider is placed among its accounts; a placement naming other providers is refused, not obeyed', async () => {
+    const { as } = await tenantWithKey();
+    const calls = () => sandboxOf(gateway).control.calls();
+    const before = { ...calls() };
+    const refused = await request(gateway.url)
+      .post('/v1/sub-users')
+      .set(as)
+      .send({ provider: 'webshare', name: 'mixed-single', placement: { providers: ['proxyhat'] } });
+    expect({ status: refused.status, code: refused.body.code }).toEqual({
+      status: 422,
+      code: 'VALIDATION_FAILED',
+    });
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'placement.providers' })]);
+    expect(calls()).toEqual(before);
+
+    const placed = await createSubUser(
+      gateway,
+      { provider: 'webshare', name: 'placed-single', placement: { strategy: 'least-used' } },
+      as,
+    );
+    expect(placed.provider).toBe('webshare');
+
+    const job = await request(gateway.url)
+      .post('/v1/sub-users/bulk-create')
+      .set(as)
+      .send({
+        items: [{ provider: 'webshare', name: 'mixed-bulk' }, { name: 'placed-bulk' }],
+        placement: { providers: ['proxyhat'] },
+      })
+      .expect(202);
+    const done = await waitForJob(gateway, job.body.id, as);
+    expect(done.results.map((item: { outcome: string }) => item.outcome)).toEqual(['failed', 'created']);
+    expect(done.results[0].error.code).toBe('VALIDATION_FAILED');
+    const created = await request(gateway.url).get(`/v1/sub-users/${done.results[1].id}`).set(as).expect(200);
+    expect(created.body.provider).toBe('proxyhat');
+  });
+
   describe('limit changes in flight at once, under a traffic budget of 10 GiB held 6 GiB by three sub-users', () => {
     // Slow provider answers keep every change in flight while the others are checked.
     beforeEach(() => sandboxOf(gateway).control.configure({ latencyMs: 300 }));

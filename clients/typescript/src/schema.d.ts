@@ -1826,7 +1826,7 @@ export interface components {
        * @example default
        */
       tenantId?: string;
-      /** @description When neither providerAccountId nor a provider with a single default is named: let the gateway pick an eligible account */
+      /** @description When providerAccountId is absent: let the gateway pick an eligible account (with `provider`, among that provider’s accounts; placement.providers must then include it, or 422) */
       placement?: components['schemas']['PlacementDto'];
     };
     TrafficDto: {

@@ -218,7 +218,7 @@ export class CreateSubUserDto {
   @ApiPropertyOptional({
     type: PlacementDto,
     description:
-      'When neither providerAccountId nor a provider with a single default is named: let the gateway pick an eligible account',
+      'When providerAccountId is absent: let the gateway pick an eligible account (with `provider`, among that provider’s accounts; placement.providers must then include it, or 422)',
   })
   @IsOptional()
   @NestedObject(() => PlacementDto)

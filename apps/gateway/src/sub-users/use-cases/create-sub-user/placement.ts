@@ -29,6 +29,23 @@ const ORDER: Record<NonNullable<PlacementDto['strategy']>, (a: Scored, b: Scored
   'round-robin': (a, b) => placedAt(a) - placedAt(b) || a.record.id.localeCompare(b.record.id),
 };
 
+/**
+ * The providers placement may choose among: the one the create names (placement then picks among
+ * its accounts), else placement's own list. A named provider outside that list is a contradiction,
+ * refused before any provider call rather than settled by overriding what the caller named.
+ */
+function providersOf(dto: CreateSubUserDto): ProviderName[] | undefined {
+  const listed = dto.placement?.providers;
+  if (!dto.provider) return listed;
+  if (listed && !listed.includes(dto.provider)) {
+    const message = `names ${listed.join(', ')}, not the provider the create names (${dto.provider})`;
+    throw new GatewayError('VALIDATION_FAILED', `placement.providers ${message}`, {
+      fieldErrors: [{ field: 'placement.providers', message }],
+    });
+  }
+  return [dto.provider];
+}
+
 function placedAt(scored: Scored): number {
   return scored.record.lastPlacedAt?.getTime() ?? 0;
 }
@@ -59,7 +76,7 @@ export class Placement {
   async candidates(dto: CreateSubUserDto, tenantId: string): Promise<PlacementCandidate[]> {
     const placement = dto.placement ?? {};
     const strategy = placement.strategy ?? 'least-used';
-    const providers = placement.providers ?? (dto.provider ? [dto.provider] : undefined);
+    const providers = providersOf(dto);
     const live = await this.repository.countLiveByAccount();
     const scored: Scored[] = [];
     const excluded: string[] = [];
