@@ -27,7 +27,7 @@ describe('bulk jobs: edge cases', () => {
       scopes: ['sub-users:read', 'sub-users:write'],
       tenantId: tenant.id,
     });
-    return { tenant, as: bearer(key.key) };
+    return { tenant, as: bearer(key.key), keyId: key.id };
   }
 
   it('bulk-deletes and bulk-updates ids spelled in capitals as the sub-users they name', async () => {
@@ -110,6 +110,42 @@ describe('bulk jobs: edge cases', () => {
     expect(done.results[0].error.code).toBe('VALIDATION_FAILED');
     const created = await request(gateway.url).get(`/v1/sub-users/${done.results[1].id}`).set(as).expect(200);
     expect(created.body.provider).toBe('proxyhat');
+  });
+
+  it('a job whose key was revoked before it ran does not act for it', async () => {
+    const { as, keyId } = await tenantWithKey();
+    const target = await createSubUser(gateway, { provider: 'iproyal', name: 'outlives-revoked-key' }, as);
+    // Two slow jobs fill the runner (two at a time), so the next one waits in the queue.
+    sandboxOf(gateway).control.configure({ latencyMs: 1500 });
+    const blockers = await Promise.all(
+      [1, 2].map(
+        async (n) =>
+          (
+            await request(gateway.url)
+              .post('/v1/sub-users/bulk-create')
+              .set(admin)
+              .send({ items: [{ provider: 'iproyal', name: `blocker-${n}` }] })
+              .expect(202)
+          ).body.id,
+      ),
+    );
+    const queued = await request(gateway.url)
+      .post('/v1/sub-users/bulk-delete')
+      .set(as)
+      .send({ ids: [target.id] })
+      .expect(202);
+    expect((await request(gateway.url).get(`/v1/jobs/${queued.body.id}`).set(admin)).body.status).toBe(
+      'queued',
+    );
+    await request(gateway.url).delete(`/v1/api-keys/${keyId}`).set(admin).expect(200);
+    sandboxOf(gateway).control.configure({ latencyMs: 0 });
+    for (const id of blockers) await waitForJob(gateway, id);
+
+    const ended = await waitForJob(gateway, queued.body.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toMatch(/revoked/);
+    const kept = await request(gateway.url).get(`/v1/sub-users/${target.id}`).set(admin).expect(200);
+    expect(kept.body.status).toBe('active');
   });
 
   describe('limit changes in flight at once, under a traffic budget of 10 GiB held 6 GiB by three sub-users', () => {

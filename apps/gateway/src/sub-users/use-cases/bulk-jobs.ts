@@ -9,14 +9,30 @@ import type { BulkItemResultDto } from '../dto/sub-user-bulk.dto';
 /** The caller a job acts for: the key that started it, as the API saw it (scopes, tenant). */
 export async function authOfJob(context: JobContext<unknown>, keys: ApiKeyRepository): Promise<AuthContext> {
   if (!context.createdByKeyId) throw new GatewayError('INTERNAL', 'a bulk job needs the key that started it');
-  const key = await keys.findById(context.createdByKeyId);
-  if (!key) throw new GatewayError('INTERNAL', 'the key that started this job no longer exists');
+  const key = await keyOfJob(context.createdByKeyId, keys);
   return {
     keyId: key.id,
     tenantId: key.tenantId,
     scopes: key.scopes as Scope[],
     isAdmin: key.scopes.includes('admin'),
   };
+}
+
+/**
+ * The key a job acts for, read again when the job runs (also after a restart): a key revoked
+ * since (a leaked key, say) no longer acts, so its queued or interrupted job fails instead of
+ * carrying on.
+ */
+export async function keyOfJob(keyId: string, keys: ApiKeyRepository) {
+  const key = await keys.findById(keyId);
+  if (!key) throw new GatewayError('INTERNAL', 'the key that started this job no longer exists');
+  if (key.revokedAt) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      'the API key that started this job was revoked: the job does not act for it',
+    );
+  }
+  return key;
 }
 
 /** One item validated as its single call's body would be; the field errors when it is not. */

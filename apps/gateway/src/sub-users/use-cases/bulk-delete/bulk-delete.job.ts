@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { GatewayError, isGatewayError, storedSnapshot } from '@app/domain';
+import { isGatewayError, storedSnapshot } from '@app/domain';
 import { BulkDeleteItemResult, emulateBulkDelete } from '@app/providers';
 import {
   type Actor,
@@ -10,6 +10,7 @@ import {
 } from '@app/persistence';
 import { JobContext, JobHandler, JobOutcome } from '../../../jobs/job-handler';
 import { JobRunner } from '../../../jobs/job-runner.service';
+import { keyOfJob } from '../bulk-jobs';
 import { ProviderAccountsService } from '../../../provider-accounts/provider-accounts.service';
 
 export const BULK_DELETE_JOB = 'sub-users.bulk-delete';
@@ -174,9 +175,7 @@ export class BulkDeleteJob implements JobHandler<BulkDeleteInput>, OnModuleInit 
 
   private async isAdminJob(context: JobContext<BulkDeleteInput>): Promise<boolean> {
     if (!context.createdByKeyId) return true;
-    const row = await this.keys.findById(context.createdByKeyId);
-    if (!row) throw new GatewayError('INTERNAL', 'the key that started this job no longer exists');
-    return row.scopes.includes('admin');
+    return (await keyOfJob(context.createdByKeyId, this.keys)).scopes.includes('admin');
   }
 }
 
