@@ -148,6 +148,55 @@ describe('bulk jobs: edge cases', () => {
     expect(kept.body.status).toBe('active');
   });
 
+  it('a bulk create spreads its items by the placement strategy, not all on the account the first item saw as best', async () => {
+    const { as } = await tenantWithKey();
+    const accountOf = async (ids: string[]) => {
+      const where: Record<string, number> = {};
+      for (const id of ids) {
+        const { body } = await request(gateway.url).get(`/v1/sub-users/${id}`).set(as).expect(200);
+        where[body.provider] = (where[body.provider] ?? 0) + 1;
+      }
+      return where;
+    };
+    const placeEight = async (strategy: string) => {
+      const job = await request(gateway.url)
+        .post('/v1/sub-users/bulk-create')
+        .set(as)
+        .send({
+          items: Array.from({ length: 8 }, (_, n) => ({ name: `${strategy}-${n}` })),
+          placement: { providers: ['webshare', 'proxyhat'], strategy },
+        })
+        .expect(202);
+      const done = await waitForJob(gateway, job.body.id, as);
+      expect(done.counts).toMatchObject({ created: 8, failed: 0 });
+      return accountOf(done.results.map((item: { id: string }) => item.id));
+    };
+    expect(await placeEight('round-robin')).toEqual({ webshare: 4, proxyhat: 4 });
+    const live = async () => {
+      const { body } = await request(gateway.url).get('/v1/provider-accounts').set(admin).expect(200);
+      return Object.fromEntries(
+        (body.items as { provider: string; name: string; subUserCount: number }[])
+          .filter((account) => account.name.endsWith('-sandbox'))
+          .map((account) => [account.provider, account.subUserCount]),
+      );
+    };
+    // Webshare three ahead: least-used gives ProxyHat the next three, then alternates.
+    const start = await live();
+    const [behind, count] =
+      start.webshare - start.proxyhat <= 3
+        ? ['webshare', 3 - (start.webshare - start.proxyhat)]
+        : ['proxyhat', start.webshare - start.proxyhat - 3];
+    for (let n = 0; n < count; n++)
+      await createSubUser(gateway, { provider: behind, name: `ahead-${n}` }, as);
+    const before = await live();
+    expect(before.webshare - before.proxyhat).toBe(3);
+    const spread = await placeEight('least-used');
+    const after = await live();
+    expect(spread.proxyhat).toBeGreaterThanOrEqual(4);
+    expect(spread.webshare).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(after.webshare - after.proxyhat)).toBeLessThanOrEqual(2);
+  });
+
   describe('limit changes in flight at once, under a traffic budget of 10 GiB held 6 GiB by three sub-users', () => {
     // Slow provider answers keep every change in flight while the others are checked.
     beforeEach(() => sandboxOf(gateway).control.configure({ latencyMs: 300 }));

@@ -123,18 +123,23 @@ export class CreateSubUser {
     // Placement: the next eligible account is tried only after a failure that certainly created
     // nothing (circuit open, nothing sent, rate limited, balance too small), never after a timeout.
     let failure: unknown;
-    for (const candidate of await this.placement.candidates(dto, tenantId)) {
-      const decision = { providerAccountId: candidate.account.record.id, reason: candidate.reason };
-      try {
-        const created = await this.createOn(candidate.account, dto, requested, meta, tenantId, decision);
-        await this.placement.chosen(candidate.account.record.id);
-        return created;
-      } catch (error) {
-        if (!refusedBeforeCreating(error)) throw error;
-        failure = error;
+    const candidates = await this.placement.candidates(dto, tenantId);
+    try {
+      for (const candidate of candidates) {
+        const decision = { providerAccountId: candidate.account.record.id, reason: candidate.reason };
+        try {
+          const created = await this.createOn(candidate.account, dto, requested, meta, tenantId, decision);
+          await this.placement.chosen(candidate.account.record.id);
+          return created;
+        } catch (error) {
+          if (!refusedBeforeCreating(error)) throw error;
+          failure = error;
+        }
       }
+      throw failure;
+    } finally {
+      this.placement.settled(candidates[0].account.record.id);
     }
-    throw failure;
   }
 
   /**

@@ -19,14 +19,16 @@ interface Scored {
   record: ProviderAccount;
   live: number;
   balance: number | null;
+  /** When it was last chosen (ms; 0: never). */
+  placedAt: number;
 }
 
 const ORDER: Record<NonNullable<PlacementDto['strategy']>, (a: Scored, b: Scored) => number> = {
-  'least-used': (a, b) => a.live - b.live || placedAt(a) - placedAt(b),
+  'least-used': (a, b) => a.live - b.live || a.placedAt - b.placedAt,
   // Accounts without a balance (not prepaid) come after those with one, least-used among them.
   'most-balance': (a, b) =>
-    (b.balance ?? -1) - (a.balance ?? -1) || a.live - b.live || placedAt(a) - placedAt(b),
-  'round-robin': (a, b) => placedAt(a) - placedAt(b) || a.record.id.localeCompare(b.record.id),
+    (b.balance ?? -1) - (a.balance ?? -1) || a.live - b.live || a.placedAt - b.placedAt,
+  'round-robin': (a, b) => a.placedAt - b.placedAt || a.record.id.localeCompare(b.record.id),
 };
 
 /**
@@ -46,15 +48,11 @@ function providersOf(dto: CreateSubUserDto): ProviderName[] | undefined {
   return [dto.provider];
 }
 
-function placedAt(scored: Scored): number {
-  return scored.record.lastPlacedAt?.getTime() ?? 0;
-}
-
 function reasonOf(strategy: string, scored: Scored, eligible: number): string {
   const facts = [
     `${scored.live} sub-user${scored.live === 1 ? '' : 's'}`,
     ...(scored.balance !== null ? [`${scored.balance} bytes of balance`] : []),
-    `last chosen ${scored.record.lastPlacedAt?.toISOString() ?? 'never'}`,
+    `last chosen ${scored.placedAt ? new Date(scored.placedAt).toISOString() : 'never'}`,
   ];
   return `${strategy} among ${eligible} eligible account${eligible === 1 ? '' : 's'}: ${facts.join(', ')}`;
 }
@@ -63,17 +61,45 @@ function reasonOf(strategy: string, scored: Scored, eligible: number): string {
  * Where a create that names no account goes: an account granted to the tenant, its circuit not
  * open, whose provider can hold every field of the request (and the country asked for), with
  * prepaid balance for the limit where the provider is prepaid; ordered by the strategy.
+ *
+ * Creates placed at once (a bulk job's items, sixteen in flight) are decided one after the other,
+ * each counting the ones decided before it whose create has not ended: the database shows a
+ * create only once its intent is written, and its choice (round-robin's turn) only once it ends,
+ * so each would otherwise see the same counts and all go to the same account. Between replicas the
+ * database's counts are what they share.
  */
 @Injectable()
 export class Placement {
+  /** Creates this process placed on each account and still running. */
+  private readonly inFlight = new Map<string, number>();
+  /** When this process last chose each account (ms), ahead of the record written after the create. */
+  private readonly chosenAt = new Map<string, number>();
+  private decisions: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly accounts: ProviderAccountsService,
     private readonly repository: ProviderAccountRepository,
     private readonly registry: ProviderRegistry,
   ) {}
 
-  /** Eligible accounts, best first; 422 naming why each account was left out when none is. */
-  async candidates(dto: CreateSubUserDto, tenantId: string): Promise<PlacementCandidate[]> {
+  /**
+   * Eligible accounts, best first; 422 naming why each account was left out when none is. The
+   * first is held for this create (counted by the decisions after it) until `settled`.
+   */
+  candidates(dto: CreateSubUserDto, tenantId: string): Promise<PlacementCandidate[]> {
+    const decided = this.decisions.then(() => this.decide(dto, tenantId));
+    this.decisions = decided.catch(() => undefined);
+    return decided;
+  }
+
+  /** The create placed on `accountId` (the first candidate) has ended, created or not. */
+  settled(accountId: string): void {
+    const left = (this.inFlight.get(accountId) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(accountId, left);
+    else this.inFlight.delete(accountId);
+  }
+
+  private async decide(dto: CreateSubUserDto, tenantId: string): Promise<PlacementCandidate[]> {
     const placement = dto.placement ?? {};
     const strategy = placement.strategy ?? 'least-used';
     const providers = providersOf(dto);
@@ -86,8 +112,9 @@ export class Placement {
       else
         scored.push({
           record,
-          live: live.get(record.id) ?? 0,
+          live: (live.get(record.id) ?? 0) + (this.inFlight.get(record.id) ?? 0),
           balance: record.balanceBytes === null ? null : Number(record.balanceBytes),
+          placedAt: Math.max(record.lastPlacedAt?.getTime() ?? 0, this.chosenAt.get(record.id) ?? 0),
         });
     }
     if (scored.length === 0) {
@@ -98,6 +125,9 @@ export class Placement {
       );
     }
     scored.sort(ORDER[strategy]);
+    const first = scored[0].record.id;
+    this.inFlight.set(first, (this.inFlight.get(first) ?? 0) + 1);
+    this.chosenAt.set(first, Date.now());
     return Promise.all(
       scored.map(async (entry) => ({
         account: await this.accounts.resolve(entry.record.id),
