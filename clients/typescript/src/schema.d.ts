@@ -2249,7 +2249,7 @@ export interface components {
     };
     BulkCreateDto: {
       /**
-       * @description Create bodies as for POST /v1/sub-users, validated one by one: an invalid item is reported as failed (VALIDATION_FAILED) and the others go on
+       * @description Create bodies as for POST /v1/sub-users, validated one by one: an invalid item is reported as failed (VALIDATION_FAILED) and the others go on. Anywhere in the body, text no database stores exactly (NUL, unpaired surrogates), a number past ±(2^53 − 1) or nesting past 32 levels refuses the whole request (422 VALIDATION_FAILED naming the field) before any job exists, as on every route.
        * @example [
        *       {
        *         "provider": "webshare",
@@ -2289,7 +2289,7 @@ export interface components {
     };
     BulkUpdateDto: {
       /**
-       * @description Each item: {id, ifMatch?, ...the fields of PATCH /v1/sub-users/{id}}; ifMatch is the ETag the change applies to (412 when it is stale)
+       * @description Each item: {id, ifMatch?, ...the fields of PATCH /v1/sub-users/{id}}; ifMatch is the ETag the change applies to (412 when it is stale); an invalid item is reported as failed and the others go on. Anywhere in the body, text no database stores exactly (NUL, unpaired surrogates), a number past ±(2^53 − 1) or nesting past 32 levels refuses the whole request (422 VALIDATION_FAILED naming the field) before any job exists, as on every route.
        * @example [
        *       {
        *         "id": "3c9b7a52-3f27-4c51-9f0e-0d7f4f5f7a10",

@@ -15,7 +15,7 @@ export class BulkCreateDto {
     minItems: 1,
     maxItems: BULK_MAX_ITEMS,
     description:
-      'Create bodies as for POST /v1/sub-users, validated one by one: an invalid item is reported as failed (VALIDATION_FAILED) and the others go on',
+      'Create bodies as for POST /v1/sub-users, validated one by one: an invalid item is reported as failed (VALIDATION_FAILED) and the others go on. Anywhere in the body, text no database stores exactly (NUL, unpaired surrogates), a number past ±(2^53 − 1) or nesting past 32 levels refuses the whole request (422 VALIDATION_FAILED naming the field) before any job exists, as on every route.',
     example: [
       { provider: 'webshare', name: 'customer-42-a', trafficLimit: '5GB' },
       { provider: 'proxyhat', name: 'customer-42-b', trafficLimit: '5GB' },
@@ -43,7 +43,7 @@ export class BulkUpdateDto {
     minItems: 1,
     maxItems: BULK_MAX_ITEMS,
     description:
-      'Each item: {id, ifMatch?, ...the fields of PATCH /v1/sub-users/{id}}; ifMatch is the ETag the change applies to (412 when it is stale)',
+      'Each item: {id, ifMatch?, ...the fields of PATCH /v1/sub-users/{id}}; ifMatch is the ETag the change applies to (412 when it is stale); an invalid item is reported as failed and the others go on. Anywhere in the body, text no database stores exactly (NUL, unpaired surrogates), a number past ±(2^53 − 1) or nesting past 32 levels refuses the whole request (422 VALIDATION_FAILED naming the field) before any job exists, as on every route.',
     example: [
       { id: '3c9b7a52-3f27-4c51-9f0e-0d7f4f5f7a10', ifMatch: '"v3"', trafficLimit: '10GB' },
       { id: '7d1e2c3b-8a4e-4f5a-9b6c-7d8e9f0a1b2c', metadata: { plan: 'gold' } },
