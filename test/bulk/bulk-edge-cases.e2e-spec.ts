@@ -55,6 +55,18 @@ describe('bulk jobs: edge cases', () => {
     expect(updated.results).toEqual([{ index: 0, id: kept.id, outcome: 'updated' }]);
     const after = await request(gateway.url).get(`/v1/sub-users/${kept.id}`).set(as).expect(200);
     expect(after.body.metadata).toEqual({ plan: 'gold' });
+
+    // The audit trail and the event feed find it by either spelling too.
+    const audit = await request(gateway.url)
+      .get(`/v1/audit-events?targetId=${doomed.id.toUpperCase()}`)
+      .set(admin)
+      .expect(200);
+    expect(audit.body.items.map((row: { action: string }) => row.action)).toContain('sub-user.deleted');
+    const events = await request(gateway.url)
+      .get(`/v1/events?subUserId=${kept.id.toUpperCase()}`)
+      .set(as)
+      .expect(200);
+    expect(events.body.items.map((event: { type: string }) => event.type)).toContain('sub-user.updated');
   });
 
   it('creates on, and lists by, an account id spelled in capitals', async () => {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
+import { lowerCaseIds } from '../common/ids';
 import { IsInstant } from '../common/instant';
 import { PaginationQueryDto } from '../common/pagination';
 import { EVENT_TYPE_NAMES } from './event-types';
@@ -85,6 +86,7 @@ export class EventsQueryDto extends PaginationQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @Transform(lowerCaseIds)
   subUserId?: string;
 
   @ApiPropertyOptional({

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { lowerCaseIds } from '../../common/ids';
 import { IsInstant } from '../../common/instant';
 import { PaginationQueryDto } from '../../common/pagination';
 
@@ -62,6 +64,7 @@ export class AuditEventsQueryDto extends PaginationQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @Transform(lowerCaseIds)
   targetId?: string;
 
   @ApiPropertyOptional({ type: String, example: 'sub-user.created' })

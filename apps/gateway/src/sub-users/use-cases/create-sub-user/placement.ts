@@ -125,15 +125,17 @@ export class Placement {
       );
     }
     scored.sort(ORDER[strategy]);
-    const first = scored[0].record.id;
-    this.inFlight.set(first, (this.inFlight.get(first) ?? 0) + 1);
-    this.chosenAt.set(first, Date.now());
-    return Promise.all(
+    const candidates = await Promise.all(
       scored.map(async (entry) => ({
         account: await this.accounts.resolve(entry.record.id),
         reason: reasonOf(strategy, entry, scored.length),
       })),
     );
+    // Held only once nothing can fail: the caller settles what candidates() returned.
+    const first = scored[0].record.id;
+    this.inFlight.set(first, (this.inFlight.get(first) ?? 0) + 1);
+    this.chosenAt.set(first, Date.now());
+    return candidates;
   }
 
   /** Records the choice (round-robin reads it). */
