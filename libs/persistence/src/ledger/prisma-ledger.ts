@@ -28,6 +28,7 @@ import {
 } from './ledger';
 import type { LedgerContext } from './ledger-context';
 import * as reports from './reports';
+import * as adoption from './adoption';
 
 /** The ledger on Prisma (PostgreSQL or PGlite): each operation lives with its kind in this folder. */
 @Injectable()
@@ -133,7 +134,7 @@ export class PrismaLedger extends Ledger {
   }
 
   adopt(command: AdoptCommand): Promise<SubUserMapping[]> {
-    return reports.adopt(this.ctx, command);
+    return adoption.adopt(this.ctx, command);
   }
 
   async recordChange(change: RecordedChange, tx?: Tx): Promise<void> {
