@@ -2232,7 +2232,7 @@ export interface components {
        */
       proxyUsername?: string;
       /**
-       * @description Admin keys only: move the sub-user to another tenant (e.g. after a create the sync could not assign with certainty)
+       * @description Admin keys only: move the sub-user to another tenant (e.g. after a create the sync could not assign with certainty). The tenant it enters must have room for it in its budget (maxSubUsers; under maxTrafficBytes, its limit or the one this PATCH sets), else 422 QUOTA_EXCEEDED before any provider call
        * @example acme
        */
       tenantId?: string;

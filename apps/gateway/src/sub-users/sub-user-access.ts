@@ -76,14 +76,14 @@ export class SubUserAccess {
     ifMatch: string | undefined,
     /** The record as the caller just read it with findOwned (saves reading it again). */
     read?: SubUserRecord,
-    /** A traffic limit the change sets: reserved against this tenant's budget with the claim. */
-    limit?: ClaimOptions['limit'],
+    /** A traffic limit the change sets, a move to another tenant: reserved against its budget. */
+    reserve?: ClaimOptions['reserve'],
   ): Promise<ChangeClaim> {
     const current = read ?? (await this.findOwned(id, auth));
     this.assertIfMatch(current, ifMatch);
     const wanted = versionOf(ifMatch);
     const expectedVersion = typeof wanted === 'number' ? wanted : undefined;
-    const outcome = await this.ledger.claimChange(id, { expectedVersion, ttlMs: this.claimTtlMs, limit });
+    const outcome = await this.ledger.claimChange(id, { expectedVersion, ttlMs: this.claimTtlMs, reserve });
     if (typeof outcome !== 'string') return outcome;
     switch (outcome) {
       case 'not-found':

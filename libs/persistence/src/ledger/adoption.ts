@@ -47,6 +47,7 @@ export async function adopt(ctx: LedgerContext, command: AdoptCommand): Promise<
       changeClaimId: null,
       changeClaimUntil: null,
       changeClaimLimitBytes: null,
+      changeClaimTenantId: null,
       createdAt: at,
       updatedAt: at,
       syncedAt: at,

@@ -34,14 +34,16 @@ import {
   usageStepFor,
 } from './usage-writes';
 import { FINAL_STATUSES, guardOf } from './transitions';
-import { assertWithinBudget, budgetOf, tenantAllocation } from './tenant-budget';
+import { assertWithinBudget, budgetBinds, budgetOf, heldLimitOf, tenantAllocation } from './tenant-budget';
 
 /**
  * Claims the right to change a sub-user at its provider: one claim at a time, so two callers
  * holding the same ETag cannot both reach the provider and both answer 200. The claim moves no
  * version (a refused or failed change leaves the ETag as it was) and expires on its own. A claim
- * that sets a traffic limit reserves it: the tenant's budget is checked with the tenant's row
- * locked, against what every other sub-user and change in flight holds, in the claim's transaction.
+ * that sets a traffic limit or moves the sub-user to another tenant reserves it: where the
+ * tenant's budget limits that, it is checked with the tenant's row locked, against what every
+ * other sub-user and change in flight holds, in the claim's transaction (a claim refused as busy
+ * or stale is told so before any budget is looked at).
  */
 export async function claimChange(
   ctx: LedgerContext,
@@ -51,6 +53,7 @@ export async function claimChange(
   const at = new Date();
   const claimId = randomUUID();
   const params = new SqlParams();
+  const reserve = options.reserve;
   // The tenant's usage thresholds come back with the row: the change's answer is then recorded
   // in one statement (recordUpdate).
   const text = updateText(
@@ -60,7 +63,8 @@ export async function claimChange(
       changeClaim: {
         id: claimId,
         until: new Date(at.getTime() + options.ttlMs),
-        ...(options.limit ? { limitBytes: options.limit.limitBytes } : {}),
+        ...(reserve?.limitBytes !== undefined ? { limitBytes: reserve.limitBytes } : {}),
+        ...(reserve?.movesIn ? { tenantId: reserve.tenantId } : {}),
       },
     },
     at,
@@ -70,17 +74,23 @@ export async function claimChange(
       returning: `${mappingColumns()}, (SELECT t.usage_thresholds FROM tenants t WHERE t.id = tenant_id) AS "tenantThresholds"`,
     },
   );
-  const limit = options.limit;
-  // Most tenants have no traffic budget: their claim stays one statement.
+  // Most tenants have no budget: their claim stays one statement.
   const [claimed] =
-    limit && (await budgetOf(ctx.client, limit.tenantId))?.maxTrafficBytes !== undefined
+    reserve && budgetBinds(await budgetOf(ctx.client, reserve.tenantId), reserve)
       ? await ctx.transaction(async (db) => {
-          const budget = await budgetOf(db, limit.tenantId, true);
-          if (budget) {
-            const held = await tenantAllocation(db, limit.tenantId, id);
-            assertWithinBudget(budget, held, { adds: false, limitBytes: limit.limitBytes });
-          }
-          return mappingRows(db, text, params.values);
+          const budget = await budgetOf(db, reserve.tenantId, true);
+          const rows = await mappingRows(db, text, params.values);
+          if (rows.length === 0 || !budgetBinds(budget, reserve)) return rows;
+          const held = await tenantAllocation(db, reserve.tenantId, id);
+          // A move without a new limit brings the one the sub-user holds.
+          const limitBytes =
+            reserve.limitBytes !== undefined
+              ? reserve.limitBytes
+              : reserve.movesIn
+                ? await heldLimitOf(db, id)
+                : undefined;
+          assertWithinBudget(budget, held, { adds: reserve.movesIn === true, limitBytes });
+          return rows;
         })
       : await mappingRows(ctx.sql, text, params.values);
   ctx.forget(id);

@@ -110,10 +110,11 @@ export interface ClaimOptions {
   expectedVersion?: number;
   ttlMs: number;
   /**
-   * The traffic limit the change sets, and the tenant whose budget must have room for it: checked
-   * with the tenant's row locked and reserved with the claim (422 QUOTA_EXCEEDED when it does not fit).
+   * What the change asks of a tenant's budget: the traffic limit it sets (null: unlimited), and
+   * whether it moves the sub-user into that tenant (admins). Checked with the tenant's row locked
+   * and reserved with the claim (422 QUOTA_EXCEEDED when it does not fit).
    */
-  limit?: { tenantId: string; limitBytes: number | null };
+  reserve?: { tenantId: string; limitBytes?: number | null; movesIn?: boolean };
 }
 
 export interface RecordUpdateCommand {

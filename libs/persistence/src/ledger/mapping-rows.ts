@@ -31,6 +31,7 @@ const COLUMN_LIST = [
   'change_claim_id AS "changeClaimId"',
   'change_claim_until AS "changeClaimUntil"',
   'change_claim_limit_bytes AS "changeClaimLimitBytes"',
+  'change_claim_tenant_id AS "changeClaimTenantId"',
   'created_at AS "createdAt"',
   'updated_at AS "updatedAt"',
   'synced_at AS "syncedAt"',
@@ -150,9 +151,11 @@ export interface RowChanges {
     thresholdsCrossed: number[];
   };
   suspension?: unknown;
-  /** Take (a uuid) or release (null) the change claim. */
-  /** limitBytes: the traffic limit the change sets, reserved against the tenant's budget meanwhile. */
-  changeClaim?: { id: string; until: Date; limitBytes?: number | null } | null;
+  /**
+   * Take (a uuid) or release (null) the change claim. Reserved against a tenant's budget meanwhile:
+   * `limitBytes`, the traffic limit the change sets; `tenantId`, the tenant an admin moves it to.
+   */
+  changeClaim?: { id: string; until: Date; limitBytes?: number | null; tenantId?: string } | null;
 }
 
 const JSON_COLUMNS = new Set(['metadata', 'snapshot', 'intent', 'suspension']);
@@ -213,11 +216,13 @@ export function setText(changes: RowChanges, params: SqlParams): string[] {
     );
   }
   if (changes.changeClaim === null)
-    sets.push('change_claim_id = NULL, change_claim_until = NULL, change_claim_limit_bytes = NULL');
-  else if (changes.changeClaim) {
-    const { id, until, limitBytes } = changes.changeClaim;
     sets.push(
-      `change_claim_id = ${params.add(id)}::uuid, change_claim_until = ${params.add(until.toISOString())}::timestamptz, change_claim_limit_bytes = ${params.add(limitBytes === undefined || limitBytes === null ? null : String(limitBytes))}::bigint`,
+      'change_claim_id = NULL, change_claim_until = NULL, change_claim_limit_bytes = NULL, change_claim_tenant_id = NULL',
+    );
+  else if (changes.changeClaim) {
+    const { id, until, limitBytes, tenantId } = changes.changeClaim;
+    sets.push(
+      `change_claim_id = ${params.add(id)}::uuid, change_claim_until = ${params.add(until.toISOString())}::timestamptz, change_claim_limit_bytes = ${params.add(limitBytes === undefined || limitBytes === null ? null : String(limitBytes))}::bigint, change_claim_tenant_id = ${params.add(tenantId ?? null)}::text`,
     );
   }
   return sets;
@@ -350,11 +355,13 @@ export function rowAfter(before: SubUserMapping, changes: RowChanges, at: Date):
     row.changeClaimId = null;
     row.changeClaimUntil = null;
     row.changeClaimLimitBytes = null;
+    row.changeClaimTenantId = null;
   } else if (changes.changeClaim) {
     row.changeClaimId = changes.changeClaim.id;
     row.changeClaimUntil = changes.changeClaim.until;
     const { limitBytes } = changes.changeClaim;
     row.changeClaimLimitBytes = limitBytes === undefined || limitBytes === null ? null : BigInt(limitBytes);
+    row.changeClaimTenantId = changes.changeClaim.tenantId ?? null;
   }
   row.version = before.version + 1;
   row.updatedAt = at;

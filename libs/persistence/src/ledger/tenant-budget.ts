@@ -44,15 +44,38 @@ export async function tenantAllocation(
   };
 }
 
+/**
+ * The tenant's budget; `lock` holds its row until the transaction ends, so budget checks of the
+ * tenant run one at a time (FOR NO KEY UPDATE: a sub-user being recorded into the tenant, whose
+ * foreign key check takes the row FOR KEY SHARE, is not held up by it, nor can it deadlock with it).
+ */
 export async function budgetOf(db: Db, tenantId: string, lock = false): Promise<TenantBudget | null> {
   const rows = lock
     ? await db.$queryRaw<
         { budget: TenantBudget | null }[]
-      >`SELECT budget FROM tenants WHERE id = ${tenantId} FOR UPDATE`
+      >`SELECT budget FROM tenants WHERE id = ${tenantId} FOR NO KEY UPDATE`
     : await db.$queryRaw<
         { budget: TenantBudget | null }[]
       >`SELECT budget FROM tenants WHERE id = ${tenantId}`;
   return rows[0]?.budget ?? null;
+}
+
+/** The traffic limit a sub-user's record holds against its tenant's budget (sgw_held_limit); null: unlimited. */
+export async function heldLimitOf(db: Db, id: string): Promise<number | null> {
+  const rows = await db.$queryRaw<{ held: string | null }[]>`
+    SELECT sgw_held_limit(m)::text AS held FROM sub_user_mappings m WHERE m.id = ${id}::uuid`;
+  const held = rows[0]?.held ?? null;
+  return held === null || held === 'null' ? null : Number(held);
+}
+
+/** Whether a budget limits a change: a new traffic limit, or a move into the tenant. */
+export function budgetBinds(
+  budget: TenantBudget | null,
+  change: { limitBytes?: number | null; movesIn?: boolean },
+): budget is TenantBudget {
+  if (!budget) return false;
+  if (change.movesIn) return budget.maxSubUsers !== undefined || budget.maxTrafficBytes !== undefined;
+  return budget.maxTrafficBytes !== undefined && change.limitBytes !== undefined;
 }
 
 /**

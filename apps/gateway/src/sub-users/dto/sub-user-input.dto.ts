@@ -300,7 +300,7 @@ export class UpdateSubUserDto {
     maxLength: 64,
     example: 'acme',
     description:
-      'Admin keys only: move the sub-user to another tenant (e.g. after a create the sync could not assign with certainty)',
+      'Admin keys only: move the sub-user to another tenant (e.g. after a create the sync could not assign with certainty). The tenant it enters must have room for it in its budget (maxSubUsers; under maxTrafficBytes, its limit or the one this PATCH sets), else 422 QUOTA_EXCEEDED before any provider call',
   })
   @IsOptional()
   @IsString()

@@ -48,12 +48,18 @@ export class ChangeSubUser {
       dto,
     );
     if (dto.tenantId !== undefined) await this.assertTenantMove(dto.tenantId, meta.auth.isAdmin);
-    // A new limit is checked against the tenant's budget, and reserved, as the change is claimed:
-    // changes in flight at once (a bulk update's items, two PATCHes) cannot together pass it.
-    const limit =
-      input.trafficLimitBytes === undefined
+    // A new limit, or a move to another tenant, is checked against the (new) tenant's budget and
+    // reserved as the change is claimed: changes in flight at once (a bulk update's items, two
+    // PATCHes, a create beside a move) cannot together pass it.
+    const movesIn = dto.tenantId !== undefined && dto.tenantId !== before.tenantId;
+    const reserve =
+      input.trafficLimitBytes === undefined && !movesIn
         ? undefined
-        : { tenantId: dto.tenantId ?? before.tenantId, limitBytes: input.trafficLimitBytes };
+        : {
+            tenantId: dto.tenantId ?? before.tenantId,
+            ...(input.trafficLimitBytes !== undefined ? { limitBytes: input.trafficLimitBytes } : {}),
+            movesIn,
+          };
     // Suspended: the provider keeps the lowered limit; the new one is what resume gives back.
     let suspension: SubUserSuspension | undefined;
     if (before.status === 'suspended' && input.trafficLimitBytes !== undefined) {
@@ -64,7 +70,7 @@ export class ChangeSubUser {
       delete input.trafficLimitBytes;
     }
 
-    const claimed = await this.access.claim(id, meta.auth, ifMatch, before, limit);
+    const claimed = await this.access.claim(id, meta.auth, ifMatch, before, reserve);
     const { record, claimId } = claimed;
     let current;
     if (Object.keys(input).length > 0) {
