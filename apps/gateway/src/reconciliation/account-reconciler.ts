@@ -158,7 +158,11 @@ export class AccountReconciler {
     for (const subUser of page) {
       const record = known.get(subUser.providerSubUserId);
       if (!record) unknown.push(subUser);
-      else if (record.lifecycle === 'active') reports.push({ record, subUser });
+      // A record written since the listing began (a PATCH, a fresh read, a change in flight) holds
+      // a newer answer of the provider than this page may: the page's would revert it (a name
+      // back, a usage counter lower, read as a reset). The next sync reports it.
+      else if (record.lifecycle === 'active' && record.updatedAt.getTime() <= at.getTime())
+        reports.push({ record, subUser });
     }
     phase('read');
     await this.applyReports(reports, actor, at, result, signal);

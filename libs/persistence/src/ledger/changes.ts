@@ -331,6 +331,17 @@ export async function recordSuspension(
   return ctx.transaction(async (db) => {
     const before = await findRow(db, command.id);
     const status = suspending ? 'suspended' : command.subUser.status;
+    // The provider's answer shows its usage counter too: what was used since the last observation
+    // is counted here, or a later reset of the counter would lose it. Observed as suspended: the
+    // lowered limit crosses no threshold.
+    const usage = before
+      ? usageStepFor(
+          { ...before, status: 'suspended' },
+          command.subUser,
+          await thresholdsOf(db, [before.tenantId]),
+          at,
+        )
+      : null;
     const row = await updateRow(
       db,
       command.id,
@@ -341,6 +352,7 @@ export async function recordSuspension(
         suspension: command.suspension,
         syncedAt: at,
         changeClaim: null,
+        ...(usage ? usageColumns(usage) : {}),
       },
       at,
     );
@@ -348,6 +360,7 @@ export async function recordSuspension(
       await release(db, command.id, command.claimId, at);
       return null;
     }
+    if (usage) await addToBuckets(db, bucketDelta(row, usage), at);
     const action = suspending ? 'sub-user.suspended' : 'sub-user.resumed';
     const beforeView = view(before);
     await record(
@@ -363,6 +376,7 @@ export async function recordSuspension(
           eventType: action,
           eventChanges: changedFields(beforeView, view(row)),
         }),
+        ...(usage ? usageEntries(row, usage, command.actor) : []),
       ],
       at,
     );

@@ -32,6 +32,9 @@ export function usageStepFor(
       usagePeriod: before.usagePeriod,
       thresholdsCrossed: before.thresholdsCrossed ?? [],
       suspended: before.suspension !== null || before.status === 'suspended',
+      limitBytes: before.snapshot
+        ? ((before.snapshot as unknown as ProviderSubUser).traffic?.limitBytes ?? null)
+        : undefined,
     },
     subUser,
     thresholds.get(before.tenantId) ?? [],

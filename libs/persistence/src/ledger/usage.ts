@@ -8,6 +8,8 @@ export interface UsageState {
   thresholdsCrossed: number[];
   /** Suspended sub-users have their limit lowered to what they used: no threshold means anything. */
   suspended: boolean;
+  /** The limit at the previous observation (undefined: none yet), which thresholdsCrossed are of. */
+  limitBytes?: number | null;
 }
 
 /** One observation of the provider's counter, folded into the state. */
@@ -61,7 +63,16 @@ export function observeUsage(
     reset || (providerPeriod !== null && state.usagePeriod !== null && providerPeriod !== state.usagePeriod);
   const period = providerPeriod ?? (reset ? `reset@${at.toISOString()}` : state.usagePeriod);
   const deltaBytes = last === null ? 0 : reset ? usedBytes : usedBytes - last;
-  const alreadyCrossed = periodChanged ? [] : state.thresholdsCrossed;
+  // Thresholds are percents of a limit: after the limit changed, only those the usage still passes
+  // under the new one stay crossed (a raised limit announces its own 80 %, 90 %, 100 % again).
+  const limitChanged = state.limitBytes !== undefined && state.limitBytes !== limitBytes;
+  const alreadyCrossed = periodChanged
+    ? []
+    : limitChanged
+      ? state.thresholdsCrossed.filter(
+          (threshold) => limitBytes !== null && limitBytes > 0 && (usedBytes / limitBytes) * 100 >= threshold,
+        )
+      : state.thresholdsCrossed;
   const crossed: number[] = [];
   if (!state.suspended && limitBytes !== null && limitBytes > 0) {
     const percent = (usedBytes / limitBytes) * 100;
