@@ -60,18 +60,18 @@ export class ChangeSubUser {
             ...(input.trafficLimitBytes !== undefined ? { limitBytes: input.trafficLimitBytes } : {}),
             movesIn,
           };
-    // Suspended: the provider keeps the lowered limit; the new one is what resume gives back.
+    const claimed = await this.access.claim(id, meta.auth, ifMatch, before, reserve);
+    const { record, claimId } = claimed;
+    // Suspended by the gateway: the provider keeps the lowered limit; the new one is what resume
+    // gives back. Decided on the claimed record: a suspend recorded since the read counts.
     let suspension: SubUserSuspension | undefined;
-    if (before.status === 'suspended' && input.trafficLimitBytes !== undefined) {
+    if (record.status === 'suspended' && record.suspension && input.trafficLimitBytes !== undefined) {
       suspension = {
-        ...(before.suspension as unknown as SubUserSuspension),
+        ...(record.suspension as unknown as SubUserSuspension),
         resumeLimitBytes: input.trafficLimitBytes,
       };
       delete input.trafficLimitBytes;
     }
-
-    const claimed = await this.access.claim(id, meta.auth, ifMatch, before, reserve);
-    const { record, claimId } = claimed;
     let current;
     if (Object.keys(input).length > 0) {
       try {

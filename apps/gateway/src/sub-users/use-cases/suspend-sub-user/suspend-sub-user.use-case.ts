@@ -34,6 +34,11 @@ export class SuspendSubUser {
     this.access.assertChangeable(found);
     const mode = this.modeOf(found);
     const { record, claimId } = await this.access.claim(id, meta.auth, undefined);
+    // A suspend recorded between the read and the claim: this one is done too.
+    if (record.status === 'suspended') {
+      await this.ledger.releaseChange(id, claimId);
+      return this.result(record);
+    }
     const { driver } = await this.accounts.resolve(record.providerAccountId);
     try {
       const { answer, resumeLimitBytes } = await this.lowerToUsed(driver, record);
@@ -60,13 +65,21 @@ export class SuspendSubUser {
       this.access.assertChangeable(found);
       return this.result(found);
     }
+    this.assertSuspendedByGateway(found);
     const { record, claimId } = await this.access.claim(id, meta.auth, undefined);
+    // Decided again on the claimed record: a resume recorded between the read and the claim
+    // leaves nothing to give back (and its limit must not be replaced by "unlimited").
     const suspension = record.suspension as unknown as SubUserSuspension | null;
+    if (record.status !== 'suspended' || !suspension) {
+      await this.ledger.releaseChange(id, claimId);
+      if (record.status === 'suspended') this.assertSuspendedByGateway(record);
+      return this.result(record);
+    }
     const { driver } = await this.accounts.resolve(record.providerAccountId);
     try {
       const answer = await driver.update(
         record.providerSubUserId!,
-        { trafficLimitBytes: suspension?.resumeLimitBytes ?? null },
+        { trafficLimitBytes: suspension.resumeLimitBytes },
         { priority: 'user' },
       );
       return this.recorded(
@@ -83,6 +96,18 @@ export class SuspendSubUser {
       await this.fail(record, 'sub-user.resumed', error, claimId, meta);
       throw error;
     }
+  }
+
+  /**
+   * A sub-user its provider suspended (ProxyHat's `suspended_at`) has no limit of the gateway's to
+   * give back: resuming it is the provider's decision (409), never a change to "unlimited".
+   */
+  private assertSuspendedByGateway(record: SubUserRecord): void {
+    if (!record.suspension)
+      throw new GatewayError(
+        'CONFLICT',
+        `Sub-user ${record.id} was suspended by its provider, not by the gateway: only the provider can lift it`,
+      );
   }
 
   /** Emulated suspension per the provider's capabilities; 422 where it cannot be done honestly. */
