@@ -24,6 +24,19 @@ export function toTenantDto(row: Tenant): TenantDto {
   };
 }
 
+/**
+ * A budget as PATCHed: this period's overuse, already announced (and acted on with onExceed:
+ * suspend), stays announced unless the traffic budget itself changed; saving the budget again with
+ * another change must not suspend sub-users the tenant has resumed since.
+ */
+function budgetKeepingAnnouncement(before: Tenant, budget: object): TenantBudget {
+  const previous = before.budget as unknown as TenantBudget | null;
+  const next = { ...budget } as TenantBudget;
+  if (previous?.exceededPeriod !== undefined && previous.maxTrafficBytes === next.maxTrafficBytes)
+    next.exceededPeriod = previous.exceededPeriod;
+  return next;
+}
+
 @Injectable()
 export class TenantsService {
   constructor(
@@ -73,7 +86,7 @@ export class TenantsService {
         {
           ...(thresholds !== undefined ? { usageThresholds: thresholds } : {}),
           ...(input.budget !== undefined
-            ? { budget: input.budget === null ? null : { ...input.budget } }
+            ? { budget: input.budget === null ? null : budgetKeepingAnnouncement(before, input.budget) }
             : {}),
         },
         tx,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { JobRepository, Prisma } from '@app/persistence';
+import { JobRepository, Prisma, type Tx } from '@app/persistence';
 import { AuthContext, canAccessTenant } from '../access/auth-context';
 import { isUuid } from '../common/ids';
 import { DEFAULT_PAGE_LIMIT, Page, decodeCursor, encodeCursor } from '../common/pagination';
@@ -24,14 +24,19 @@ export class JobsService {
     input: Prisma.InputJsonValue,
     auth: AuthContext | null,
     tenantId?: string | null,
+    /** Queued with the rest of a transaction's writes (it runs once they are committed). */
+    tx?: Tx,
   ): Promise<JobDto> {
-    const job = await this.jobs.create({
-      id: randomUUID(),
-      type,
-      tenantId: tenantId !== undefined ? tenantId : (auth?.tenantId ?? null),
-      createdByKeyId: auth?.keyId ?? null,
-      input,
-    });
+    const job = await this.jobs.create(
+      {
+        id: randomUUID(),
+        type,
+        tenantId: tenantId !== undefined ? tenantId : (auth?.tenantId ?? null),
+        createdByKeyId: auth?.keyId ?? null,
+        input,
+      },
+      tx,
+    );
     this.runner.kick();
     return toJobDto(job);
   }

@@ -46,8 +46,10 @@ export class BudgetWatcher {
         usedBytes,
         maxTrafficBytes: budget.maxTrafficBytes!,
       };
-      await this.transactions.run(async (tx) => {
-        await this.tenants.updateLimits(tenant.id, { budget: { ...budget, exceededPeriod: period.key } }, tx);
+      // Marked, announced and (onExceed: suspend) its suspension queued in one transaction, by the
+      // one check that marks it: every replica checks after the shared sampling pass.
+      const announced = await this.transactions.run(async (tx) => {
+        if (!(await this.tenants.markBudgetExceeded(tenant.id, period.key, tx))) return false;
         await this.ledger.recordChange(
           {
             action: 'tenant.budget-exceeded',
@@ -60,19 +62,22 @@ export class BudgetWatcher {
           },
           tx,
         );
+        if (budget.onExceed === 'suspend') {
+          await this.jobs.enqueue(
+            SUSPEND_TENANT_JOB,
+            { tenantId: tenant.id, reason: 'budget-exceeded' },
+            null,
+            tenant.id,
+            tx,
+          );
+        }
+        return true;
       });
+      if (!announced) continue;
       exceeded += 1;
       this.logger.warn(
         `Tenant ${tenant.id} used ${usedBytes} bytes this period, over its ${budget.maxTrafficBytes}`,
       );
-      if (budget.onExceed === 'suspend') {
-        await this.jobs.enqueue(
-          SUSPEND_TENANT_JOB,
-          { tenantId: tenant.id, reason: 'budget-exceeded' },
-          null,
-          tenant.id,
-        );
-      }
     }
     return exceeded;
   }

@@ -49,15 +49,18 @@ async function* asNdjson(pages: AsyncIterable<UsageRow[]>, withGroup: boolean): 
 
 async function* asCsv(pages: AsyncIterable<UsageRow[]>, withGroup: boolean): AsyncGenerator<string> {
   const columns = withGroup ? ['periodStart', 'group', 'usedBytes'] : ['periodStart', 'usedBytes'];
+  // A group is a caller's tag: one starting with =, +, -, @, tab or CR would be a formula in a
+  // spreadsheet (CSV injection); it is written with a leading quote mark, as OWASP advises.
+  const options = { columns, escape_formulas: true };
   let header = true;
   for await (const rows of pages) {
     yield stringify(
       rows.map((row) => point(row, withGroup)),
-      { header, columns },
+      { ...options, header },
     );
     header = false;
   }
-  if (header) yield stringify([], { header: true, columns });
+  if (header) yield stringify([], { ...options, header: true });
 }
 
 /** The pages again, the ones already read first; a reader that stops early (a client gone) closes the rest. */

@@ -24,8 +24,8 @@ export interface JobListFilter {
 export class JobRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(job: NewJob): Promise<Job> {
-    return this.prisma.client.job.create({ data: { ...job, status: 'queued' } });
+  create(job: NewJob, tx?: Tx): Promise<Job> {
+    return clientOf(this.prisma, tx).job.create({ data: { ...job, status: 'queued' } });
   }
 
   findById(id: string): Promise<Job | null> {

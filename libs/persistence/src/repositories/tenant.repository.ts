@@ -77,6 +77,20 @@ export class TenantRepository {
     });
   }
 
+  /**
+   * Marks the tenant's budget as exceeded in `period`, unless it already is: true for the one
+   * caller (of every replica's budget check) that marked it. The rest of the budget is left as
+   * it is now, an admin's change made meanwhile included.
+   */
+  async markBudgetExceeded(id: string, period: string, tx?: Tx): Promise<boolean> {
+    const marked = await clientOf(this.prisma, tx).$queryRaw<{ id: string }[]>`
+      UPDATE tenants SET budget = jsonb_set(budget, '{exceededPeriod}', to_jsonb(${period}::text))
+       WHERE id = ${id} AND jsonb_typeof(budget) = 'object'
+         AND (budget ->> 'exceededPeriod') IS DISTINCT FROM ${period}::text
+      RETURNING id`;
+    return marked.length === 1;
+  }
+
   /** `take` rows in (createdAt desc, id desc) order after `after`. */
   list(options: { after?: RowPosition; take: number }): Promise<Tenant[]> {
     return this.prisma.client.tenant.findMany({

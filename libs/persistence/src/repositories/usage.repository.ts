@@ -73,7 +73,9 @@ function groupColumn(grouping: UsageGrouping | undefined): Prisma.Sql {
     case 'subUser':
       return Prisma.sql`b.sub_user_id::text`;
     case 'metadata':
-      return Prisma.sql`m.metadata ->> ${grouping.key}`;
+      // A sub-user moved to another tenant since: its usage here stays its old tenant's, but its
+      // tags are now the new tenant's to see (ungrouped, never shown across tenants).
+      return Prisma.sql`CASE WHEN m.tenant_id = b.tenant_id THEN m.metadata ->> ${grouping.key} END`;
   }
 }
 
