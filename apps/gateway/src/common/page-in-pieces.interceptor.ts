@@ -19,7 +19,7 @@ const PIECE_BYTES = 48 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A page as its JSON text, in pieces of about {@link PIECE_BYTES}; exactly what JSON.stringify writes. */
-export function pageInPieces(page: { items: unknown[] }): string[] {
+export function pageInPieces(page: { items: unknown[]; [field: string]: unknown }): string[] {
   // The page's other fields (nextCursor, …) as JSON.stringify writes them, around a placeholder.
   const placeholder = `"${randomUUID()}"`;
   const shell = JSON.stringify({ ...page, items: placeholder.slice(1, -1) });
