@@ -11,3 +11,17 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
     (candidate?.code === 'P2010' && text.includes('23505'));
   return unique && (constraint === undefined || text.includes(constraint));
 }
+
+/**
+ * A foreign key refused the write: what it references is gone (a provider account or tenant
+ * removed meanwhile). P2003 for Prisma's own queries, 23503 for raw ones.
+ */
+export function isForeignKeyViolation(error: unknown, constraint?: string): boolean {
+  const candidate = error as { code?: unknown; message?: unknown; meta?: unknown } | null;
+  const text = `${String(candidate?.message ?? '')} ${JSON.stringify(candidate?.meta ?? '')}`;
+  const foreignKey =
+    candidate?.code === 'P2003' ||
+    candidate?.code === '23503' ||
+    (candidate?.code === 'P2010' && text.includes('23503'));
+  return foreignKey && (constraint === undefined || text.includes(constraint));
+}

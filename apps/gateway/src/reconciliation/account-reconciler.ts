@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { type ProviderSubUser, isGatewayError } from '@app/domain';
 import {
   type ActiveKey,
+  type IntentEvidence,
   type Actor,
   Ledger,
   type ProviderAccount,
@@ -231,7 +232,18 @@ export class AccountReconciler {
     if (unknown.length === 0) return completed;
     const intents: OpenIntent[] = openIntents.map(openIntentOf);
     const plan = planIntents(unknown, intents);
-    const adoptions = [...plan.adoptions];
+    // An ambiguous intent whose create call may still answer is left open, its candidates
+    // unadopted: the answer names its sub-user, where settling now would adopt that one into the
+    // default tenant, close the intent under the create (a 500) and free its Idempotency-Key (a
+    // retry then creates another). A later sync settles it once the call failed or its window ended.
+    const awaiting = new Set(intents.filter((intent) => intent.awaitingAnswer).map((intent) => intent.id));
+    const waiting = new Set<ProviderSubUser>();
+    const ambiguous = plan.ambiguous.filter((group) => {
+      const answerable = group.intentIds.some((intentId) => awaiting.has(intentId));
+      if (answerable) for (const subUser of group.subUsers) waiting.add(subUser);
+      return !answerable;
+    });
+    const adoptions = plan.adoptions.filter((subUser) => !waiting.has(subUser));
 
     for (const { intentId, subUser } of plan.completions) {
       throwIfAborted(signal);
@@ -261,7 +273,7 @@ export class AccountReconciler {
       result.adopted += records.length;
     }
 
-    for (const group of plan.ambiguous) {
+    for (const group of ambiguous) {
       for (const intentId of group.intentIds) {
         const closed = await this.ledger.closeAmbiguousIntent({
           intentId,
@@ -339,7 +351,14 @@ export class AccountReconciler {
 
 /** An open intent as intent matching needs it. */
 function openIntentOf(record: SubUserRecord): OpenIntent {
-  return { id: record.id, evidence: evidenceOf(record), window: windowOf(record) };
+  const window = windowOf(record);
+  const unanswered = (record.intent as Partial<IntentEvidence> | null)?.unansweredAt !== undefined;
+  return {
+    id: record.id,
+    evidence: evidenceOf(record),
+    window,
+    awaitingAnswer: !unanswered && window.expiresAt.getTime() > Date.now(),
+  };
 }
 
 /** A driver without a paged listing: its whole list as one page. */

@@ -5,6 +5,8 @@ export interface OpenIntent {
   id: string;
   evidence: Partial<IntentEvidence>;
   window: { startedAt: Date; expiresAt: Date };
+  /** Its create call may still answer (it has not failed, and its window is open). */
+  awaitingAnswer?: boolean;
 }
 
 export interface IntentPlan {

@@ -16,7 +16,7 @@ import {
   passwordMatches,
 } from './intent-evidence';
 import { type LedgerContext, record, subUserEntry, view } from './ledger-context';
-import { isUniqueViolation } from '../unique-violation';
+import { isForeignKeyViolation, isUniqueViolation } from '../unique-violation';
 import { type TenantAllocation, type TenantBudget, assertWithinBudget } from './tenant-budget';
 import {
   type RowChanges,
@@ -137,6 +137,15 @@ async function openInOneStatement(
       );
     } catch (error) {
       if (isUniqueViolation(error, 'create_key')) throw createKeyInUse();
+      // Removed between the caller's look-up and this statement (a create raced the removal).
+      if (isForeignKeyViolation(error, 'provider_account_id'))
+        throw new GatewayError(
+          'VALIDATION_FAILED',
+          `providerAccountId: no provider account ${command.providerAccountId}`,
+          {
+            fieldErrors: [{ field: 'providerAccountId', message: 'no such provider account' }],
+          },
+        );
       throw error;
     }
     const { outcome, detail, ...row } = rows[0];
@@ -345,6 +354,12 @@ export async function failIntent(ctx: LedgerContext, command: FailIntentCommand)
     const row = command.certainlyNotCreated
       ? await deleteIntentRow(db, command.intentId)
       : await findRow(db, command.intentId);
+    // Left open for the sync, which now knows no answer is coming (ledger.ts, IntentEvidence).
+    if (!command.certainlyNotCreated && row?.lifecycle === 'intent') {
+      await db.$executeRaw`UPDATE sub_user_mappings
+          SET intent = jsonb_set(intent, '{unansweredAt}', to_jsonb(${at.toISOString()}::text))
+        WHERE id = ${command.intentId}::uuid AND lifecycle = 'intent'`;
+    }
     const requested = row ? evidenceOf(row).requested : undefined;
     await record(
       db,

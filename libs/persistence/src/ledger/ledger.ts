@@ -30,6 +30,11 @@ export interface IntentEvidence {
   startedAt: string;
   /** Where placement put it and why (creates that asked for placement). */
   placement?: { providerAccountId: string; reason: string };
+  /**
+   * When its create call ended without knowing whether the provider created it (a timeout, a lost
+   * answer): until then a sync leaves an ambiguous match to the answer still to come.
+   */
+  unansweredAt?: string;
 }
 
 export interface OpenIntentCommand {

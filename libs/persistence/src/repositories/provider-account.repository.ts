@@ -75,8 +75,15 @@ export class ProviderAccountRepository {
   }
 
   /** Sub-users still mapped to the account (deleted ones do not hold it). */
-  countLiveSubUsers(accountId: string, tx?: Tx): Promise<number> {
-    return clientOf(this.prisma, tx).subUserMapping.count({
+  /**
+   * The account's live sub-users (intents included), counted with the account's row locked for
+   * the rest of `tx`: a create or an adoption referencing the account waits for the removal and
+   * then finds it gone, so none slips in between the count and the delete.
+   */
+  async countLiveSubUsers(accountId: string, tx: Tx): Promise<number> {
+    const client = clientOf(this.prisma, tx);
+    await client.$queryRaw`SELECT id FROM provider_accounts WHERE id = ${accountId}::uuid FOR UPDATE`;
+    return client.subUserMapping.count({
       where: { providerAccountId: accountId, lifecycle: { not: 'deleted' } },
     });
   }
