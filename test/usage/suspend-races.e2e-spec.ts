@@ -12,7 +12,8 @@ describe('suspend and resume: races and provider suspensions', () => {
   let gateway: RunningGateway;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ ...SANDBOX_ENV });
+    // Short upstream timeouts: the lost answers below are waited for.
+    gateway = await startTestGateway({ ...SANDBOX_ENV, UPSTREAM_TIMEOUT_MS: '800' });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -84,6 +85,23 @@ describe('suspend and resume: races and provider suspensions', () => {
     expect((await fresh(created.id)).traffic.limitBytes).toBe(10 * MB);
     await post(created.id, 'resume').expect(200);
     expect((await fresh(created.id)).traffic.limitBytes).toBe(2 * GB);
+  });
+
+  it('a suspend whose answer was lost is read back: done, and resume gives back the limit it had', async () => {
+    const created = await createLimited(gateway, 'proxyhat');
+    addTraffic(gateway, 'proxyhat', created.providerSubUserId, 10 * MB);
+    // The provider lowers the limit; its answer never arrives (nor that of any retry of the call).
+    sandboxOf(gateway).control.addFault({
+      provider: 'proxyhat',
+      operation: 'update',
+      mode: 'timeout-after',
+      times: 5,
+    });
+    const suspended = await post(created.id, 'suspend').expect(200);
+    sandboxOf(gateway).control.clearFaults();
+    expect(suspended.body).toMatchObject({ status: 'suspended', suspension: { resumeLimitBytes: GB } });
+    await post(created.id, 'resume').expect(200);
+    expect((await fresh(created.id)).traffic.limitBytes).toBe(GB);
   });
 
   it('a sub-user its provider suspended cannot be "resumed" to unlimited by the gateway: 409, no provider call', async () => {

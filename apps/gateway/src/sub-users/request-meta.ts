@@ -25,3 +25,22 @@ export function failureOf(error: unknown): FailureNote {
     providerRequestId: error instanceof ProviderError ? (error.providerRequestId ?? null) : null,
   };
 }
+
+/**
+ * The failures after which the provider certainly did nothing: it answered with a refusal, or
+ * the call never left the gateway. Anything else (timeout, 5xx, dropped connection) may have
+ * been carried out: a create's intent stays open for the sync, a suspend reads the sub-user back.
+ */
+export function certainlyNotProcessed(error: unknown): boolean {
+  if (!isGatewayError(error)) return false;
+  if (error instanceof ProviderError) {
+    if (error.reachedProvider === 'no') return true;
+    return [
+      'PROVIDER_REJECTED',
+      'PROVIDER_AUTH_FAILED',
+      'PROVIDER_NOT_FOUND',
+      'PROVIDER_RATE_LIMITED',
+    ].includes(error.code);
+  }
+  return true;
+}

@@ -6,7 +6,6 @@ import {
   type ProviderName,
   ProviderError,
   canonicalJson,
-  isGatewayError,
 } from '@app/domain';
 import {
   type IdempotentAnswer,
@@ -24,7 +23,7 @@ import { ResolvedAccount } from '../../../provider-accounts/provider-accounts.se
 import { AccountSelection } from './account-selection';
 import { Placement } from './placement';
 import { createInputFor } from '../../provider-input';
-import { actorOf, failureOf } from '../../request-meta';
+import { actorOf, certainlyNotProcessed, failureOf } from '../../request-meta';
 import type { CreateSubUserDto, CreatedSubUserDto, PlacementDecisionDto } from '../../sub-user.dto';
 import { etagOf, toSubUserDto } from '../../sub-user.view';
 import type { CreateSubUserCommand } from './create-sub-user.command';
@@ -34,25 +33,6 @@ type PlacementDecision = PlacementDecisionDto;
 
 /** How long a create may stay unconfirmed before the sync gives up matching it. */
 export const INTENT_WINDOW_MS = 15 * 60_000;
-
-/**
- * The failures after which the provider certainly did not create anything: it answered with a
- * refusal, or the call never left the gateway. Anything else (timeout, 5xx, dropped connection)
- * may have created the sub-user, so the intent stays open for the sync to resolve.
- */
-export function certainlyNotProcessed(error: unknown): boolean {
-  if (!isGatewayError(error)) return false;
-  if (error instanceof ProviderError) {
-    if (error.reachedProvider === 'no') return true;
-    return [
-      'PROVIDER_REJECTED',
-      'PROVIDER_AUTH_FAILED',
-      'PROVIDER_NOT_FOUND',
-      'PROVIDER_RATE_LIMITED',
-    ].includes(error.code);
-  }
-  return true;
-}
 
 /**
  * Failures after which a placed create may try the next account: nothing was created and the

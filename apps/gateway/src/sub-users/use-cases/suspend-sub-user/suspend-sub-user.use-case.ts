@@ -5,14 +5,28 @@ import {
   type ProviderSubUser,
   type SubUserSuspension,
   UnsupportedByProviderError,
+  storedSnapshot,
 } from '@app/domain';
 import { Ledger, type SubUserRecord } from '@app/persistence';
 import { type ProviderDriver, ProviderRegistry } from '@app/providers';
 import { ProviderAccountsService } from '../../../provider-accounts/provider-accounts.service';
-import { type RequestMeta, actorOf, failureOf } from '../../request-meta';
+import { type RequestMeta, actorOf, certainlyNotProcessed, failureOf } from '../../request-meta';
 import { SubUserAccess } from '../../sub-user-access';
 import { etagOf, toSubUserDto } from '../../sub-user.view';
 import type { SubUserResult } from '../query-sub-users/get-sub-user.use-case';
+
+/**
+ * The limit resume gives back: the provider's current one, unless that is already lowered to
+ * what is used while the gateway recorded another. That is the mark of a suspend whose answer was
+ * lost (the provider lowered it, the gateway never heard): giving back the lowered limit would
+ * leave the sub-user suspended for good, so the limit the gateway last recorded is given back.
+ */
+export function limitToGiveBack(record: SubUserRecord, current: ProviderSubUser): number | null {
+  const providerLimit = current.traffic.limitBytes;
+  const recorded = storedSnapshot(record)?.traffic.limitBytes;
+  const lowered = providerLimit !== null && providerLimit <= Math.max(current.traffic.usedBytes ?? 0, 1);
+  return lowered && recorded !== undefined && recorded !== providerLimit ? recorded : providerLimit;
+}
 
 /**
  * Suspend (no more traffic) and resume. No provider has a switch, so the gateway emulates it
@@ -133,10 +147,16 @@ export class SuspendSubUser {
       const current = await driver.get(providerId, { priority: 'user' });
       const used = current.traffic.usedBytes ?? 0;
       const target = allocation ? used : Math.max(used, 1);
+      const resumeLimitBytes = limitToGiveBack(record, current);
       try {
         const answer = await driver.update(providerId, { trafficLimitBytes: target }, { priority: 'user' });
-        return { answer, resumeLimitBytes: current.traffic.limitBytes };
+        return { answer, resumeLimitBytes };
       } catch (error) {
+        // An answer lost on its way back: the sub-user read back says whether the limit was lowered.
+        if (!certainlyNotProcessed(error)) {
+          const after = await driver.get(providerId, { priority: 'user' }).catch(() => null);
+          if (after?.traffic.limitBytes === target) return { answer: after, resumeLimitBytes };
+        }
         if (attempt > 0 || !(error instanceof GatewayError) || error.code !== 'VALIDATION_FAILED')
           throw error;
       }
