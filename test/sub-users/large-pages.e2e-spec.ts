@@ -3,7 +3,7 @@ import { admin } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { syncNow } from '../sync/sync-helpers';
 
-/** Pages of up to 500 items are written in pieces (PageInPiecesInterceptor): the client sees one JSON answer. */
+/** The largest pages (500 items, several hundred KB): one JSON answer with its length in bytes, and the pages after it. */
 describe('GET /v1/sub-users?limit=500: a large page', () => {
   let gateway: RunningGateway;
 

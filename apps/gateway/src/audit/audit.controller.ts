@@ -1,7 +1,6 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
-import { PageInPiecesInterceptor } from '../common/page-in-pieces.interceptor';
 import { ApiPageResponse, Page } from '../common/pagination';
 import { AuditService } from './audit.service';
 import { AuditEventDto, AuditEventsQueryDto } from './dto/audit-event.dto';
@@ -21,7 +20,6 @@ export class AuditController {
       'Admin keys see every tenant (or one with `tenantId`); other keys see their own tenant only.',
   })
   @ApiPageResponse(AuditEventDto)
-  @UseInterceptors(PageInPiecesInterceptor)
   list(@CurrentAuth() auth: AuthContext, @Query() query: AuditEventsQueryDto): Promise<Page<AuditEventDto>> {
     return this.audit.list(auth, query);
   }

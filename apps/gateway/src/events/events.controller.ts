@@ -1,7 +1,6 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
-import { PageInPiecesInterceptor } from '../common/page-in-pieces.interceptor';
 import { ApiPageResponse, Page } from '../common/pagination';
 import { ApiProblemResponses } from '../common/problem/problem-responses';
 import { EVENT_TYPES_TABLE } from '../webhooks/webhook-docs';
@@ -26,7 +25,6 @@ export class EventsController {
   })
   @ApiPageResponse(EventDto)
   @ApiProblemResponses(401, 403, 422)
-  @UseInterceptors(PageInPiecesInterceptor)
   list(@CurrentAuth() auth: AuthContext, @Query() query: EventsQueryDto): Promise<Page<EventView>> {
     return this.feed.list(auth, query);
   }

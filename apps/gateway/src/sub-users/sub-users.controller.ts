@@ -11,7 +11,6 @@ import {
   Query,
   Req,
   Res,
-  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -25,7 +24,6 @@ import {
 } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
-import { PageInPiecesInterceptor } from '../common/page-in-pieces.interceptor';
 import { ApiProblemResponses, UPSTREAM_PROBLEMS } from '../common/problem/problem-responses';
 import {
   CREATED_SUB_USER_EXAMPLES,
@@ -124,7 +122,6 @@ export class SubUsersController {
       'Sorted by createdAt desc, then id. Deleted sub-users are left out unless status=deleted. Filters combine (AND); `metadata` takes your own tags: in Swagger UI type a JSON object such as `{"customerId": "c-42"}`, which is sent as `metadata[customerId]=c-42`. A tenant key sees its own tenant only.',
   })
   @ApiOkResponse({ type: SubUserPageDto, examples: SUB_USER_PAGE_EXAMPLES })
-  @UseInterceptors(PageInPiecesInterceptor)
   list(@Query() query: ListSubUsersQueryDto, @CurrentAuth() auth: AuthContext) {
     return this.listSubUsers.execute(query, auth);
   }
