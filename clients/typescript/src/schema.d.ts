@@ -407,7 +407,7 @@ export interface paths {
     put?: never;
     /**
      * Resume a suspended sub-user: its previous limit is given back
-     * @description Resuming a sub-user that is not suspended answers its state.
+     * @description Resuming a sub-user that is not suspended answers its state. A sub-user its provider suspended (not the gateway) has no limit of the gateway’s to give back: 409 CONFLICT, nothing sent.
      */
     post: operations['SubUserActions_resume'];
     delete?: never;

@@ -57,7 +57,8 @@ export class SubUserActionsController {
   @Idempotent()
   @ApiOperation({
     summary: 'Resume a suspended sub-user: its previous limit is given back',
-    description: 'Resuming a sub-user that is not suspended answers its state.',
+    description:
+      'Resuming a sub-user that is not suspended answers its state. A sub-user its provider suspended (not the gateway) has no limit of the gateway’s to give back: 409 CONFLICT, nothing sent.',
   })
   @ApiSubUserId()
   @ApiOkResponse({ type: SubUserDto, headers: ETAG_HEADER, description: 'The sub-user, active again' })
