@@ -58,6 +58,23 @@ describe('usage: budget announcements and exports', () => {
     expect(await counts()).toEqual({ announced: 2, suspensions: 2 });
   });
 
+  it('an overuse announced under onExceed: notify is acted on once the budget says suspend', async () => {
+    const { tenant } = await tenantWithKey();
+    const budget = { maxTrafficBytes: GB, period: 'month', onExceed: 'notify' };
+    await setBudget(tenant.id, budget);
+    const created = await createLimited(gateway, 'webshare', { tenantId: tenant.id });
+    addTraffic(gateway, 'webshare', created.providerSubUserId, GB + MB);
+    await syncNow(gateway.url);
+    const watcher = gateway.app.get(BudgetWatcher);
+    await watcher.check();
+    const suspensions = () =>
+      prismaOf(gateway).job.count({ where: { tenantId: tenant.id, type: 'tenant.suspend-all' } });
+    expect(await suspensions()).toBe(0);
+    await setBudget(tenant.id, { ...budget, onExceed: 'suspend' });
+    await watcher.check();
+    expect(await suspensions()).toBe(1);
+  });
+
   it('writes tags that look like spreadsheet formulas as text in CSV', async () => {
     const tag = `tag-${randomUUID().slice(0, 6)}`;
     const formulas = ['=1+2', '+SUM(A1:A2)', '-3+4', '@A1'];

@@ -32,7 +32,11 @@ export function toTenantDto(row: Tenant): TenantDto {
 function budgetKeepingAnnouncement(before: Tenant, budget: object): TenantBudget {
   const previous = before.budget as unknown as TenantBudget | null;
   const next = { ...budget } as TenantBudget;
-  if (previous?.exceededPeriod !== undefined && previous.maxTrafficBytes === next.maxTrafficBytes)
+  if (
+    previous?.exceededPeriod !== undefined &&
+    previous.maxTrafficBytes === next.maxTrafficBytes &&
+    (previous.onExceed ?? 'notify') === (next.onExceed ?? 'notify')
+  )
     next.exceededPeriod = previous.exceededPeriod;
   return next;
 }
@@ -81,12 +85,15 @@ export class TenantsService {
         ? [...new Set(input.usageThresholds)].sort((a, b) => a - b)
         : undefined;
     const row = await this.transactions.run(async (tx) => {
+      // Read again with the row held: the budget watcher's mark of this period (made meanwhile)
+      // is then either seen and kept, or made after this change.
+      const current = (await this.tenants.findForUpdate(id, tx)) ?? before;
       const updated = await this.tenants.updateLimits(
         id,
         {
           ...(thresholds !== undefined ? { usageThresholds: thresholds } : {}),
           ...(input.budget !== undefined
-            ? { budget: input.budget === null ? null : budgetKeepingAnnouncement(before, input.budget) }
+            ? { budget: input.budget === null ? null : budgetKeepingAnnouncement(current, input.budget) }
             : {}),
         },
         tx,

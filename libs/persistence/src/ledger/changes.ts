@@ -242,7 +242,7 @@ export async function recordUpdate(
   }
   const at = new Date();
   return ctx.transaction(async (db) => {
-    const before = await findRow(db, command.id);
+    const before = await findRow(db, command.id, true);
     const answer = await reported(db, before, command.subUser, at);
     const changes: RowChanges = { ...answer.changes, ...requestedChanges(command) };
     const row = await updateRow(
@@ -269,7 +269,7 @@ export async function recordProviderAction(
 ): Promise<SubUserMapping> {
   const at = new Date();
   return ctx.transaction(async (db) => {
-    const answer = await reported(db, await findRow(db, command.id), command.subUser, at);
+    const answer = await reported(db, await findRow(db, command.id, true), command.subUser, at);
     const changed = await updateRow(
       db,
       command.id,
@@ -329,7 +329,7 @@ export async function recordSuspension(
   const at = new Date();
   const suspending = command.suspension !== null;
   return ctx.transaction(async (db) => {
-    const before = await findRow(db, command.id);
+    const before = await findRow(db, command.id, true);
     const status = suspending ? 'suspended' : command.subUser.status;
     // The provider's answer shows its usage counter too: what was used since the last observation
     // is counted here, or a later reset of the counter would lose it. Observed as suspended: the

@@ -268,8 +268,13 @@ export async function updateRow(
  * write), read as one JSON text built by the database: one field to decode instead of 25 (measured
  * with pg: ~60 us of client CPU per read instead of 70-105).
  */
-export async function findRow(db: Runner, id: string): Promise<SubUserMapping | null> {
-  const text = `SELECT to_json(m)::text AS row FROM (SELECT ${JSON_ROW_COLUMNS} FROM sub_user_mappings WHERE id = $1::uuid) m`;
+/**
+ * One record. `forUpdate` (in a transaction) holds its row until the end: a change computed from
+ * what was read (usage since the last reading, bucket bytes) is then written before any other
+ * writer's, never over a sync that committed in between (PostgreSQL; PGlite runs one at a time).
+ */
+export async function findRow(db: Runner, id: string, forUpdate = false): Promise<SubUserMapping | null> {
+  const text = `SELECT to_json(m)::text AS row FROM (SELECT ${JSON_ROW_COLUMNS} FROM sub_user_mappings WHERE id = $1::uuid${forUpdate ? ' FOR UPDATE' : ''}) m`;
   const rows =
     '$queryRawUnsafe' in db
       ? await db.$queryRawUnsafe<{ row: string }[]>(text, id)

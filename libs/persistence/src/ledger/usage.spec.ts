@@ -81,4 +81,46 @@ describe('observeUsage', () => {
   it('ignores a reading the provider does not give', () => {
     expect(observeUsage(state(), report(null), [80], at).columns).toBeNull();
   });
+  it('re-checks crossed thresholds against a changed limit, but not across a suspension', () => {
+    const thresholds = [80, 100, 120];
+    const over = observeUsage(state({ lastUsedBytes: 0, limitBytes: 1000 }), report(1250), thresholds, at);
+    expect(over.crossed).toEqual([80, 100, 120]);
+    const crossed = over.columns!.thresholdsCrossed;
+    // Suspended (the limit lowered to what is used), then resumed (the limit given back): kept.
+    const suspended = observeUsage(
+      state({ lastUsedBytes: 1250, thresholdsCrossed: crossed, suspended: true, limitBytes: 1000 }),
+      report(1250, 1250),
+      thresholds,
+      at,
+    );
+    expect(suspended.columns!.thresholdsCrossed).toEqual(crossed);
+    const resumed = observeUsage(
+      state({ lastUsedBytes: 1250, thresholdsCrossed: crossed, suspended: true, limitBytes: 1250 }),
+      report(1250, 1000),
+      thresholds,
+      at,
+    );
+    const next = observeUsage(
+      state({ lastUsedBytes: 1250, thresholdsCrossed: resumed.columns!.thresholdsCrossed, limitBytes: 1000 }),
+      report(1260, 1000),
+      thresholds,
+      at,
+    );
+    expect(next.crossed).toEqual([]);
+    // Raised to 2000: 1260 is 63 %, nothing stays crossed; 80 % of the new limit is announced.
+    const raised = observeUsage(
+      state({ lastUsedBytes: 1260, thresholdsCrossed: crossed, limitBytes: 1000 }),
+      report(1260, 2000),
+      thresholds,
+      at,
+    );
+    expect(raised.columns!.thresholdsCrossed).toEqual([]);
+    const again = observeUsage(
+      state({ lastUsedBytes: 1260, thresholdsCrossed: [], limitBytes: 2000 }),
+      report(1700, 2000),
+      thresholds,
+      at,
+    );
+    expect(again.crossed).toEqual([80]);
+  });
 });

@@ -64,8 +64,9 @@ export function observeUsage(
   const period = providerPeriod ?? (reset ? `reset@${at.toISOString()}` : state.usagePeriod);
   const deltaBytes = last === null ? 0 : reset ? usedBytes : usedBytes - last;
   // Thresholds are percents of a limit: after the limit changed, only those the usage still passes
-  // under the new one stay crossed (a raised limit announces its own 80 %, 90 %, 100 % again).
-  const limitChanged = state.limitBytes !== undefined && state.limitBytes !== limitBytes;
+  // under the new one stay crossed (a raised limit announces its own 80 %, 90 %, 100 % again). Not
+  // while suspended: the lowered limit is no limit of the sub-user's (suspend and resume keep them).
+  const limitChanged = !state.suspended && state.limitBytes !== undefined && state.limitBytes !== limitBytes;
   const alreadyCrossed = periodChanged
     ? []
     : limitChanged

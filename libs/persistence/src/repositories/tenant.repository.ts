@@ -30,6 +30,13 @@ export class TenantRepository {
     return this.prisma.client.tenant.findUnique({ where: { id } });
   }
 
+  /** The tenant, its row held until `tx` ends (a change computed from it is not raced by another). */
+  async findForUpdate(id: string, tx: Tx): Promise<Tenant | null> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<{ id: string }[]>`
+      SELECT id FROM tenants WHERE id = ${id} FOR NO KEY UPDATE`;
+    return rows.length === 0 ? null : clientOf(this.prisma, tx).tenant.findUnique({ where: { id } });
+  }
+
   findByName(name: string): Promise<Tenant | null> {
     return this.prisma.client.tenant.findUnique({ where: { name } });
   }
