@@ -238,11 +238,19 @@ export class AccountReconciler {
     // retry then creates another). A later sync settles it once the call failed or its window ended.
     const awaiting = new Set(intents.filter((intent) => intent.awaitingAnswer).map((intent) => intent.id));
     const waiting = new Set<ProviderSubUser>();
-    const ambiguous = plan.ambiguous.filter((group) => {
-      const answerable = group.intentIds.some((intentId) => awaiting.has(intentId));
-      if (answerable) for (const subUser of group.subUsers) waiting.add(subUser);
-      return !answerable;
-    });
+    let ambiguous = plan.ambiguous;
+    // A group sharing a candidate with one that waits waits too (its candidates stay unadopted).
+    for (let changed = true; changed;) {
+      changed = false;
+      ambiguous = ambiguous.filter((group) => {
+        const waits =
+          group.intentIds.some((intentId) => awaiting.has(intentId)) ||
+          group.subUsers.some((subUser) => waiting.has(subUser));
+        if (waits) for (const subUser of group.subUsers) waiting.add(subUser);
+        changed ||= waits;
+        return !waits;
+      });
+    }
     const adoptions = plan.adoptions.filter((subUser) => !waiting.has(subUser));
 
     for (const { intentId, subUser } of plan.completions) {

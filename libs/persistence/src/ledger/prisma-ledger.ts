@@ -6,6 +6,7 @@ import { type Tx, clientOf } from '../transactions';
 import { writeChanges } from './change-log';
 import * as changes from './changes';
 import * as intents from './intents';
+import * as intentEndings from './intent-endings';
 import {
   type Actor,
   type AdoptCommand,
@@ -74,15 +75,15 @@ export class PrismaLedger extends Ledger {
   }
 
   failIntent(command: FailIntentCommand): Promise<void> {
-    return intents.failIntent(this.ctx, command);
+    return intentEndings.failIntent(this.ctx, command);
   }
 
   expireIntent(intentId: string, actor: Actor): Promise<boolean> {
-    return intents.expireIntent(this.ctx, intentId, actor);
+    return intentEndings.expireIntent(this.ctx, intentId, actor);
   }
 
   closeAmbiguousIntent(command: AmbiguousIntentCommand): Promise<boolean> {
-    return intents.closeAmbiguousIntent(this.ctx, command);
+    return intentEndings.closeAmbiguousIntent(this.ctx, command);
   }
 
   claimChange(id: string, options: ClaimOptions): Promise<ChangeClaim | ClaimRefusal> {
