@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { databaseClientOf } from '@app/persistence/testing';
 import { RunningGateway, TEST_ADMIN_KEY } from '../support/gateway';
@@ -18,6 +19,26 @@ export async function createTenant(
 ): Promise<{ id: string; name: string }> {
   const response = await request(gateway.url).post('/v1/tenants').set(admin).send({ name }).expect(201);
   return response.body;
+}
+
+/**
+ * A new tenant (its name `prefix-<random>`), with `budget` if given, and a key of it that reads and
+ * writes sub-users: `as` is that key's Authorization header.
+ */
+export async function tenantWithKey(
+  gateway: RunningGateway,
+  prefix: string,
+  budget?: Record<string, unknown>,
+): Promise<{ tenant: { id: string; name: string }; as: { Authorization: string }; keyId: string }> {
+  const tenant = await createTenant(gateway, `${prefix}-${randomUUID().slice(0, 8)}`);
+  if (budget)
+    await request(gateway.url).patch(`/v1/tenants/${tenant.id}`).set(admin).send({ budget }).expect(200);
+  const key = await createKey(gateway, {
+    name: prefix,
+    scopes: ['sub-users:read', 'sub-users:write'],
+    tenantId: tenant.id,
+  });
+  return { tenant, as: bearer(key.key), keyId: key.id };
 }
 
 export async function createKey(

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { admin, bearer, createKey, createTenant } from '../access/access-helpers';
+import { admin, tenantWithKey as tenantWithKeyOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { FAST_REGISTRY, createSubUser, waitForJob } from '../sub-users/sub-users-helpers';
 
@@ -17,18 +16,7 @@ describe('bulk jobs: edge cases', () => {
     await gateway?.close();
   });
 
-  async function tenantWithKey(budget?: Record<string, unknown>) {
-    const tenant = await createTenant(gateway, `edge-${randomUUID().slice(0, 8)}`);
-    if (budget) {
-      await request(gateway.url).patch(`/v1/tenants/${tenant.id}`).set(admin).send({ budget }).expect(200);
-    }
-    const key = await createKey(gateway, {
-      name: 'edge',
-      scopes: ['sub-users:read', 'sub-users:write'],
-      tenantId: tenant.id,
-    });
-    return { tenant, as: bearer(key.key), keyId: key.id };
-  }
+  const tenantWithKey = (budget?: Record<string, unknown>) => tenantWithKeyOf(gateway, 'edge', budget);
 
   it('bulk-deletes and bulk-updates ids spelled in capitals as the sub-users they name', async () => {
     const { as } = await tenantWithKey();

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { admin, bearer, createKey, createTenant } from '../access/access-helpers';
+import { admin, tenantWithKey as tenantWithKeyOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { FAST_REGISTRY, createSubUser } from '../sub-users/sub-users-helpers';
 
@@ -21,18 +20,7 @@ describe('PATCH /v1/sub-users/:id {tenantId}: moves against the budget of the te
   });
   afterEach(() => sandboxOf(gateway).control.configure({ latencyMs: 0 }));
 
-  async function tenantWithKey(budget?: Record<string, unknown>) {
-    const tenant = await createTenant(gateway, `move-${randomUUID().slice(0, 8)}`);
-    if (budget) {
-      await request(gateway.url).patch(`/v1/tenants/${tenant.id}`).set(admin).send({ budget }).expect(200);
-    }
-    const key = await createKey(gateway, {
-      name: 'move',
-      scopes: ['sub-users:read', 'sub-users:write'],
-      tenantId: tenant.id,
-    });
-    return { tenant, as: bearer(key.key) };
-  }
+  const tenantWithKey = (budget?: Record<string, unknown>) => tenantWithKeyOf(gateway, 'move', budget);
 
   const move = (id: string, body: Record<string, unknown>) =>
     request(gateway.url).patch(`/v1/sub-users/${id}`).set(admin).send(body);

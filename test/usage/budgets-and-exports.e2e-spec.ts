@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { admin, bearer, createKey, createTenant, prismaOf } from '../access/access-helpers';
+import { admin, prismaOf, tenantWithKey as tenantWithKeyOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, startTestGateway } from '../support/gateway';
 import { syncNow } from '../sync/sync-helpers';
 import { BudgetWatcher } from '../../apps/gateway/src/usage/budget-watcher';
@@ -17,15 +17,7 @@ describe('usage: budget announcements and exports', () => {
     await gateway?.close();
   });
 
-  async function tenantWithKey() {
-    const tenant = await createTenant(gateway, `usage-${randomUUID().slice(0, 8)}`);
-    const key = await createKey(gateway, {
-      name: 'usage',
-      scopes: ['sub-users:read', 'sub-users:write'],
-      tenantId: tenant.id,
-    });
-    return { tenant, as: bearer(key.key) };
-  }
+  const tenantWithKey = () => tenantWithKeyOf(gateway, 'usage');
   const setBudget = (tenantId: string, budget: Record<string, unknown>) =>
     request(gateway.url).patch(`/v1/tenants/${tenantId}`).set(admin).send({ budget }).expect(200);
 

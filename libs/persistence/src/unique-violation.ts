@@ -1,27 +1,24 @@
 /**
- * A unique constraint refused the write (another writer got there first). Prisma reports it as
- * P2002 for its own queries and as P2010 ("Raw query failed. Code: `23505`") for raw ones.
+ * Whether a constraint of the given kind (SQLSTATE; Prisma's own code for its queries) refused the
+ * write, optionally a named one. Prisma reports raw queries' errors as P2010 ("Raw query failed.
+ * Code: `23505`"); the plain SQL clients give the SQLSTATE itself.
  */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+function violates(error: unknown, sqlState: string, prismaCode: string, constraint?: string): boolean {
   const candidate = error as { code?: unknown; message?: unknown; meta?: unknown } | null;
   const text = `${String(candidate?.message ?? '')} ${JSON.stringify(candidate?.meta ?? '')}`;
-  const unique =
-    candidate?.code === 'P2002' ||
-    candidate?.code === '23505' ||
-    (candidate?.code === 'P2010' && text.includes('23505'));
-  return unique && (constraint === undefined || text.includes(constraint));
+  const violated =
+    candidate?.code === prismaCode ||
+    candidate?.code === sqlState ||
+    (candidate?.code === 'P2010' && text.includes(sqlState));
+  return violated && (constraint === undefined || text.includes(constraint));
 }
 
-/**
- * A foreign key refused the write: what it references is gone (a provider account or tenant
- * removed meanwhile). P2003 for Prisma's own queries, 23503 for raw ones.
- */
+/** A unique constraint refused the write (another writer got there first). */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  return violates(error, '23505', 'P2002', constraint);
+}
+
+/** A foreign key refused the write: what it references is gone (a provider account removed meanwhile). */
 export function isForeignKeyViolation(error: unknown, constraint?: string): boolean {
-  const candidate = error as { code?: unknown; message?: unknown; meta?: unknown } | null;
-  const text = `${String(candidate?.message ?? '')} ${JSON.stringify(candidate?.meta ?? '')}`;
-  const foreignKey =
-    candidate?.code === 'P2003' ||
-    candidate?.code === '23503' ||
-    (candidate?.code === 'P2010' && text.includes('23503'));
-  return foreignKey && (constraint === undefined || text.includes(constraint));
+  return violates(error, '23503', 'P2003', constraint);
 }
