@@ -305,6 +305,7 @@ describe('usage over time', () => {
     expect(rows.every((row) => row.group === tenant.id)).toBe(true);
     for (const query of [
       { from: '-200000-01-01T00:00:00Z' },
+      { from: '2026-02-30T00:00:00Z' },
       { from: '2026-12-01T00:00:00Z', to: '2026-11-01T00:00:00Z' },
       { granularity: 'week' },
       { groupBy: 'metadata.' },
