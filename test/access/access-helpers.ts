@@ -41,6 +41,20 @@ export async function tenantWithKey(
   return { tenant, as: bearer(key.key), keyId: key.id };
 }
 
+/** Resolves once the sub-user's change claim is taken (its change is in flight at the provider). */
+export async function claimTaken(gateway: RunningGateway, id: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const row = await prismaOf(gateway).subUserMapping.findUnique({
+      where: { id },
+      select: { changeClaimId: true },
+    });
+    if (row?.changeClaimId) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no change of sub-user ${id} was claimed within ${timeoutMs} ms`);
+}
+
 export async function createKey(
   gateway: RunningGateway,
   body: { name: string; scopes: string[]; tenantId?: string },

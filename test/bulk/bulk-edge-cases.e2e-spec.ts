@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { admin, tenantWithKey as tenantWithKeyOf } from '../access/access-helpers';
+import { admin, claimTaken, tenantWithKey as tenantWithKeyOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { FAST_REGISTRY, createSubUser, waitForJob } from '../sub-users/sub-users-helpers';
 
@@ -267,7 +267,7 @@ describe('bulk jobs: edge cases', () => {
         .set(as)
         .send({ trafficLimit: '6GB' });
       const raising = raise.then((answer) => answer);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await claimTaken(gateway, ids[0]);
       const create = await request(gateway.url)
         .post('/v1/sub-users')
         .set(as)

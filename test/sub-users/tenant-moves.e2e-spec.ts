@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { admin, tenantWithKey as tenantWithKeyOf } from '../access/access-helpers';
+import { admin, claimTaken, tenantWithKey as tenantWithKeyOf } from '../access/access-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { FAST_REGISTRY, createSubUser } from '../sub-users/sub-users-helpers';
 
@@ -99,7 +99,7 @@ describe('PATCH /v1/sub-users/:id {tenantId}: moves against the budget of the te
     const moving = move(mover.id, { tenantId: target.tenant.id, trafficLimit: '1GB' }).then(
       (answer) => answer,
     );
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await claimTaken(gateway, mover.id);
     const create = await request(gateway.url)
       .post('/v1/sub-users')
       .set(target.as)
@@ -126,7 +126,7 @@ describe('PATCH /v1/sub-users/:id {tenantId}: moves against the budget of the te
       .set(as)
       .send({ trafficLimit: '2GB' })
       .then((answer) => answer);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await claimTaken(gateway, busy.id);
     const second = await request(gateway.url)
       .patch(`/v1/sub-users/${busy.id}`)
       .set(as)
