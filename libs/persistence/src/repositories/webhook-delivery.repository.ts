@@ -186,13 +186,15 @@ export class WebhookDeliveryRepository {
   /**
    * Leases one delivery to send it at once (a test, a manual retry), enabled endpoint or not;
    * null when it is not pending, another replica holds it, or an earlier event must go first.
+   * Waits for a poll claiming the row at that moment (no SKIP LOCKED): skipping it, the caller
+   * then found no lease yet (the poll's not committed) and answered before any attempt.
    */
   async claimOne(id: string, owner: string, leaseMs: number, now: Date): Promise<ClaimedDelivery | null> {
     const rows = await this.prisma.client.$queryRawUnsafe<ClaimedRow[]>(
       `WITH picked AS (
          SELECT d.id FROM webhook_deliveries d
           WHERE d.id = $3::uuid AND d.status = 'pending' AND ${LEASE_FREE} AND ${IN_ORDER}
-          FOR UPDATE SKIP LOCKED),
+          FOR UPDATE),
        claimed AS (
          UPDATE webhook_deliveries d
             SET lease_owner = $2, lease_expires_at = $1::timestamptz + ($4::int * interval '1 millisecond')
