@@ -7,7 +7,8 @@ import listFixture from './fixtures/proxyhat-list.json';
 import updateFixture from './fixtures/proxyhat-update.json';
 import { expectDocumentedShape, http, PH_KEY, phAuth, PROXYHAT_DATETIME, sleep, UUID } from './http-helpers';
 
-const ASYNC_DELETE_MS = 150;
+// Long enough that the read right after the delete still sees it under a loaded CI machine (150 ms once was not).
+const ASYNC_DELETE_MS = 1500;
 
 describe('ProxyHat simulator (sub-user API v1)', () => {
   let sandbox: RunningSandbox;
@@ -126,7 +127,7 @@ describe('ProxyHat simulator (sub-user API v1)', () => {
       const deadline = Date.now() + 10_000;
       let after = await http('GET', `${subUsers}/${created.uuid}`, { headers: phAuth() });
       while (after.status === 200 && Date.now() < deadline) {
-        await sleep(20);
+        await sleep(200); // polling faster would meet the simulated rate limit
         after = await http('GET', `${subUsers}/${created.uuid}`, { headers: phAuth() });
       }
       expect(after.status).toBe(404);
