@@ -22,6 +22,8 @@ const NOT_STORED = new Set<string>([
   'PROVIDER_TIMEOUT',
   'PROVIDER_RATE_LIMITED',
   'RATE_LIMITED',
+  // An earlier attempt under the same key was still being resolved: the next retry may find it done.
+  'IDEMPOTENCY_IN_PROGRESS',
 ]);
 
 export const REPLAYED_HEADER = 'idempotent-replayed';
@@ -56,8 +58,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const key = parseIdempotencyKey(header);
     const sealResponse = options.sealResponse === true;
+    // Per API key: a stored answer goes back only to the key whose request made it, so neither
+    // another key of the tenant (fewer scopes) nor one of an admin's tenant replays what it could
+    // not have asked for itself (an admin acts on every tenant).
     const scope = {
       tenantId: request.auth.tenantId,
+      apiKeyId: request.auth.keyId,
       method: request.method,
       path: routeScope(request),
       key,

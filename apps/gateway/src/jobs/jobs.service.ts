@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { JobRepository, Prisma, type Tx } from '@app/persistence';
+import { IdempotencyRepository, JobRepository, Prisma, Transactions, type Tx } from '@app/persistence';
 import { AuthContext, canAccessTenant } from '../access/auth-context';
 import { isUuid } from '../common/ids';
+import type { IdempotencySlot } from '../idempotency/idempotency.service';
 import { DEFAULT_PAGE_LIMIT, Page, decodeCursor, encodeCursor } from '../common/pagination';
 import { JobDto, ListJobsQueryDto } from './jobs.dto';
 import { JobRunner } from './job-runner.service';
@@ -12,12 +13,54 @@ import { toJobDto } from './job-view';
 // Lives beside the runner, which announces finished jobs as GET /v1/jobs/:id shows them.
 export { toJobDto } from './job-view';
 
+/** The answer of a request that queued a job: where to follow it. */
+export interface AcceptedJob {
+  id: string;
+  type: string;
+  status: string;
+}
+
+function acceptedOf(job: JobDto): AcceptedJob {
+  return { id: job.id, type: job.type, status: job.status };
+}
+
 @Injectable()
 export class JobsService {
   constructor(
     private readonly jobs: JobRepository,
     private readonly runner: JobRunner,
+    private readonly transactions: Transactions,
+    private readonly idempotencyRecords: IdempotencyRepository,
   ) {}
+
+  /**
+   * Queues a job as the 202 of a request that may carry an Idempotency-Key: the job and the stored
+   * answer are one transaction, so a retry after a crash between the two replays this job instead
+   * of queuing the whole batch again (its items' create keys are the job's, a new job's are new).
+   */
+  async enqueueAccepted(
+    type: string,
+    input: Prisma.InputJsonValue,
+    auth: AuthContext,
+    idempotency: IdempotencySlot | undefined,
+  ): Promise<AcceptedJob> {
+    if (!idempotency) return acceptedOf(await this.enqueue(type, input, auth));
+    const job = await this.transactions.run(async (tx) => {
+      const queued = acceptedOf(
+        toJobDto(
+          await this.jobs.create(
+            { id: randomUUID(), type, tenantId: auth.tenantId, createdByKeyId: auth.keyId, input },
+            tx,
+          ),
+        ),
+      );
+      await this.idempotencyRecords.complete(idempotency.recordId, idempotency.storedForm(queued), tx);
+      return queued;
+    });
+    idempotency.answered = true;
+    this.runner.kick();
+    return job;
+  }
 
   async enqueue(
     type: string,

@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiProperty, ApiTags 
 import { FastifyRequest } from 'fastify';
 import { AuthContext, CurrentAuth, RequireScopes } from '../access/auth-context';
 import { Idempotent } from '../idempotency/idempotent.decorator';
+import { idempotencySlotOf } from '../idempotency/idempotency.interceptor';
 import { JobsService } from '../jobs/jobs.service';
 import { BulkCreateDto, BulkUpdateDto } from './sub-user.dto';
 import { BULK_CREATE_JOB } from './use-cases/bulk-create/bulk-create.job';
@@ -48,14 +49,14 @@ export class SubUsersBulkController {
     @CurrentAuth() auth: AuthContext,
     @Req() request: FastifyRequest,
   ) {
-    const job = await this.jobs.enqueue(
+    return this.jobs.enqueueAccepted(
       BULK_CREATE_JOB,
       JSON.parse(
         JSON.stringify({ items: dto.items, placement: dto.placement, requestId: String(request.id) }),
       ),
       auth,
+      idempotencySlotOf(request),
     );
-    return { id: job.id, type: job.type, status: job.status };
   }
 
   @Post('bulk-update')
@@ -72,11 +73,11 @@ export class SubUsersBulkController {
     @CurrentAuth() auth: AuthContext,
     @Req() request: FastifyRequest,
   ) {
-    const job = await this.jobs.enqueue(
+    return this.jobs.enqueueAccepted(
       BULK_UPDATE_JOB,
       JSON.parse(JSON.stringify({ items: dto.items, requestId: String(request.id) })),
       auth,
+      idempotencySlotOf(request),
     );
-    return { id: job.id, type: job.type, status: job.status };
   }
 }

@@ -141,12 +141,12 @@ export class SubUsersController {
     @CurrentAuth() auth: AuthContext,
     @Req() request: FastifyRequest,
   ) {
-    const job = await this.jobs.enqueue(
+    return this.jobs.enqueueAccepted(
       BULK_DELETE_JOB,
       { ids: dto.ids, requestId: String(request.id) },
       auth,
+      idempotencySlotOf(request),
     );
-    return { id: job.id, type: job.type, status: job.status };
   }
 
   @Get(':id')

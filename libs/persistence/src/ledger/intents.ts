@@ -216,6 +216,23 @@ export async function renewIntent(
   });
 }
 
+/** Not a change of the sub-user (no version, audit or event): the key's bookkeeping ends. */
+export async function releaseCreateKey(
+  ctx: LedgerContext,
+  id: string,
+  createKey: string,
+  madeBefore: Date,
+): Promise<boolean> {
+  const rows = await ctx.sql.query(
+    `UPDATE sub_user_mappings SET create_key = NULL
+      WHERE id = $1::uuid AND create_key = $2 AND lifecycle <> 'intent' AND created_at < $3::timestamptz
+      RETURNING 1`,
+    [id, createKey, madeBefore.toISOString()],
+  );
+  ctx.forget(id);
+  return rows.length === 1;
+}
+
 export async function completeIntent(
   ctx: LedgerContext,
   command: CompleteIntentCommand,

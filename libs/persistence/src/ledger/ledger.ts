@@ -257,6 +257,12 @@ export abstract class Ledger {
   ): Promise<{ opened: SubUserRecord } | { earlierId: string }>;
   /** A retried create reusing its still-open intent: new evidence; null when it was closed meanwhile. */
   abstract renewIntent(command: OpenIntentCommand): Promise<SubUserRecord | null>;
+  /**
+   * Frees the Idempotency-Key of a create made before `madeBefore` (its retention is over), so the
+   * caller may use the key for a new create. False when the record is an open intent, is newer,
+   * or no longer holds the key.
+   */
+  abstract releaseCreateKey(id: string, createKey: string, madeBefore: Date): Promise<boolean>;
   /** intent → active. Null when the intent was closed meanwhile or the evidence does not hold. */
   abstract completeIntent(command: CompleteIntentCommand): Promise<SubUserRecord | null>;
   /** Records a failed create; closes the intent when nothing was certainly created. */

@@ -70,6 +70,10 @@ export class PrismaLedger extends Ledger {
     return intents.renewIntent(this.ctx, command);
   }
 
+  releaseCreateKey(id: string, createKey: string, madeBefore: Date): Promise<boolean> {
+    return intents.releaseCreateKey(this.ctx, id, createKey, madeBefore);
+  }
+
   completeIntent(command: CompleteIntentCommand): Promise<SubUserMapping | null> {
     return intents.completeIntent(this.ctx, command);
   }

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { IdempotencyRecord } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
+import { type Tx, clientOf } from '../transactions';
 
+/** What one Idempotency-Key value is unique within: the caller's tenant and key, and the route. */
 export interface IdempotencyScope {
   tenantId: string;
+  apiKeyId: string;
   method: string;
   path: string;
   key: string;
@@ -22,14 +25,15 @@ export class IdempotencyRepository {
   ): Promise<boolean> {
     // Plain SQL: every idempotent request pays this round trip (see ../sql.ts).
     const rows = await this.prisma.sql.query(
-      `INSERT INTO idempotency_records (id, tenant_id, method, path, key, request_hash, state, expires_at,
-              lease_expires_at)
-       VALUES ($1::uuid, $2, $3, $4, $5, $6, 'in_progress', $7::timestamptz, $8::timestamptz)
-       ON CONFLICT (tenant_id, method, path, key) DO NOTHING
+      `INSERT INTO idempotency_records (id, tenant_id, api_key_id, method, path, key, request_hash, state,
+              expires_at, lease_expires_at)
+       VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, 'in_progress', $8::timestamptz, $9::timestamptz)
+       ON CONFLICT (tenant_id, api_key_id, method, path, key) DO NOTHING
        RETURNING 1`,
       [
         record.id,
         record.tenantId,
+        record.apiKeyId,
         record.method,
         record.path,
         record.key,
@@ -42,13 +46,29 @@ export class IdempotencyRepository {
   }
 
   find(scope: IdempotencyScope): Promise<IdempotencyRecord | null> {
-    return this.prisma.client.idempotencyRecord.findUnique({ where: { tenantId_method_path_key: scope } });
+    return this.prisma.client.idempotencyRecord.findUnique({
+      where: { tenantId_apiKeyId_method_path_key: scope },
+    });
   }
 
+  /** Stores the answer of a running claim; with `tx`, as part of that transaction's writes. */
   async complete(
     id: string,
     response: { status: number; body: string | null; sealed: boolean },
+    tx?: Tx,
   ): Promise<void> {
+    if (tx) {
+      await clientOf(this.prisma, tx).idempotencyRecord.updateMany({
+        where: { id, state: 'in_progress' },
+        data: {
+          state: 'completed',
+          responseStatus: response.status,
+          responseBody: response.body,
+          responseSealed: response.sealed,
+        },
+      });
+      return;
+    }
     await this.prisma.sql.query(
       `UPDATE idempotency_records
           SET state = 'completed', response_status = $2::int, response_body = $3::text, response_sealed = $4::boolean

@@ -18,6 +18,7 @@ import {
 } from '@app/persistence';
 import { ProviderRegistry } from '@app/providers';
 import type { AuthContext } from '../../../access/auth-context';
+import { IDEMPOTENCY_TTL_MS } from '../../../idempotency/idempotency.service';
 import { AccountReconciler } from '../../../reconciliation/account-reconciler';
 import { ResolvedAccount } from '../../../provider-accounts/provider-accounts.service';
 import { AccountSelection } from './account-selection';
@@ -69,15 +70,29 @@ export class CreateSubUser {
   async execute({ dto, meta }: CreateSubUserCommand): Promise<CreatedSubUser> {
     const tenantId = await this.tenantFor(dto.tenantId, meta.auth);
     const requested = { ...dto, proxyPassword: undefined, tenantId } as Record<string, unknown>;
-    try {
-      return await this.attempt(dto, requested, meta, tenantId, null);
-    } catch (error) {
-      if (!(error instanceof EarlierAttempt)) throw error;
+    let earlier: SubUserRecord | null = null;
+    for (let round = 0; round < 3; round += 1) {
+      try {
+        return await this.attempt(dto, requested, meta, tenantId, earlier);
+      } catch (error) {
+        if (!(error instanceof EarlierAttempt)) throw error;
+      }
+      // A retry of a create whose answer was lost (same Idempotency-Key) goes where the first went.
+      // Found by the intent's own statement, not by a read before every create.
+      earlier = await this.mappings.findByCreateKey(tenantId, meta.idempotencyKey!);
+      // A key is kept as long as its stored answer (24 hours): past that it starts a new create.
+      if (earlier && (await this.keyRetired(earlier, meta.idempotencyKey!))) earlier = null;
     }
-    // A retry of a create whose answer was lost (same Idempotency-Key) goes where the first went.
-    // Found by the intent's own statement, not by a read before every create.
-    const earlier = await this.mappings.findByCreateKey(tenantId, meta.idempotencyKey!);
-    return this.attempt(dto, requested, meta, tenantId, earlier);
+    throw new GatewayError(
+      'IDEMPOTENCY_IN_PROGRESS',
+      'Another create is taking this Idempotency-Key; retry shortly',
+    );
+  }
+
+  private keyRetired(earlier: SubUserRecord, key: string): Promise<boolean> {
+    const madeBefore = new Date(Date.now() - IDEMPOTENCY_TTL_MS);
+    if (earlier.lifecycle === 'intent' || earlier.createdAt >= madeBefore) return Promise.resolve(false);
+    return this.ledger.releaseCreateKey(earlier.id, key, madeBefore);
   }
 
   private async attempt(
