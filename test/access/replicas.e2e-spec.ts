@@ -56,7 +56,7 @@ describe('the configured admin key across restarts', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps one bootstrap key and revokes the previous one when GATEWAY_ADMIN_KEY changes', async () => {
+  it('keeps one bootstrap key, revokes the previous one when GATEWAY_ADMIN_KEY changes, and never brings back a revoked one', async () => {
     const first = await startTestGateway(
       usingPostgres() ? {} : { DATABASE_URL: migratedEmbeddedFolderUrl(dataDir) },
     );
@@ -81,7 +81,19 @@ describe('the configured admin key across restarts', () => {
     expect(keys.filter((key) => key.revokedAt === null)).toHaveLength(1);
     const events = await prismaOf(rotated).auditEvent.findMany({ where: { action: 'api-key.revoked' } });
     expect(events).toHaveLength(1);
+
+    // The operator revokes the configured key (it leaked): it stays revoked when a replica starts
+    // with the same environment, until the variable holds a new key.
+    const current = keys.find((key) => key.revokedAt === null)!;
+    await request(rotated.url).delete(`/v1/api-keys/${current.id}`).set(bearer(newKey)).expect(200);
     await rotated.app.close();
+    const restarted = await startTestGateway({ DATABASE_URL: databaseUrl, GATEWAY_ADMIN_KEY: newKey });
+    gateways.push(restarted);
+    await request(restarted.url).get('/v1/tenants').set(bearer(newKey)).expect(401);
+    expect(
+      await prismaOf(restarted).apiKey.count({ where: { name: 'bootstrap-admin', revokedAt: null } }),
+    ).toBe(0);
+    await restarted.app.close();
   });
 });
 

@@ -45,7 +45,8 @@ export class ApiKeysController {
   @Delete(':id')
   @ApiOperation({
     summary: 'Revoke an API key',
-    description: 'Takes effect at once on every replica. Revoking the key in use is allowed.',
+    description:
+      'Takes effect at once on every replica, and for good: the admin key bootstrapped from GATEWAY_ADMIN_KEY stays revoked after a restart (a new value of the variable bootstraps a new key). Revoking the key in use is allowed.',
   })
   @ApiParam({ name: 'id', type: String, format: 'uuid', description: 'The key’s id (not the key itself)' })
   @ApiOkResponse({ type: ApiKeyDto, description: 'The key with `revokedAt` set' })

@@ -188,8 +188,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /**
-   * The `default` tenant and the configured admin key exist after every start; a bootstrap key
-   * left from an earlier GATEWAY_ADMIN_KEY is revoked, so changing the variable rotates it.
+   * The `default` tenant and the configured admin key exist after every start (unless that key was
+   * revoked); a bootstrap key left from an earlier GATEWAY_ADMIN_KEY is revoked, so changing the
+   * variable rotates it.
    */
   private async bootstrap(): Promise<void> {
     await this.tenants.ensure({ id: DEFAULT_TENANT_ID, name: DEFAULT_TENANT_ID });
@@ -235,9 +236,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
         current = (await this.keys.findByHash(keyHash))!;
       }
     } else if (current.revokedAt) {
-      // The configuration is the source of truth for this key: to retire it, change the variable.
-      current = await this.keys.reinstate(current.id);
-      this.logger.warn('The configured GATEWAY_ADMIN_KEY had been revoked; it is active again');
+      // A revocation holds: an operator who revoked a leaked admin key must not see it come back
+      // with the next start of any replica. A new value of the variable bootstraps a new key.
+      this.logger.error(
+        `GATEWAY_ADMIN_KEY (${current.keyPrefix}…) was revoked at ${current.revokedAt.toISOString()} and stays revoked: set a new value to bootstrap an admin key`,
+      );
     }
     const previous = await this.keys.findActiveByName(DEFAULT_TENANT_ID, BOOTSTRAP_KEY_NAME);
     for (const old of previous.filter((row) => row.id !== current!.id)) {

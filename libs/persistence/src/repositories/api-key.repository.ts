@@ -36,10 +36,6 @@ export class ApiKeyRepository {
     return db.apiKey.findUnique({ where: { id } });
   }
 
-  reinstate(id: string): Promise<ApiKey> {
-    return this.prisma.client.apiKey.update({ where: { id }, data: { revokedAt: null } });
-  }
-
   async touchLastUsed(id: string, at: Date): Promise<void> {
     await this.prisma.client.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
   }
