@@ -100,7 +100,7 @@ export interface paths {
     post?: never;
     /**
      * Revoke an API key
-     * @description Takes effect at once on every replica. Revoking the key in use is allowed.
+     * @description Takes effect at once on every replica, and for good: the admin key bootstrapped from GATEWAY_ADMIN_KEY stays revoked after a restart (a new value of the variable bootstraps a new key). Revoking the key in use is allowed.
      */
     delete: operations['ApiKeys_revoke'];
     options?: never;
@@ -3142,7 +3142,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -3520,7 +3520,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -4132,7 +4132,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -4949,7 +4949,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -5160,7 +5160,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -5871,7 +5871,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -6031,7 +6031,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -6191,7 +6191,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -6375,7 +6375,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -6560,7 +6560,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -6742,7 +6742,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -6924,7 +6924,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -7274,7 +7274,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -8012,7 +8012,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path?: never;
@@ -8523,7 +8523,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours. */
+        /** @description Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another key sending the same value is a request of its own. */
         'Idempotency-Key'?: string;
       };
       path: {

@@ -25,7 +25,8 @@ export function Idempotent(options: IdempotentOptions = {}) {
       description:
         'Any unique string (1–255 printable ASCII characters), e.g. a UUID per logical request. A retry ' +
         'with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; ' +
-        'the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours.',
+        'the same key with another body is 409 IDEMPOTENCY_CONFLICT. Kept 24 hours, per API key: another ' +
+        'key sending the same value is a request of its own.',
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     }),
     ApiProblemResponses('IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_IN_PROGRESS'),
