@@ -215,11 +215,17 @@ describe('webhook deliveries (repository)', () => {
   });
 
   it('starts an endpoint’s failing streak once, ends it with a success, and disables it once', async () => {
-    const failing = await endpoint();
+    const failing = await endpoint({ tenantId: 'streak' });
+    // Two deliveries in flight at once: the streak the first one's failure starts after both were
+    // claimed is ended by the second one's success.
+    await announce('streak-1', 'sub-user.updated', 'streak');
+    await announce('streak-2', 'sub-user.updated', 'streak');
+    const inFlight = (await claim('streak')).filter((delivery) => delivery.endpointId === failing.id);
+    expect(inFlight).toHaveLength(2);
     const first = new Date('2026-03-01T00:00:00.000Z');
     expect(await endpoints.noteFailure(failing.id, first)).toEqual(first);
     expect(await endpoints.noteFailure(failing.id, new Date('2026-03-02T00:00:00.000Z'))).toEqual(first);
-    await endpoints.noteSuccess(failing.id);
+    expect(await succeed(inFlight[1], 'streak')).toBe(true);
     const restart = new Date('2026-03-03T00:00:00.000Z');
     expect(await endpoints.noteFailure(failing.id, restart)).toEqual(restart);
     const disabled = await transactions.run((tx) => endpoints.disable(failing.id, 'failing', tx));

@@ -171,9 +171,8 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
         durationMs: outcome.durationMs,
       });
       if (!recorded) return;
+      // The endpoint's failing streak, if any, ended with the same statement.
       this.metrics.webhookDeliveries.inc({ outcome: 'succeeded' });
-      // One statement less per delivery to a healthy endpoint.
-      if (delivery.endpoint.failing) await this.endpoints.noteSuccess(delivery.endpointId);
       return;
     }
     const next = nextAttemptAt(delivery.attempts, this.config.webhooks.retryScheduleMs, at);

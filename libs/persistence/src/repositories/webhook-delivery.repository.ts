@@ -26,8 +26,6 @@ export interface ClaimedDelivery {
     previousSecretCiphertext: string | null;
     previousSecretKeyId: string | null;
     previousSecretExpiresAt: Date | null;
-    /** Its failing streak had started when the delivery was claimed (a success must end it). */
-    failing: boolean;
   };
   event: DeliveredEvent | null;
 }
@@ -60,7 +58,6 @@ interface ClaimedRow {
   previous_secret_ciphertext: string | null;
   previous_secret_key_id: string | null;
   previous_secret_expires_at: Date | null;
-  failing: boolean;
   o_id: string | null;
   o_type: string | null;
   o_occurred_at: Date | null;
@@ -85,7 +82,6 @@ const WITH_ENDPOINT_AND_EVENT = `
   SELECT c.id, c.endpoint_id, c.event_id, c.event_type, c.attempts, c.created_at,
          w.url, w.tenant_id AS endpoint_tenant_id, w.secret_ciphertext, w.secret_key_id,
          w.previous_secret_ciphertext, w.previous_secret_key_id, w.previous_secret_expires_at,
-         w.failing_since IS NOT NULL AS failing,
          o.id AS o_id, o.type AS o_type, o.occurred_at AS o_occurred_at, o.tenant_id AS o_tenant_id,
          o.subject_type AS o_subject_type, o.subject_id AS o_subject_id, o.data AS o_data,
          o.changes AS o_changes
@@ -110,7 +106,6 @@ function toClaimed(row: ClaimedRow): ClaimedDelivery {
       previousSecretCiphertext: row.previous_secret_ciphertext,
       previousSecretKeyId: row.previous_secret_key_id,
       previousSecretExpiresAt: row.previous_secret_expires_at,
-      failing: row.failing,
     },
     event:
       row.o_id === null
@@ -210,22 +205,29 @@ export class WebhookDeliveryRepository {
   }
 
   /** False when the lease was lost meanwhile (another replica took the delivery over). */
+  /**
+   * A success, and the end of its endpoint's failing streak, in one statement. Whether a streak
+   * was running is read here, not when the delivery was claimed: a delivery claimed before another
+   * one's failure started the streak still ends it (else a later single failure would find the
+   * streak "days old" and disable a healthy endpoint).
+   */
   async recordSuccess(id: string, owner: string, report: AttemptReport): Promise<boolean> {
-    const { count } = await this.prisma.client.webhookDelivery.updateMany({
-      where: { id, leaseOwner: owner },
-      data: {
-        status: 'succeeded',
-        attempts: { increment: 1 },
-        lastStatusCode: report.statusCode,
-        lastDurationMs: report.durationMs,
-        lastError: null,
-        lastResponse: null,
-        deliveredAt: report.at,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-      },
-    });
-    return count === 1;
+    const [row] = await this.prisma.sql.query<{ recorded: number }>(
+      `WITH done AS (
+         UPDATE webhook_deliveries
+            SET status = 'succeeded', attempts = attempts + 1, last_status_code = $3::int,
+                last_duration_ms = $4::int, last_error = NULL, last_response = NULL,
+                delivered_at = $5::timestamptz, lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = $1::uuid AND lease_owner = $2
+        RETURNING endpoint_id),
+       healed AS (
+         UPDATE webhook_endpoints w SET failing_since = NULL
+           FROM done WHERE w.id = done.endpoint_id AND w.failing_since IS NOT NULL
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM done)::int AS recorded, (SELECT count(*) FROM healed)::int AS healed`,
+      [id, owner, report.statusCode, report.durationMs, report.at.toISOString()],
+    );
+    return row.recorded === 1;
   }
 
   async recordFailure(id: string, owner: string, report: FailedAttemptReport): Promise<boolean> {

@@ -72,12 +72,6 @@ export class WebhookEndpointRepository {
     return clientOf(this.prisma, tx).webhookEndpoint.delete({ where: { id } });
   }
 
-  /** A delivery succeeded: the endpoint's failing streak, if any, is over. */
-  async noteSuccess(id: string): Promise<void> {
-    await this.prisma.client.$executeRaw`
-      UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ${id}::uuid AND failing_since IS NOT NULL`;
-  }
-
   /**
    * A delivery failed: starts the failing streak unless one is running. Returns when it started
    * (null when the endpoint is gone or already disabled, so nobody disables it twice).
