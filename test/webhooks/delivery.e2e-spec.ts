@@ -239,6 +239,19 @@ describe('webhook deliveries', () => {
     expect(other.received).toHaveLength(0);
   });
 
+  it('two rotations at once: each secret handed out signs the next delivery (current or previous)', async () => {
+    const hook = await receiver();
+    const endpoint = await register({ url: hook.url });
+    const rotate = () =>
+      request(gateway.url).post(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`).set(admin).expect(200);
+    const [first, second] = await Promise.all([rotate(), rotate()]);
+    issued.push(first.body.secret, second.body.secret);
+    await request(gateway.url).post(`/v1/webhook-endpoints/${endpoint.id}/test`).set(admin).expect(200);
+    const delivery = hook.received[hook.received.length - 1];
+    expect(verify(first.body.secret, delivery)).toEqual(delivery.event);
+    expect(verify(second.body.secret, delivery)).toEqual(delivery.event);
+  });
+
   it('answers a test to a failing endpoint with the failed attempt and when it is tried next', async () => {
     const hook = await receiver();
     hook.answer({ status: 503, body: 'maintenance' });

@@ -42,6 +42,21 @@ export class WebhookEndpointRepository {
     return clientOf(this.prisma, tx).webhookEndpoint.findUnique({ where: { id } });
   }
 
+  /**
+   * The endpoint's current secret, its row locked until `tx` ends: a rotation builds the previous
+   * secret from it, so two rotations at once cannot both keep the same previous one (the secret
+   * the first one handed out would never sign). Null when the endpoint is gone.
+   */
+  async lockSecret(id: string, tx: Tx): Promise<{ secretCiphertext: string; secretKeyId: string } | null> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<
+      { secret_ciphertext: string; secret_key_id: string }[]
+    >`
+      SELECT secret_ciphertext, secret_key_id FROM webhook_endpoints WHERE id = ${id}::uuid FOR UPDATE`;
+    return rows.length === 0
+      ? null
+      : { secretCiphertext: rows[0].secret_ciphertext, secretKeyId: rows[0].secret_key_id };
+  }
+
   /** Newest first; `tenantId` undefined lists every endpoint (admin), a string only that tenant's. */
   list(
     filter: { tenantId?: string },

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { GatewayError } from '@app/domain';
 import { Ledger, Transactions, WebhookEndpointRepository } from '@app/persistence';
 import { SecretBox } from '../../../crypto/secret-box';
 import { EndpointAccess, type WebhookRequestMeta, actorOf } from '../../endpoint-access';
@@ -30,18 +31,21 @@ export class RotateSecret {
   ) {}
 
   async execute({ id, meta }: RotateSecretCommand): Promise<WebhookEndpointWithSecretDto> {
-    const before = await this.access.findOwned(id, meta.auth);
+    await this.access.findOwned(id, meta.auth);
     const secret = newSigningSecret();
     const sealed = this.secrets.seal(secret);
     const previousSecretExpiresAt = new Date(Date.now() + PREVIOUS_SECRET_OVERLAP_MS);
     const after = await this.transactions.run(async (tx) => {
+      // The secret as it is now (not as read above): a concurrent rotation's secret becomes the previous one.
+      const current = await this.endpoints.lockSecret(id, tx);
+      if (!current) throw new GatewayError('NOT_FOUND', `No webhook endpoint ${id}`);
       const saved = await this.endpoints.update(
         id,
         {
           secretCiphertext: sealed.ciphertext,
           secretKeyId: sealed.keyId,
-          previousSecretCiphertext: before.secretCiphertext,
-          previousSecretKeyId: before.secretKeyId,
+          previousSecretCiphertext: current.secretCiphertext,
+          previousSecretKeyId: current.secretKeyId,
           previousSecretExpiresAt,
         },
         tx,
