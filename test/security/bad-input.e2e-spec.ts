@@ -152,6 +152,32 @@ describe('bad input on every endpoint: 4xx problem+json, never a 5xx, the databa
     });
   });
 
+  it('refuses null in every body property its schema does not mark nullable, naming the property', async () => {
+    const nullable = (property: Record<string, any>) =>
+      property.nullable === true ||
+      [...(property.allOf ?? []), ...(property.oneOf ?? []), ...(property.anyOf ?? [])].some(
+        (branch: Record<string, any>) => branch.nullable === true,
+      );
+    let checked = 0;
+    await unchanged(async () => {
+      for (const operation of allBodyOperations()) {
+        const schema = schemaOf(operation);
+        for (const [name, property] of Object.entries<Record<string, any>>(schema.properties ?? {})) {
+          if (nullable(property)) continue;
+          const response = await send(gateway, operation.method, realPath(operation), admin)
+            .set('content-type', 'application/json')
+            .send(JSON.stringify({ [name]: null }));
+          const label = `${operation.method} ${operation.path} {"${name}": null}`;
+          expect4xx(response, label);
+          const fields = ((response.body.errors ?? []) as { field: string }[]).map((error) => error.field);
+          expect({ label, named: fields.includes(name) }).toEqual({ label, named: true });
+          checked += 1;
+        }
+      }
+    });
+    expect(checked).toBeGreaterThan(40);
+  });
+
   it('refuses whole bodies of the wrong shape, malformed JSON, wrong content types and oversized bodies', async () => {
     const malformed = malformedBodies(BODY_LIMIT_BYTES);
     await unchanged(async () => {

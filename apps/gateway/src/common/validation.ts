@@ -1,6 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe, applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsObject, ValidateNested } from 'class-validator';
+import { IsObject, ValidateIf, ValidateNested, type ValidationOptions } from 'class-validator';
 import { FieldError, GatewayError } from '@app/domain';
 import { EARLIEST_INSTANT, LATEST_INSTANT } from './instant';
 import { MAX_INPUT_DEPTH, inputRefused } from './storable-input';
@@ -12,6 +12,16 @@ import { MAX_INPUT_DEPTH, inputRefused } from './storable-input';
  */
 export function NestedObject(type: () => new (...args: never[]) => object): PropertyDecorator {
   return applyDecorators(IsObject(), ValidateNested(), Type(type));
+}
+
+/**
+ * A property that may be left out, but not sent as null: IsOptional lets null through to the use
+ * case, where `{"enabled": null}` or `{"tenantId": null}` reached the database (500). With this,
+ * null is checked by the property's other rules (422). A property whose null means something
+ * (clear it) keeps IsOptional, and its type and schema say it is nullable.
+ */
+export function Omittable(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_, value) => value !== undefined, options);
 }
 
 /** Flattens class-validator's tree into `{field: "a.b[0]", message}` pairs. */

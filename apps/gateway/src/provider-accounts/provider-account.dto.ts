@@ -13,6 +13,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PROVIDER_NAMES, ProviderName } from '@app/domain';
+import { Omittable } from '../common/validation';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -61,7 +62,7 @@ export class CreateProviderAccountDto {
     description:
       'Defaults to the provider’s public API (Webshare https://proxy.webshare.io, ProxyHat https://api.proxyhat.com/v1, IPRoyal https://resi-api.iproyal.com/v1); loopback and private addresses only where PROVIDER_HOST_ALLOWLIST allows them',
   })
-  @IsOptional()
+  @Omittable()
   @IsUrl(URL_OPTIONS)
   @MaxLength(500)
   baseUrl?: string;
@@ -83,7 +84,7 @@ export class CreateProviderAccountDto {
     example: true,
     description: 'Make it the default account of its provider',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   isDefault?: boolean;
 
@@ -94,7 +95,7 @@ export class CreateProviderAccountDto {
     description:
       'Which tenants may create sub-users on it: every tenant (all, the default) or only grantedTenants',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(['all', 'granted'])
   sharing?: 'all' | 'granted';
 
@@ -104,7 +105,7 @@ export class CreateProviderAccountDto {
     example: ['acme'],
     description: 'With sharing=granted: the tenants (ids) that may create on it',
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
@@ -120,7 +121,7 @@ export class UpdateProviderAccountDto {
     pattern: NAME_PATTERN.source,
     example: 'proxyhat-main',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   @Matches(NAME_PATTERN, { message: 'name may hold letters, digits, dot, dash and underscore' })
@@ -135,7 +136,7 @@ export class UpdateProviderAccountDto {
     pattern: HEADER_SAFE_PATTERN,
     description: 'A new provider API key: checked with the provider first, stored encrypted',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 500)
   @Matches(HEADER_SAFE, { message: HEADER_SAFE_MESSAGE })
@@ -147,7 +148,7 @@ export class UpdateProviderAccountDto {
     maxLength: 500,
     example: 'https://api.proxyhat.com/v1',
   })
-  @IsOptional()
+  @Omittable()
   @IsUrl(URL_OPTIONS)
   @MaxLength(500)
   baseUrl?: string;
@@ -169,12 +170,12 @@ export class UpdateProviderAccountDto {
     example: true,
     description: 'Make it the default account of its provider',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   isDefault?: boolean;
 
   @ApiPropertyOptional({ type: String, enum: ['all', 'granted'], example: 'granted' })
-  @IsOptional()
+  @Omittable()
   @IsIn(['all', 'granted'])
   sharing?: 'all' | 'granted';
 
@@ -184,7 +185,7 @@ export class UpdateProviderAccountDto {
     example: ['acme'],
     description: 'Replaces the list',
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })

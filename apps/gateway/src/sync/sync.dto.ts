@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsUUID } from 'class-validator';
+import { IsUUID } from 'class-validator';
 import { lowerCaseIds } from '../common/ids';
+import { Omittable } from '../common/validation';
 
 export class StartSyncDto {
   @ApiPropertyOptional({
@@ -10,7 +11,7 @@ export class StartSyncDto {
     description:
       'Sync this provider account only (an id from GET /v1/provider-accounts; unknown: 422); absent = every provider account',
   })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   @Transform(lowerCaseIds)
   providerAccountId?: string;

@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { PaginationQueryDto } from '../common/pagination';
 import { EVENT_TYPE_NAMES } from '../events/event-types';
+import { Omittable } from '../common/validation';
 
 const SUBSCRIBABLE = EVENT_TYPE_NAMES.filter((type) => type !== 'webhook.test');
 
@@ -60,7 +61,7 @@ export class CreateWebhookEndpointDto {
       'Admin only: deliver this tenant’s events only. An admin endpoint without it receives every tenant’s events; a tenant key’s endpoint always receives its own tenant’s.',
     example: 'default',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(100)
   tenantId?: string;
@@ -68,7 +69,7 @@ export class CreateWebhookEndpointDto {
 
 export class UpdateWebhookEndpointDto {
   @ApiPropertyOptional({ type: String, example: 'https://hooks.example.com/proxy-events-v2' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
@@ -95,7 +96,7 @@ export class UpdateWebhookEndpointDto {
     type: Boolean,
     description: 'false stops deliveries; true resumes them (and clears a failing streak)',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   enabled?: boolean;
 }

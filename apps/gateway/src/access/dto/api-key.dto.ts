@@ -11,6 +11,7 @@ import {
 } from 'class-validator';
 import { PaginationQueryDto } from '../../common/pagination';
 import { ALL_SCOPES, Scope } from '../auth-context';
+import { Omittable } from '../../common/validation';
 
 export class CreateApiKeyDto {
   @ApiProperty({ type: String, example: 'billing-service', maxLength: 100 })
@@ -24,7 +25,7 @@ export class CreateApiKeyDto {
     description: 'Tenant the key acts for; defaults to the caller’s tenant',
     example: '3f1c2b4a-9d8e-4f7a-b6c5-d4e3f2a1b0c9',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)

@@ -13,7 +13,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { NestedObject } from '../../common/validation';
+import { NestedObject, Omittable } from '../../common/validation';
 
 export class CreateTenantDto {
   @ApiProperty({ type: String, example: 'acme-reseller', maxLength: 100, description: 'Unique name' })
@@ -32,7 +32,7 @@ export class TenantBudgetDto {
     maximum: 10_000_000,
     description: 'Most sub-users the tenant may hold',
   })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(10_000_000)
@@ -46,7 +46,7 @@ export class TenantBudgetDto {
     description:
       'Bytes the tenant’s sub-user limits may add up to, and the tenant may use in one period (every sub-user then needs a limit)',
   })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
@@ -68,7 +68,7 @@ export class TenantBudgetDto {
     description:
       'When usage passes maxTrafficBytes: announce tenant.budget-exceeded, and with `suspend` suspend the tenant’s sub-users',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(['notify', 'suspend'])
   onExceed?: 'notify' | 'suspend';
 }
@@ -82,7 +82,7 @@ export class UpdateTenantDto {
     description:
       'Percent of a sub-user’s limit at which sub-user.usage-threshold is announced, once per period (default 80, 90, 100)',
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(10)
   @IsInt({ each: true })

@@ -1,9 +1,9 @@
 // Bulk create and update: each item is validated on its own by the job, so one bad item is
 // reported without refusing the others.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject } from 'class-validator';
 import { ProblemFieldError } from '../../common/problem/problem-details';
-import { NestedObject } from '../../common/validation';
+import { NestedObject, Omittable } from '../../common/validation';
 import { PlacementDto } from './sub-user-input.dto';
 
 export const BULK_MAX_ITEMS = 1000;
@@ -31,7 +31,7 @@ export class BulkCreateDto {
     type: PlacementDto,
     description: 'Placement for every item that names no providerAccountId and no placement of its own',
   })
-  @IsOptional()
+  @Omittable()
   @NestedObject(() => PlacementDto)
   placement?: PlacementDto;
 }

@@ -18,7 +18,7 @@ import {
 import { PROVIDER_NAMES, ProviderName } from '@app/domain';
 import { Transform } from 'class-transformer';
 import { lowerCaseIds } from '../../common/ids';
-import { NestedObject } from '../../common/validation';
+import { NestedObject, Omittable } from '../../common/validation';
 import { IsCountryMap, IsMetadata, IsTrafficAmount } from '../validators';
 
 // OpenAPI 3.0 has no null type: a nullable union carries `nullable` on one of its branches.
@@ -54,7 +54,7 @@ export class PlacementDto {
     example: ['webshare', 'proxyhat'],
     description: 'Only accounts of these providers',
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(10)
   @IsIn(PROVIDER_NAMES, { each: true })
@@ -66,7 +66,7 @@ export class PlacementDto {
     example: 'US',
     description: 'Only accounts whose provider can hold proxies of this country (ISO code)',
   })
-  @IsOptional()
+  @Omittable()
   @Matches(/^[A-Z]{2}$/, { message: 'country must be a two-letter ISO code' })
   country?: string;
 
@@ -77,7 +77,7 @@ export class PlacementDto {
     description:
       'least-used: fewest sub-users; most-balance: largest prepaid balance; round-robin: in turn (default least-used)',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(PLACEMENT_STRATEGIES)
   strategy?: (typeof PLACEMENT_STRATEGIES)[number];
 }
@@ -89,7 +89,7 @@ export class CreateSubUserDto {
     description:
       'The provider account to create it on (an id from GET /v1/provider-accounts). Absent: `provider`’s default account, or placement.',
   })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   @Transform(lowerCaseIds)
   providerAccountId?: string;
@@ -101,7 +101,7 @@ export class CreateSubUserDto {
     description:
       'Use this provider’s default account (when providerAccountId is absent). Neither: DEFAULT_PROVIDER, or placement.',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(PROVIDER_NAMES)
   provider?: ProviderName;
 
@@ -122,7 +122,7 @@ export class CreateSubUserDto {
     example: 'Reseller order #1042',
     description: 'Kept by the gateway where the provider has no notes',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(1000)
   notes?: string;
@@ -140,7 +140,7 @@ export class CreateSubUserDto {
     maximum: 100000,
     description: 'Webshare only (elsewhere 422 UNSUPPORTED_BY_PROVIDER)',
   })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(100_000)
@@ -159,7 +159,7 @@ export class CreateSubUserDto {
     description:
       'The proxy login, where the provider lets the caller choose it (IPRoyal; generated when absent). Elsewhere 422 UNSUPPORTED_BY_PROVIDER.',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(/^[A-Za-z0-9_]{3,64}$/, { message: 'proxyUsername must be 3–64 letters, digits or underscores' })
   proxyUsername?: string;
@@ -172,7 +172,7 @@ export class CreateSubUserDto {
     description:
       'ProxyHat and IPRoyal; generated when absent (Webshare: 422 UNSUPPORTED_BY_PROVIDER). Returned in the create response only.',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(/^[\x21-\x7e]{8,128}$/, {
     message: 'proxyPassword must be 8–128 printable characters without spaces',
@@ -199,7 +199,7 @@ export class CreateSubUserDto {
     example: { customerId: 'c-42' },
     description: `Your own tags, kept by the gateway; filter lists with metadata[<key>]=<value>. ${METADATA_RULES}`,
   })
-  @IsOptional()
+  @Omittable()
   @IsMetadata(false)
   metadata?: Record<string, string>;
 
@@ -210,7 +210,7 @@ export class CreateSubUserDto {
     example: 'default',
     description: 'Admin keys only: the tenant that owns the sub-user (default: the key’s tenant)',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 64)
   tenantId?: string;
@@ -220,14 +220,14 @@ export class CreateSubUserDto {
     description:
       'When providerAccountId is absent: let the gateway pick an eligible account (with `provider`, among that provider’s accounts; placement.providers must then include it, or 422)',
   })
-  @IsOptional()
+  @Omittable()
   @NestedObject(() => PlacementDto)
   placement?: PlacementDto;
 }
 
 export class UpdateSubUserDto {
   @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 100, example: 'customer-42-renamed' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   name?: string;
@@ -258,7 +258,7 @@ export class UpdateSubUserDto {
     maximum: 100000,
     description: 'Webshare only (elsewhere 422 UNSUPPORTED_BY_PROVIDER)',
   })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(100_000)
@@ -289,7 +289,7 @@ export class UpdateSubUserDto {
     example: 'customer42',
     description: 'The proxy login (IPRoyal; elsewhere 422 UNSUPPORTED_BY_PROVIDER)',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(/^[A-Za-z0-9_]{3,64}$/, { message: 'proxyUsername must be 3–64 letters, digits or underscores' })
   proxyUsername?: string;
@@ -302,7 +302,7 @@ export class UpdateSubUserDto {
     description:
       'Admin keys only: move the sub-user to another tenant (e.g. after a create the sync could not assign with certainty). The tenant it enters must have room for it in its budget (maxSubUsers; under maxTrafficBytes, its limit or the one this PATCH sets), else 422 QUOTA_EXCEEDED before any provider call',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 64)
   tenantId?: string;
@@ -314,7 +314,7 @@ export class UpdateSubUserDto {
     example: { plan: 'gold', obsolete: null },
     description: `Merged key by key; a key set to null is removed. ${METADATA_RULES}`,
   })
-  @IsOptional()
+  @Omittable()
   @IsMetadata(true)
   metadata?: Record<string, string | null>;
 }
