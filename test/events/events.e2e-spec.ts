@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { admin, bearer, createKey, createTenant } from '../access/access-helpers';
+import { admin, bearer, createKey, createTenant, tenantWithKey } from '../access/access-helpers';
 import { accountIds, createSubUser, waitForJob } from '../sub-users/sub-users-helpers';
 import { RunningGateway, SANDBOX_ENV, sandboxOf, startTestGateway } from '../support/gateway';
 import { Receiver, eventually, verify } from '../webhooks/receiver';
@@ -164,6 +164,55 @@ describe('events: the feed, its producers and tenancy', () => {
     ).toEqual(theirEvent);
     const adminView = await feed(`tenantId=${globex.id}`);
     expect(adminView.items.map((event) => event.id)).toEqual([theirEvent.id]);
+  });
+
+  it('tells a tenant a sub-user left it (moved-out) and the tenant it entered (moved-in), neither seeing the other’s values', async () => {
+    const left = await tenantWithKey(gateway, 'ev-move-from');
+    const entered = await tenantWithKey(gateway, 'ev-move-to');
+    const [leftHook, enteredHook] = [await receiver(), await receiver()];
+    await registerEndpoint(gateway, { url: leftHook.url }, left.as);
+    await registerEndpoint(gateway, { url: enteredHook.url }, entered.as);
+    const subUser = await createSubUser(
+      gateway,
+      {
+        provider: 'proxyhat',
+        name: 'ev-moved',
+        metadata: { customer: 'from-internal-42' },
+        notes: 'from notes',
+      },
+      left.as,
+    );
+    await request(gateway.url)
+      .patch(`/v1/sub-users/${subUser.id}`)
+      .set(admin)
+      .send({ tenantId: entered.tenant.id, metadata: { customer: 'to-7' } })
+      .expect(200);
+    await leftHook.waitFor('the move out', () => leftHook.ofType('sub-user.moved-out').length === 1);
+    await enteredHook.waitFor('the move in', () => enteredHook.ofType('sub-user.moved-in').length === 1);
+
+    const out = leftHook.ofType('sub-user.moved-out')[0].event;
+    expect(out).toMatchObject({ tenantId: left.tenant.id, subject: { type: 'sub-user', id: subUser.id } });
+    expect(out.data).toMatchObject({ tenantId: left.tenant.id, metadata: { customer: 'from-internal-42' } });
+    const into = enteredHook.ofType('sub-user.moved-in')[0].event;
+    expect(into).toMatchObject({ tenantId: entered.tenant.id, changes: null });
+    expect(into.data).toMatchObject({ tenantId: entered.tenant.id, metadata: { customer: 'to-7' } });
+    expect(enteredHook.received.map((entry) => entry.event.type)).toEqual(['sub-user.moved-in']);
+
+    // Each tenant's feed and audit log hold its own side only.
+    const leftFeed = await feed(`subUserId=${subUser.id}`, left.as);
+    expect(leftFeed.items.map((event) => event.type)).toEqual(['sub-user.moved-out', 'sub-user.created']);
+    const enteredFeed = await feed(`subUserId=${subUser.id}`, entered.as);
+    expect(enteredFeed.items.map((event) => event.type)).toEqual(['sub-user.moved-in']);
+    const enteredAudit = await request(gateway.url)
+      .get(`/v1/audit-events?tenantId=${entered.tenant.id}&targetId=${subUser.id}`)
+      .set(admin)
+      .expect(200);
+    const enteredText = JSON.stringify([enteredFeed, enteredAudit.body, enteredHook.received]);
+    expect(enteredText).not.toContain('from-internal-42');
+    expect(enteredText).not.toContain(left.tenant.id);
+    const leftText = JSON.stringify([leftFeed, leftHook.received]);
+    expect(leftText).not.toContain('to-7');
+    expect(leftText).not.toContain(entered.tenant.id);
   });
 
   it('announces job.finished with the job as GET /v1/jobs/:id shows it', async () => {

@@ -128,7 +128,7 @@ describe('/v1/webhook-endpoints', () => {
   });
 
   const KNOWN_TYPES =
-    'sub-user.created, sub-user.updated, sub-user.deleting, sub-user.deleted, sub-user.vanished, sub-user.unknown, ' +
+    'sub-user.created, sub-user.updated, sub-user.moved-out, sub-user.moved-in, sub-user.deleting, sub-user.deleted, sub-user.vanished, sub-user.unknown, ' +
     'sub-user.adopted, sub-user.drift-detected, sub-user.intent-expired, sub-user.intent-ambiguous, ' +
     'sub-user.password-rotated, sub-user.proxy-list-refreshed, sub-user.usage-reset, sub-user.suspended, ' +
     'sub-user.resumed, sub-user.usage-threshold, sub-user.traffic-exhausted, tenant.updated, ' +

@@ -571,6 +571,8 @@ export interface paths {
      *     |---|---|
      *     | `sub-user.created` | A create completed: the provider answered it, or the sync found the sub-user a lost answer had created |
      *     | `sub-user.updated` | A change was applied; `changes` holds the fields that changed, before and after |
+     *     | `sub-user.moved-out` | An admin moved the sub-user to another tenant: it is no longer this tenant’s; `data` is the sub-user as this tenant last had it |
+     *     | `sub-user.moved-in` | An admin moved the sub-user into this tenant (from another, which gets `sub-user.moved-out`); `data` is the sub-user as it is now |
      *     | `sub-user.deleting` | A delete was accepted and the provider finishes it later |
      *     | `sub-user.deleted` | A sub-user was deleted |
      *     | `sub-user.vanished` | The provider no longer has the sub-user (deleted outside the gateway) |
@@ -680,6 +682,8 @@ export interface paths {
      *     |---|---|
      *     | `sub-user.created` | A create completed: the provider answered it, or the sync found the sub-user a lost answer had created |
      *     | `sub-user.updated` | A change was applied; `changes` holds the fields that changed, before and after |
+     *     | `sub-user.moved-out` | An admin moved the sub-user to another tenant: it is no longer this tenant’s; `data` is the sub-user as this tenant last had it |
+     *     | `sub-user.moved-in` | An admin moved the sub-user into this tenant (from another, which gets `sub-user.moved-out`); `data` is the sub-user as it is now |
      *     | `sub-user.deleting` | A delete was accepted and the provider finishes it later |
      *     | `sub-user.deleted` | A sub-user was deleted |
      *     | `sub-user.vanished` | The provider no longer has the sub-user (deleted outside the gateway) |
@@ -2443,6 +2447,8 @@ export interface components {
       type:
         | 'sub-user.created'
         | 'sub-user.updated'
+        | 'sub-user.moved-out'
+        | 'sub-user.moved-in'
         | 'sub-user.deleting'
         | 'sub-user.deleted'
         | 'sub-user.vanished'
@@ -2513,6 +2519,8 @@ export interface components {
     SubscribableEventType:
       | 'sub-user.created'
       | 'sub-user.updated'
+      | 'sub-user.moved-out'
+      | 'sub-user.moved-in'
       | 'sub-user.deleting'
       | 'sub-user.deleted'
       | 'sub-user.vanished'

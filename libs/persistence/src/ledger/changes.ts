@@ -1,26 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import type { SubUserView } from '@app/domain';
 import type { Prisma, SubUserMapping } from '../generated/prisma/client';
 import type {
   Actor,
   ChangeClaim,
-  ClaimOptions,
-  ClaimRefusal,
   RecordFailureCommand,
   RecordProviderActionCommand,
   RecordSuspensionCommand,
   RecordUpdateCommand,
 } from './ledger';
 import { type LedgerContext, changedFields, record, subUserEntry, view } from './ledger-context';
-import {
-  type RowChanges,
-  findRow,
-  mappingColumns,
-  mappingRows,
-  rowAfter,
-  updateRow,
-  updateText,
-} from './mapping-rows';
+import { type RowChanges, findRow, rowAfter, updateRow, updateText } from './mapping-rows';
 import { type ChangeEntry, changeCtes } from './change-log';
+import { release } from './change-claims';
 import { SqlParams } from '../sql';
 import { toSnapshot } from './snapshot';
 import type { UsageStep } from './usage';
@@ -33,94 +24,7 @@ import {
   usageEntries,
   usageStepFor,
 } from './usage-writes';
-import { FINAL_STATUSES, guardOf } from './transitions';
-import { assertWithinBudget, budgetBinds, budgetOf, heldLimitOf, tenantAllocation } from './tenant-budget';
-
-/**
- * Claims the right to change a sub-user at its provider: one claim at a time, so two callers
- * holding the same ETag cannot both reach the provider and both answer 200. The claim moves no
- * version (a refused or failed change leaves the ETag as it was) and expires on its own. A claim
- * that sets a traffic limit or moves the sub-user to another tenant reserves it: where the
- * tenant's budget limits that, it is checked with the tenant's row locked, against what every
- * other sub-user and change in flight holds, in the claim's transaction (a claim refused as busy
- * or stale is told so before any budget is looked at).
- */
-export async function claimChange(
-  ctx: LedgerContext,
-  id: string,
-  options: ClaimOptions,
-): Promise<ChangeClaim | ClaimRefusal> {
-  const at = new Date();
-  const claimId = randomUUID();
-  const params = new SqlParams();
-  const reserve = options.reserve;
-  // The tenant's usage thresholds come back with the row: the change's answer is then recorded
-  // in one statement (recordUpdate).
-  const text = updateText(
-    id,
-    guardOf('claimChange', { version: options.expectedVersion, claimFreeAt: at }),
-    {
-      changeClaim: {
-        id: claimId,
-        until: new Date(at.getTime() + options.ttlMs),
-        ...(reserve?.limitBytes !== undefined ? { limitBytes: reserve.limitBytes } : {}),
-        ...(reserve?.movesIn ? { tenantId: reserve.tenantId } : {}),
-      },
-    },
-    at,
-    params,
-    {
-      bumpVersion: false,
-      returning: `${mappingColumns()}, (SELECT t.usage_thresholds FROM tenants t WHERE t.id = tenant_id) AS "tenantThresholds"`,
-    },
-  );
-  // Most tenants have no budget: their claim stays one statement.
-  const [claimed] =
-    reserve && budgetBinds(await budgetOf(ctx.client, reserve.tenantId), reserve)
-      ? await ctx.transaction(async (db) => {
-          const budget = await budgetOf(db, reserve.tenantId, true);
-          const rows = await mappingRows(db, text, params.values);
-          if (rows.length === 0 || !budgetBinds(budget, reserve)) return rows;
-          const held = await tenantAllocation(db, reserve.tenantId, id);
-          // A move without a new limit brings the one the sub-user holds.
-          const limitBytes =
-            reserve.limitBytes !== undefined
-              ? reserve.limitBytes
-              : reserve.movesIn
-                ? await heldLimitOf(db, id)
-                : undefined;
-          assertWithinBudget(budget, held, { adds: reserve.movesIn === true, limitBytes });
-          return rows;
-        })
-      : await mappingRows(ctx.sql, text, params.values);
-  ctx.forget(id);
-  if (claimed) {
-    const { tenantThresholds, ...record } = claimed as SubUserMapping & { tenantThresholds: number[] | null };
-    return { record: record as SubUserMapping, claimId, thresholds: tenantThresholds ?? [] };
-  }
-  const current = await findRow(ctx.sql, id);
-  if (!current) return 'not-found';
-  if (current.lifecycle === 'intent') return 'being-created';
-  if (current.lifecycle === 'deleted' || (FINAL_STATUSES as readonly string[]).includes(current.status))
-    return 'final';
-  if (options.expectedVersion !== undefined && current.version !== options.expectedVersion)
-    return 'precondition-failed';
-  return 'busy';
-}
-
-export async function releaseChange(ctx: LedgerContext, id: string, claimId: string): Promise<void> {
-  await release(ctx.client, id, claimId, new Date());
-  ctx.forget(id);
-}
-
-function release(
-  db: Prisma.TransactionClient | LedgerContext['client'],
-  id: string,
-  claimId: string,
-  at: Date,
-) {
-  return updateRow(db, id, { claimId }, { changeClaim: null }, at, { bumpVersion: false });
-}
+import { guardOf } from './transitions';
 
 /**
  * Columns a provider's answer sets (a name the provider has no field for stays the gateway's; a
@@ -167,6 +71,8 @@ function updateEntries(
   usage: UsageStep | null,
 ): ChangeEntry[] {
   const beforeView = view(before);
+  const usageLines = usage ? usageEntries(row, usage, command.actor) : [];
+  if (before.tenantId !== row.tenantId) return [...moveEntries(beforeView, row, command), ...usageLines];
   return [
     subUserEntry(row, {
       action: 'sub-user.updated',
@@ -175,8 +81,39 @@ function updateEntries(
       eventType: 'sub-user.updated',
       eventChanges: changedFields(beforeView, view(row)),
     }),
-    ...(usage ? usageEntries(row, usage, command.actor) : []),
+    ...usageLines,
   ];
+}
+
+/**
+ * An admin's move to another tenant, told to each tenant in its own terms: the tenant left gets
+ * `sub-user.moved-out` with the sub-user as it knew it, the tenant entered `sub-user.moved-in`
+ * with the sub-user as it is now. Neither sees the other's values (metadata, notes before the
+ * move) or id, in its events or its audit log; the admin's feed holds both.
+ */
+function moveEntries(
+  beforeView: SubUserView,
+  row: SubUserMapping,
+  command: RecordUpdateCommand,
+): ChangeEntry[] {
+  const left: ChangeEntry = {
+    action: 'sub-user.moved-out',
+    targetType: 'sub-user',
+    targetId: row.id,
+    tenantId: beforeView.tenantId,
+    actor: command.actor,
+    outcome: 'ok',
+    changes: { before: beforeView },
+    event: { type: 'sub-user.moved-out', data: beforeView, changes: null },
+  };
+  const entered = subUserEntry(row, {
+    action: 'sub-user.moved-in',
+    actor: command.actor,
+    changes: { request: command.request, after: view(row) },
+    eventType: 'sub-user.moved-in',
+    eventChanges: null,
+  });
+  return [left, entered];
 }
 
 /**

@@ -5,6 +5,7 @@ import { SubUserMappingRepository } from '../repositories/sub-user-mapping.repos
 import { type Tx, clientOf } from '../transactions';
 import { writeChanges } from './change-log';
 import * as changes from './changes';
+import * as claims from './change-claims';
 import * as intents from './intents';
 import * as intentEndings from './intent-endings';
 import {
@@ -91,11 +92,11 @@ export class PrismaLedger extends Ledger {
   }
 
   claimChange(id: string, options: ClaimOptions): Promise<ChangeClaim | ClaimRefusal> {
-    return changes.claimChange(this.ctx, id, options);
+    return claims.claimChange(this.ctx, id, options);
   }
 
   releaseChange(id: string, claimId: string): Promise<void> {
-    return changes.releaseChange(this.ctx, id, claimId);
+    return claims.releaseChange(this.ctx, id, claimId);
   }
 
   recordUpdate(command: RecordUpdateCommand): Promise<SubUserMapping | null> {
