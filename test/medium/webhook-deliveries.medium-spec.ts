@@ -228,9 +228,11 @@ describe('webhook deliveries (repository)', () => {
     expect(await succeed(inFlight[1], 'streak')).toBe(true);
     const restart = new Date('2026-03-03T00:00:00.000Z');
     expect(await endpoints.noteFailure(failing.id, restart)).toEqual(restart);
-    const disabled = await transactions.run((tx) => endpoints.disable(failing.id, 'failing', tx));
+    // A streak that ended (here: the first one) no longer switches the endpoint off.
+    expect(await transactions.run((tx) => endpoints.disable(failing.id, 'failing', first, tx))).toBeNull();
+    const disabled = await transactions.run((tx) => endpoints.disable(failing.id, 'failing', restart, tx));
     expect(disabled).toMatchObject({ enabled: false, disabledReason: 'failing' });
-    expect(await transactions.run((tx) => endpoints.disable(failing.id, 'failing', tx))).toBeNull();
+    expect(await transactions.run((tx) => endpoints.disable(failing.id, 'failing', restart, tx))).toBeNull();
     expect(await endpoints.noteFailure(failing.id, new Date())).toBeNull();
   });
 });

@@ -240,7 +240,7 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
     if (!failingSince || at.getTime() - failingSince.getTime() < this.config.webhooks.disableAfterMs) return;
     const reason = `every delivery failed since ${failingSince.toISOString()}`;
     await this.transactions.run(async (tx) => {
-      const disabled = await this.endpoints.disable(endpointId, reason, tx);
+      const disabled = await this.endpoints.disable(endpointId, reason, failingSince, tx);
       if (!disabled) return;
       const view = toEndpointView(disabled);
       await this.ledger.recordChange(

@@ -99,10 +99,14 @@ export class WebhookEndpointRepository {
     return rows[0]?.failing_since ?? null;
   }
 
-  /** Switches an enabled endpoint off; null when it was already off (another replica won). */
-  async disable(id: string, reason: string, tx: Tx): Promise<WebhookEndpoint | null> {
+  /**
+   * Switches an enabled endpoint off for the failing streak that started at `failingSince`; null
+   * when it was already off (another replica won) or that streak is over (a success, or a PATCH
+   * enabling it again, came in between: it must not be switched off for a streak that ended).
+   */
+  async disable(id: string, reason: string, failingSince: Date, tx: Tx): Promise<WebhookEndpoint | null> {
     const { count } = await clientOf(this.prisma, tx).webhookEndpoint.updateMany({
-      where: { id, enabled: true },
+      where: { id, enabled: true, failingSince },
       data: { enabled: false, disabledReason: reason },
     });
     return count === 1 ? this.findById(id, tx) : null;
