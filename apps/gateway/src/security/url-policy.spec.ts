@@ -20,16 +20,32 @@ describe('outbound URL policy', () => {
     '64:ff9b::a00:1',
     'fd00::1',
     'fe80::1',
+    'fec0::1',
+    'feff::1',
+    // 6to4 of 127.0.0.1 and of a public address alike, Teredo, local-use NAT64, discard, documentation.
+    '2002:7f00:1::',
+    '2002:808:808::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '2001::1',
+    '64:ff9b:1::a00:1',
+    '100::1',
+    '2001:db8::1',
   ])('%s is not a public address', (address) => {
     expect(isNonPublicAddress(address)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '172.32.0.1', '192.169.0.1', '2606:4700::1111', '::ffff:808:808', '64:ff9b::808:808'])(
-    '%s is public',
-    (address) => {
-      expect(isNonPublicAddress(address)).toBe(false);
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '172.32.0.1',
+    '192.169.0.1',
+    '2606:4700::1111',
+    '::ffff:808:808',
+    '64:ff9b::808:808',
+    '2001:4860:4860::8888',
+    '2a00:1450::1',
+  ])('%s is public', (address) => {
+    expect(isNonPublicAddress(address)).toBe(false);
+  });
 
   it('refuses credentials, other schemes and non-public hosts unless allowlisted', () => {
     const refuse =

@@ -53,7 +53,16 @@ export function isNonPublicAddress(address: string): boolean {
       bare === '::1' ||
       /^f[cd]/.test(bare) || // unique local fc00::/7
       /^fe[89ab]/.test(bare) || // link-local fe80::/10
-      /^ff/.test(bare) // multicast
+      /^fe[c-f]/.test(bare) || // site-local fec0::/10 (deprecated, still routed inside some networks)
+      /^ff/.test(bare) || // multicast
+      // Prefixes that carry an IPv4 address the network may route to (6to4 2002::/16, Teredo
+      // 2001:0::/32, local-use NAT64 64:ff9b:1::/48): [2002:7f00:1::] reaches 127.0.0.1 where a
+      // 6to4 relay is configured. None is needed for a webhook.
+      /^2002:/.test(bare) ||
+      /^2001:(0:|:)/.test(bare) ||
+      /^64:ff9b:1:/.test(bare) ||
+      /^100::/.test(bare) || // discard-only 100::/64
+      /^2001:db8:/.test(bare) // documentation
     );
   }
   return false;
