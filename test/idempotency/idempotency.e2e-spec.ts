@@ -11,6 +11,7 @@ import {
   tenantWithKey,
 } from '../access/access-helpers';
 import { waitForJob } from '../sub-users/sub-users-helpers';
+import { IdempotencyRepository } from '@app/persistence';
 import { hashApiKey } from '../../apps/gateway/src/access/key-material';
 
 describe('Idempotency-Key over HTTP', () => {
@@ -434,6 +435,33 @@ describe('Idempotency-Key over HTTP', () => {
       .expect(202);
     expect(retried.body.id).toBe(accepted.body.id);
     expect(await prismaOf(gateway).subUserMapping.count({ where: { name: { startsWith: prefix } } })).toBe(3);
+  });
+
+  it('a key whose answer cannot be stored is not made: the write and its stored answer are one transaction', async () => {
+    const records = gateway.app.get(IdempotencyRepository);
+    const store = jest.spyOn(records, 'complete').mockImplementationOnce(() => {
+      throw new Error('the database went away while storing the answer');
+    });
+    const key = randomUUID();
+    const name = `atomic-${key.slice(0, 8)}`;
+    const send = () =>
+      request(gateway.url)
+        .post('/v1/api-keys')
+        .set(admin)
+        .set('Idempotency-Key', key)
+        .send({ name, scopes: ['sub-users:read'] });
+    try {
+      expect((await send()).status).toBe(500);
+      expect(store).toHaveBeenCalledTimes(1);
+    } finally {
+      store.mockRestore();
+    }
+    expect(await prismaOf(gateway).apiKey.count({ where: { name } })).toBe(0);
+    const made = await send().expect(201);
+    const replayed = await send().expect(201);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual(made.body);
+    expect(await prismaOf(gateway).apiKey.count({ where: { name } })).toBe(1);
   });
 
   // Concurrent requests under one key, through two instances on PostgreSQL (where the race can

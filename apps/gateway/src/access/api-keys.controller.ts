@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import { FastifyRequest } from 'fastify';
 import { ApiPageResponse, Page } from '../common/pagination';
 import { ApiProblemResponses } from '../common/problem/problem-responses';
 import { Idempotent } from '../idempotency/idempotent.decorator';
+import { idempotencySlotOf } from '../idempotency/idempotency.interceptor';
 import { ApiAccessController } from './access-docs';
 import { ApiKeysService } from './api-keys.service';
 import { AuthContext, CurrentAuth, RequireScopes } from './auth-context';
@@ -28,8 +30,9 @@ export class ApiKeysController {
     @CurrentAuth() auth: AuthContext,
     @Body() body: CreateApiKeyDto,
     @RequestId() requestId: string,
+    @Req() request: FastifyRequest,
   ): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(auth, body, requestId);
+    return this.apiKeys.create(auth, body, requestId, idempotencySlotOf(request));
   }
 
   @Get()

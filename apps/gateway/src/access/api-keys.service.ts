@@ -4,6 +4,7 @@ import { GatewayError } from '@app/domain';
 import {
   type ApiKey,
   ApiKeyRepository,
+  IdempotencyRepository,
   Ledger,
   TenantRepository,
   Transactions,
@@ -18,6 +19,7 @@ import { displayPrefix, generateApiKey, hashApiKey } from './key-material';
 import { Clock } from '../common/clock';
 import { ApiKeyCache } from './api-key-cache';
 import { RevocationBus } from './revocation-bus';
+import { type IdempotencySlot, answerWithin, answered } from '../idempotency/idempotency.service';
 
 export const DEFAULT_TENANT_ID = 'default';
 export const BOOTSTRAP_KEY_NAME = 'bootstrap-admin';
@@ -61,6 +63,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly bus: RevocationBus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly clock: Clock,
+    private readonly idempotencyRecords: IdempotencyRepository,
   ) {
     this.cache = new ApiKeyCache(clock);
   }
@@ -92,7 +95,12 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return auth;
   }
 
-  async create(auth: AuthContext, input: CreateApiKeyDto, requestId: string): Promise<CreatedApiKeyDto> {
+  async create(
+    auth: AuthContext,
+    input: CreateApiKeyDto,
+    requestId: string,
+    idempotency?: IdempotencySlot,
+  ): Promise<CreatedApiKeyDto> {
     if (input.name === BOOTSTRAP_KEY_NAME) {
       throw new GatewayError('VALIDATION_FAILED', `name: "${BOOTSTRAP_KEY_NAME}" is reserved`, {
         fieldErrors: [
@@ -132,8 +140,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
         },
         tx,
       );
+      // A retry after a crash here replays this key instead of making a second one.
+      await answerWithin(this.idempotencyRecords, idempotency, { ...toApiKeyDto(created), key }, tx);
       return created;
     });
+    answered(idempotency);
     this.cache.forgetHash(keyHash);
     return { ...toApiKeyDto(row), key };
   }

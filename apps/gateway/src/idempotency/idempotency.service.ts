@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { type IdempotencyScope, IdempotencyRepository, type StoredAnswer } from '@app/persistence';
+import { type IdempotencyScope, IdempotencyRepository, type StoredAnswer, type Tx } from '@app/persistence';
 import { SecretBox } from '../crypto/secret-box';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -26,6 +26,25 @@ export interface IdempotencySlot {
   readonly recordId: string;
   answered: boolean;
   storedForm(body: unknown): StoredAnswer;
+}
+
+/**
+ * Stores a request's answer with the handler's own writes, in its transaction: a crash between the
+ * write and the stored answer would let a retry make the thing twice (a second endpoint, key or
+ * job). Call `answered(slot)` once the transaction has committed.
+ */
+export async function answerWithin(
+  records: IdempotencyRepository,
+  slot: IdempotencySlot | undefined,
+  body: unknown,
+  tx: Tx,
+): Promise<void> {
+  if (slot) await records.complete(slot.recordId, slot.storedForm(body), tx);
+}
+
+/** The answer stored by {@link answerWithin} is committed: the interceptor has nothing to store. */
+export function answered(slot: IdempotencySlot | undefined): void {
+  if (slot) slot.answered = true;
 }
 
 /** Checks an Idempotency-Key header value; throws 422 VALIDATION_FAILED when it is unusable. */

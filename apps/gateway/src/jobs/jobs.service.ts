@@ -4,7 +4,7 @@ import { GatewayError } from '@app/domain';
 import { IdempotencyRepository, JobRepository, Prisma, Transactions, type Tx } from '@app/persistence';
 import { AuthContext, canAccessTenant } from '../access/auth-context';
 import { isUuid } from '../common/ids';
-import type { IdempotencySlot } from '../idempotency/idempotency.service';
+import { type IdempotencySlot, answerWithin, answered } from '../idempotency/idempotency.service';
 import { DEFAULT_PAGE_LIMIT, Page, decodeCursor, encodeCursor } from '../common/pagination';
 import { JobDto, ListJobsQueryDto } from './jobs.dto';
 import { JobRunner } from './job-runner.service';
@@ -54,10 +54,10 @@ export class JobsService {
           ),
         ),
       );
-      await this.idempotencyRecords.complete(idempotency.recordId, idempotency.storedForm(queued), tx);
+      await answerWithin(this.idempotencyRecords, idempotency, queued, tx);
       return queued;
     });
-    idempotency.answered = true;
+    answered(idempotency);
     this.runner.kick();
     return job;
   }

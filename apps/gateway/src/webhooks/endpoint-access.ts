@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { GatewayError } from '@app/domain';
 import { type Actor, type WebhookEndpoint, WebhookEndpointRepository } from '@app/persistence';
 import { AuthContext, canAccessTenant } from '../access/auth-context';
+import type { IdempotencySlot } from '../idempotency/idempotency.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -9,6 +10,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface WebhookRequestMeta {
   auth: AuthContext;
   requestId: string;
+  /** The request's Idempotency-Key claim, when it sent one (answers stored with the write). */
+  idempotency?: IdempotencySlot;
 }
 
 export function actorOf(meta: WebhookRequestMeta): Actor {

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -12,6 +13,7 @@ import { RequestId } from '../access/request-id';
 import { ApiPageResponse, Page, PaginationQueryDto } from '../common/pagination';
 import { ApiProblemResponses } from '../common/problem/problem-responses';
 import { Idempotent } from '../idempotency/idempotent.decorator';
+import { idempotencySlotOf } from '../idempotency/idempotency.interceptor';
 import { ChangeEndpoint } from './use-cases/change-endpoint/change-endpoint.use-case';
 import { EndpointDeliveries } from './use-cases/deliveries/deliveries.use-case';
 import { QueryEndpoints } from './use-cases/query-endpoints/query-endpoints.use-case';
@@ -61,8 +63,9 @@ export class WebhookEndpointsController {
     @Body() dto: CreateWebhookEndpointDto,
     @CurrentAuth() auth: AuthContext,
     @RequestId() requestId: string,
+    @Req() request: FastifyRequest,
   ): Promise<WebhookEndpointWithSecretDto> {
-    return this.register.execute({ dto, meta: { auth, requestId } });
+    return this.register.execute({ dto, meta: { auth, requestId, idempotency: idempotencySlotOf(request) } });
   }
 
   @Get()
@@ -147,8 +150,9 @@ export class WebhookEndpointsController {
     @Param('id') id: string,
     @CurrentAuth() auth: AuthContext,
     @RequestId() requestId: string,
+    @Req() request: FastifyRequest,
   ): Promise<WebhookEndpointWithSecretDto> {
-    return this.rotation.execute({ id, meta: { auth, requestId } });
+    return this.rotation.execute({ id, meta: { auth, requestId, idempotency: idempotencySlotOf(request) } });
   }
 
   @Get(':id/deliveries')

@@ -1,11 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@app/domain';
-import { Ledger, TenantRepository, Transactions, WebhookEndpointRepository } from '@app/persistence';
+import {
+  IdempotencyRepository,
+  Ledger,
+  TenantRepository,
+  Transactions,
+  WebhookEndpointRepository,
+} from '@app/persistence';
 import { AuthContext } from '../../../access/auth-context';
 import { GATEWAY_CONFIG } from '../../../config/config.module';
 import type { GatewayConfig } from '../../../config/gateway-config';
 import { SecretBox } from '../../../crypto/secret-box';
+import { answerWithin, answered } from '../../../idempotency/idempotency.service';
 import { type WebhookRequestMeta, actorOf } from '../../endpoint-access';
 import { newSigningSecret } from '../../signing';
 import { checkWebhookUrl } from '../../webhook-target';
@@ -31,6 +38,7 @@ export class RegisterEndpoint {
     private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly idempotencyRecords: IdempotencyRepository,
   ) {}
 
   async execute({ dto, meta }: RegisterEndpointCommand): Promise<WebhookEndpointWithSecretDto> {
@@ -62,8 +70,17 @@ export class RegisterEndpoint {
         },
         tx,
       );
+      // A retry after a crash here replays this endpoint instead of registering a second one
+      // (every event would then be delivered twice).
+      await answerWithin(
+        this.idempotencyRecords,
+        meta.idempotency,
+        { ...toEndpointView(created), secret },
+        tx,
+      );
       return created;
     });
+    answered(meta.idempotency);
     return { ...toEndpointView(row), secret };
   }
 

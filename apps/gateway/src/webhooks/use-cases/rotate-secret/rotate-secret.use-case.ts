@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError } from '@app/domain';
-import { Ledger, Transactions, WebhookEndpointRepository } from '@app/persistence';
+import { IdempotencyRepository, Ledger, Transactions, WebhookEndpointRepository } from '@app/persistence';
 import { SecretBox } from '../../../crypto/secret-box';
+import { answerWithin, answered } from '../../../idempotency/idempotency.service';
 import { EndpointAccess, type WebhookRequestMeta, actorOf } from '../../endpoint-access';
 import { newSigningSecret } from '../../signing';
 import type { WebhookEndpointWithSecretDto } from '../../webhook.dto';
@@ -28,6 +29,7 @@ export class RotateSecret {
     private readonly ledger: Ledger,
     private readonly transactions: Transactions,
     private readonly secrets: SecretBox,
+    private readonly idempotencyRecords: IdempotencyRepository,
   ) {}
 
   async execute({ id, meta }: RotateSecretCommand): Promise<WebhookEndpointWithSecretDto> {
@@ -67,8 +69,11 @@ export class RotateSecret {
         },
         tx,
       );
+      // A retry after a crash here replays this secret instead of rotating again.
+      await answerWithin(this.idempotencyRecords, meta.idempotency, { ...toEndpointView(saved), secret }, tx);
       return saved;
     });
+    answered(meta.idempotency);
     return { ...toEndpointView(after), secret };
   }
 }
