@@ -27,6 +27,20 @@ const REACHED_PROVIDER: Record<UpstreamFailure['kind'], ReachedProvider> = {
   'circuit-open': 'no',
 };
 
+/**
+ * A 2xx whose body is not the provider's JSON (a proxy's or WAF's HTML page, an empty body, a
+ * sub-user without its id): the provider may have acted, so a create stays open for the sync
+ * instead of being recorded with an id of "undefined".
+ */
+export function unexpectedAnswer(source: ErrorSource, what: string): ProviderError {
+  return new ProviderError(
+    source.provider,
+    'PROVIDER_UNAVAILABLE',
+    `${source.displayName} answered with something that is not its API's ${what}`,
+    { reachedProvider: 'maybe' },
+  );
+}
+
 /** Which provider failed, as errors name it (the driver's description supplies both). */
 export interface ErrorSource {
   provider: ProviderName;

@@ -19,6 +19,7 @@ import type {
 import { ResilientHttpClient, type UpstreamRequest } from '../resilience/resilient-http-client';
 import type { CircuitStateName } from '../resilience/resilience.types';
 import { IPROYAL_DESCRIPTION } from './iproyal.capabilities';
+import { unexpectedAnswer } from '../upstream-errors';
 import { toIproyalError } from './iproyal.errors';
 import {
   balanceBytes,
@@ -213,14 +214,17 @@ export class IproyalDriver implements ProviderDriver {
     return this.call<IproyalMe>({ operation, method: 'GET', path: '/me', priority: options?.priority });
   }
 
-  private fetchPage(page: number, options?: CallOptions): Promise<IproyalPage<IproyalSubUser>> {
-    return this.call<IproyalPage<IproyalSubUser>>({
+  private async fetchPage(page: number, options?: CallOptions): Promise<IproyalPage<IproyalSubUser>> {
+    const answer = await this.call<IproyalPage<IproyalSubUser>>({
       operation: 'list',
       method: 'GET',
       path: SUBUSER_PATH,
       params: { page, per_page: PAGE_SIZE },
       priority: options?.priority,
     });
+    if (!Array.isArray(answer?.data) || typeof answer.meta?.last_page !== 'number')
+      throw unexpectedAnswer({ provider: 'iproyal', displayName: IPROYAL_DESCRIPTION.displayName }, 'page');
+    return answer;
   }
 
   private async call<T>(request: UpstreamRequest): Promise<T> {

@@ -10,6 +10,7 @@ import {
   gigabytesToBytes,
 } from '@app/domain';
 import { rejectUnsupportedFields } from '../field-support';
+import { unexpectedAnswer } from '../upstream-errors';
 import { laravelText } from '../text-fields';
 import { IPROYAL_DESCRIPTION } from './iproyal.capabilities';
 import type { IproyalMe, IproyalSubUser, IproyalSubUserWrite } from './iproyal.types';
@@ -51,6 +52,11 @@ function finiteOrZero(value: unknown): number {
 }
 
 export function toDomain(raw: IproyalSubUser): ProviderSubUser {
+  if (typeof raw?.hash !== 'string' || raw.hash.length === 0)
+    throw unexpectedAnswer(
+      { provider: 'iproyal', displayName: IPROYAL_DESCRIPTION.displayName },
+      'sub-user (no hash)',
+    );
   return {
     provider: 'iproyal',
     providerSubUserId: raw.hash,

@@ -17,6 +17,7 @@ import type {
 import { ResilientHttpClient, type UpstreamRequest } from '../resilience/resilient-http-client';
 import type { CircuitStateName } from '../resilience/resilience.types';
 import { PROXYHAT_DESCRIPTION } from './proxyhat.capabilities';
+import { unexpectedAnswer } from '../upstream-errors';
 import { toProxyhatError } from './proxyhat.errors';
 import {
   generateProxyPassword,
@@ -234,13 +235,16 @@ export class ProxyhatDriver implements ProviderDriver {
     return this.client.close();
   }
 
-  private listRaw(operation: string, options?: CallOptions): Promise<ProxyhatSubUser[]> {
-    return this.call<ProxyhatSubUser[]>({
+  private async listRaw(operation: string, options?: CallOptions): Promise<ProxyhatSubUser[]> {
+    const answer = await this.call<ProxyhatSubUser[]>({
       operation,
       method: 'GET',
       path: '/sub-users',
       priority: options?.priority,
     });
+    if (!Array.isArray(answer))
+      throw unexpectedAnswer({ provider: 'proxyhat', displayName: PROXYHAT_DESCRIPTION.displayName }, 'list');
+    return answer;
   }
 
   private getRaw(

@@ -11,6 +11,7 @@ import {
   validateTrafficLimit,
 } from '@app/domain';
 import { rejectUnsupportedFields } from '../field-support';
+import { unexpectedAnswer } from '../upstream-errors';
 import { laravelText } from '../text-fields';
 import { PROXYHAT_DESCRIPTION } from './proxyhat.capabilities';
 import type { ProxyhatSubUser, ProxyhatSubUserWrite } from './proxyhat.types';
@@ -61,6 +62,11 @@ function toIsoTimestamp(value: string | null | undefined): string | null {
 }
 
 export function toDomain(raw: ProxyhatSubUser): ProviderSubUser {
+  if (typeof raw?.uuid !== 'string' || raw.uuid.length === 0)
+    throw unexpectedAnswer(
+      { provider: 'proxyhat', displayName: PROXYHAT_DESCRIPTION.displayName },
+      'sub-user (no uuid)',
+    );
   return {
     provider: 'proxyhat',
     providerSubUserId: raw.uuid,

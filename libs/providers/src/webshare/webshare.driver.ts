@@ -18,6 +18,7 @@ import type {
 import { ResilientHttpClient, type UpstreamRequest } from '../resilience/resilient-http-client';
 import type { CircuitStateName } from '../resilience/resilience.types';
 import { WEBSHARE_DESCRIPTION } from './webshare.capabilities';
+import { unexpectedAnswer } from '../upstream-errors';
 import { toWebshareError } from './webshare.errors';
 import { toDomain, toExpectedEcho, toProviderCreate, toProviderUpdate } from './webshare.mapper';
 import type { WebsharePage, WebshareProxyConfig, WebshareSubUser } from './webshare.types';
@@ -197,19 +198,22 @@ export class WebshareDriver implements ProviderDriver {
     return this.client.close();
   }
 
-  private fetchPage(
+  private async fetchPage(
     page: number,
     pageSize: number,
     operation: string,
     options?: CallOptions,
   ): Promise<WebsharePage<WebshareSubUser>> {
-    return this.call<WebsharePage<WebshareSubUser>>({
+    const answer = await this.call<WebsharePage<WebshareSubUser>>({
       operation,
       method: 'GET',
       path: SUBUSER_PATH,
       params: { page, page_size: pageSize },
       priority: options?.priority,
     });
+    if (!Array.isArray(answer?.results) || typeof answer.count !== 'number')
+      throw unexpectedAnswer({ provider: 'webshare', displayName: WEBSHARE_DESCRIPTION.displayName }, 'page');
+    return answer;
   }
 
   private async call<T>(request: UpstreamRequest): Promise<T> {

@@ -10,6 +10,7 @@ import {
   validateTrafficLimit,
 } from '@app/domain';
 import { rejectUnsupportedFields } from '../field-support';
+import { unexpectedAnswer } from '../upstream-errors';
 import { stripEdgeWhitespace } from '../text-fields';
 import { WEBSHARE_DESCRIPTION } from './webshare.capabilities';
 import type { WebshareAggregateStats, WebshareSubUser, WebshareSubUserWrite } from './webshare.types';
@@ -72,6 +73,11 @@ function toStats(raw: WebshareAggregateStats | null | undefined): SubUserStats |
 }
 
 export function toDomain(raw: WebshareSubUser): ProviderSubUser {
+  if (typeof raw?.id !== 'number' || !Number.isSafeInteger(raw.id))
+    throw unexpectedAnswer(
+      { provider: 'webshare', displayName: WEBSHARE_DESCRIPTION.displayName },
+      'sub-user (no id)',
+    );
   const stats = toStats(raw.aggregate_stats);
   return {
     provider: 'webshare',
