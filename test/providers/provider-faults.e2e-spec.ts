@@ -79,17 +79,28 @@ describe.each(ALL_PROVIDERS)('provider faults: %s', (provider) => {
   it('reports PROVIDER_RATE_LIMITED with Retry-After when 429s outlast the retries', async () => {
     const id = await seededId();
     const driver = pool.driver(sandbox, provider, {
-      driverOptions: { retry: { maxAttempts: 2, retryAfterCapMs: 50 } },
+      driverOptions: { retry: { maxAttempts: 2, retryAfterCapMs: 1_000 } },
     });
-    sandbox.control.addFault({ provider, operation: 'get', mode: 'rate-limit', retryAfter: 7 });
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'rate-limit', retryAfter: 1 });
     const error = await rejectionOf(driver.get(id));
     expect(error).toMatchObject({
       code: 'PROVIDER_RATE_LIMITED',
       status: 503,
       providerStatus: 429,
-      retryAfterSeconds: 7,
+      retryAfterSeconds: 1,
     });
     expect(sandbox.control.calls()[`${provider}.get`]).toBe(2);
+  });
+
+  it('answers a Retry-After longer than the cap at once instead of resending after the cap', async () => {
+    const id = await seededId();
+    const driver = pool.driver(sandbox, provider, {
+      driverOptions: { retry: { maxAttempts: 3, retryAfterCapMs: 50 } },
+    });
+    sandbox.control.addFault({ provider, operation: 'get', mode: 'rate-limit', retryAfter: 7 });
+    const error = await rejectionOf(driver.get(id));
+    expect(error).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryAfterSeconds: 7 });
+    expect(sandbox.control.calls()[`${provider}.get`]).toBe(1);
   });
 
   it('opens the circuit on a 503 burst, then fails fast without calling the provider', async () => {

@@ -172,6 +172,10 @@ export class ResilientHttpClient {
     const retryPolicy = retry(
       handleWhen((error) => {
         if (!(error instanceof UpstreamFailure) || !isRetryable(error, resendable)) return false;
+        // A provider asking for a longer wait than the cap is answered at once (429 with its
+        // Retry-After): resending after the cap would only be refused again.
+        const retryAfter = error.details.retryAfterSeconds;
+        if (retryAfter !== undefined && retryAfter * 1000 > options.retry.retryAfterCapMs) return false;
         const delayMs = retryDelayMs(error, attempts, options.retry);
         if (waitedMs + delayMs > options.retry.maxTotalWaitMs) return false;
         nextDelayMs = delayMs;
