@@ -56,7 +56,7 @@ describe('the configured admin key across restarts', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps one bootstrap key, revokes the previous one when GATEWAY_ADMIN_KEY changes, and never brings back a revoked one', async () => {
+  it('keeps one bootstrap key, revokes the previous one when GATEWAY_ADMIN_KEY changes, and brings a key back on a rollback but never one an operator revoked', async () => {
     const first = await startTestGateway(
       usingPostgres() ? {} : { DATABASE_URL: migratedEmbeddedFolderUrl(dataDir) },
     );
@@ -94,6 +94,15 @@ describe('the configured admin key across restarts', () => {
       await prismaOf(restarted).apiKey.count({ where: { name: 'bootstrap-admin', revokedAt: null } }),
     ).toBe(0);
     await restarted.app.close();
+
+    // A rollback to the first value: that key was revoked by the rotation, not by an operator, so
+    // it comes back (audited); the key the operator revoked stays revoked.
+    const rolledBack = await startTestGateway({ DATABASE_URL: databaseUrl });
+    gateways.push(rolledBack);
+    await request(rolledBack.url).get('/v1/tenants').set(bearer(TEST_ADMIN_KEY)).expect(200);
+    await request(rolledBack.url).get('/v1/tenants').set(bearer(newKey)).expect(401);
+    expect(await prismaOf(rolledBack).auditEvent.count({ where: { action: 'api-key.reinstated' } })).toBe(1);
+    await rolledBack.app.close();
   });
 });
 

@@ -4,6 +4,7 @@ import { GatewayError } from '@app/domain';
 import {
   type ApiKey,
   ApiKeyRepository,
+  AuditRepository,
   IdempotencyRepository,
   Ledger,
   TenantRepository,
@@ -64,6 +65,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly clock: Clock,
     private readonly idempotencyRecords: IdempotencyRepository,
+    private readonly audit: AuditRepository,
   ) {
     this.cache = new ApiKeyCache(clock);
   }
@@ -198,10 +200,43 @@ export class ApiKeysService implements OnApplicationBootstrap {
     });
   }
 
+  /** Whether the key's last revocation came through the API (an operator), not a rotation at start. */
+  private async revokedThroughApi(id: string): Promise<boolean> {
+    const [revocation] = await this.audit.list({ targetId: id, action: 'api-key.revoked' }, { take: 1 });
+    return revocation?.actorKeyId != null;
+  }
+
+  private async reinstate(key: ApiKey): Promise<ApiKey> {
+    const row = await this.transactions.run(async (tx) => {
+      const reinstated = await this.keys.reinstate(key.id, tx);
+      await this.ledger.recordChange(
+        {
+          action: 'api-key.reinstated',
+          targetType: 'api-key',
+          targetId: key.id,
+          tenantId: DEFAULT_TENANT_ID,
+          actor: { keyId: null, requestId: null },
+          changes: {
+            before: toApiKeyDto(key),
+            after: toApiKeyDto(reinstated),
+            request: { reason: 'GATEWAY_ADMIN_KEY set back to this key' },
+          },
+          outcome: 'ok',
+        },
+        tx,
+      );
+      return reinstated;
+    });
+    this.logger.warn(
+      `Reinstated the bootstrap admin key ${key.keyPrefix}… (GATEWAY_ADMIN_KEY set back to it)`,
+    );
+    return row;
+  }
+
   /**
-   * The `default` tenant and the configured admin key exist after every start (unless that key was
-   * revoked); a bootstrap key left from an earlier GATEWAY_ADMIN_KEY is revoked, so changing the
-   * variable rotates it.
+   * The `default` tenant and the configured admin key exist after every start (unless an operator
+   * revoked that key through the API); a bootstrap key left from an earlier GATEWAY_ADMIN_KEY is
+   * revoked, so changing the variable rotates it, and setting an earlier value back brings its key back.
    */
   private async bootstrap(): Promise<void> {
     await this.tenants.ensure({ id: DEFAULT_TENANT_ID, name: DEFAULT_TENANT_ID });
@@ -247,11 +282,17 @@ export class ApiKeysService implements OnApplicationBootstrap {
         current = (await this.keys.findByHash(keyHash))!;
       }
     } else if (current.revokedAt) {
-      // A revocation holds: an operator who revoked a leaked admin key must not see it come back
-      // with the next start of any replica. A new value of the variable bootstraps a new key.
-      this.logger.error(
-        `GATEWAY_ADMIN_KEY (${current.keyPrefix}…) was revoked at ${current.revokedAt.toISOString()} and stays revoked: set a new value to bootstrap an admin key`,
-      );
+      if (await this.revokedThroughApi(current.id)) {
+        // An operator revoked it (a leaked key): it must not come back with the next start of any
+        // replica, and the other bootstrap keys are left as they are. A new value bootstraps a key.
+        this.logger.error(
+          `GATEWAY_ADMIN_KEY (${current.keyPrefix}…) was revoked at ${current.revokedAt.toISOString()} and stays revoked: set a new value to bootstrap an admin key`,
+        );
+        return;
+      }
+      // Revoked by a start with another value (the rotation below): going back to this value is a
+      // rollback, which brings the key back as the configuration says.
+      current = await this.reinstate(current);
     }
     const previous = await this.keys.findActiveByName(DEFAULT_TENANT_ID, BOOTSTRAP_KEY_NAME);
     for (const old of previous.filter((row) => row.id !== current!.id)) {

@@ -36,6 +36,10 @@ export class ApiKeyRepository {
     return db.apiKey.findUnique({ where: { id } });
   }
 
+  reinstate(id: string, tx: Tx): Promise<ApiKey> {
+    return clientOf(this.prisma, tx).apiKey.update({ where: { id }, data: { revokedAt: null } });
+  }
+
   async touchLastUsed(id: string, at: Date): Promise<void> {
     await this.prisma.client.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
   }
