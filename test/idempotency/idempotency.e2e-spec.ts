@@ -464,6 +464,59 @@ describe('Idempotency-Key over HTTP', () => {
     expect(await prismaOf(gateway).apiKey.count({ where: { name } })).toBe(1);
   });
 
+  it('a request whose claim was taken over meanwhile makes nothing: 409, and the retry replays the other attempt', async () => {
+    const records = gateway.app.get(IdempotencyRepository);
+    // What complete() finds when a retry took the claim over after this request's lease ran out.
+    const store = jest.spyOn(records, 'complete').mockResolvedValueOnce(false);
+    const key = randomUUID();
+    const name = `taken-over-${key.slice(0, 8)}`;
+    try {
+      const late = await request(gateway.url)
+        .post('/v1/api-keys')
+        .set(admin)
+        .set('Idempotency-Key', key)
+        .send({ name, scopes: ['sub-users:read'] });
+      expect({ status: late.status, code: late.body.code }).toEqual({
+        status: 409,
+        code: 'IDEMPOTENCY_IN_PROGRESS',
+      });
+    } finally {
+      store.mockRestore();
+    }
+    expect(await prismaOf(gateway).apiKey.count({ where: { name } })).toBe(0);
+  });
+
+  it('a record stored before records were per API key still answers its retry until it expires', async () => {
+    const key = randomUUID();
+    const body = { name: `legacy-${key.slice(0, 8)}` };
+    const { requestHash } = await import('@app/domain');
+    const stored = { id: 'legacy-tenant', name: body.name };
+    await prismaOf(gateway).idempotencyRecord.create({
+      data: {
+        id: randomUUID(),
+        tenantId: 'default',
+        apiKeyId: '',
+        method: 'POST',
+        path: '/v1/tenants',
+        key,
+        requestHash: requestHash(body),
+        state: 'completed',
+        responseStatus: 201,
+        responseBody: JSON.stringify(stored),
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    });
+    const retried = await request(gateway.url)
+      .post('/v1/tenants')
+      .set(admin)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.body).toEqual(stored);
+    expect(await prismaOf(gateway).tenant.count({ where: { name: body.name } })).toBe(0);
+  });
+
   // Concurrent requests under one key, through two instances on PostgreSQL (where the race can
   // happen): test/reliability/concurrency.e2e-spec.ts.
 });

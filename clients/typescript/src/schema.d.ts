@@ -279,7 +279,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sub-user on a provider
-     * @description Names a `providerAccountId` (from GET /v1/provider-accounts), or a `provider` (its default account), or `placement` (the gateway picks an eligible account), or none of them (DEFAULT_PROVIDER). Pick the example of a provider: each holds different fields (GET /v1/providers says which). Fields a provider cannot hold are refused, all at once, with 422 UNSUPPORTED_BY_PROVIDER listing each in `errors`; never dropped. Notes and metadata are kept by the gateway where the provider has no such field. The proxy password (ProxyHat, IPRoyal) is in this answer only. Send an Idempotency-Key to retry safely: a create whose answer was lost is never made twice.
+     * @description Names a `providerAccountId` (from GET /v1/provider-accounts), or a `provider` (its default account), or `placement` (the gateway picks an eligible account), or none of them (DEFAULT_PROVIDER). Pick the example of a provider: each holds different fields (GET /v1/providers says which). Fields a provider cannot hold are refused, all at once, with 422 UNSUPPORTED_BY_PROVIDER listing each in `errors`; never dropped. Notes and metadata are kept by the gateway where the provider has no such field. The proxy password (ProxyHat, IPRoyal) is in this answer only. Send an Idempotency-Key to retry safely: a create whose answer was lost is never made twice. Here the key is also held by the sub-user it made, for the whole tenant: another API key of the tenant sending the same value gets that sub-user (without its password), or 409 IDEMPOTENCY_CONFLICT with another body.
      */
     post: operations['SubUsers_create'];
     delete?: never;

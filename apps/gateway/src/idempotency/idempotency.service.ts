@@ -39,7 +39,14 @@ export async function answerWithin(
   body: unknown,
   tx: Tx,
 ): Promise<void> {
-  if (slot) await records.complete(slot.recordId, slot.storedForm(body), tx);
+  if (!slot) return;
+  // The claim was taken over (this request outlived its lease): another attempt is making the same
+  // thing, so this one's writes are rolled back and the caller retries into that attempt's answer.
+  if (!(await records.complete(slot.recordId, slot.storedForm(body), tx)))
+    throw new GatewayError(
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A retry with this Idempotency-Key took this request over; retry shortly',
+    );
 }
 
 /** The answer stored by {@link answerWithin} is committed: the interceptor has nothing to store. */
@@ -101,7 +108,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
       if (!existing) continue; // removed in between: claim it again
       const abandoned = existing.state === 'in_progress' && (existing.leaseExpiresAt?.getTime() ?? 0) < now;
       if (existing.expiresAt.getTime() <= now || abandoned) {
-        if (await this.records.takeOver(existing.id, new Date(now), claim)) {
+        if (await this.records.takeOver(existing.id, new Date(now), { ...claim, apiKeyId: scope.apiKeyId })) {
           return { kind: 'run', recordId: claim.id };
         }
         continue;

@@ -12,6 +12,16 @@ export interface IdempotencyScope {
   key: string;
 }
 
+/**
+ * A record stored before records were per API key (api_key_id '', migration
+ * idempotency_per_api_key) and not yet expired: it still answers the tenant's retries of that
+ * request, as it did, so a retry sent across the upgrade replays instead of acting twice. Such
+ * records are gone 24 hours after the upgrade; this and its uses can go in a later release.
+ */
+const LEGACY_RECORD = `SELECT 1 FROM idempotency_records l
+  WHERE l.tenant_id = $2 AND l.api_key_id = '' AND l.method = $4 AND l.path = $5 AND l.key = $6
+    AND l.expires_at > now()`;
+
 @Injectable()
 export class IdempotencyRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -27,7 +37,8 @@ export class IdempotencyRepository {
     const rows = await this.prisma.sql.query(
       `INSERT INTO idempotency_records (id, tenant_id, api_key_id, method, path, key, request_hash, state,
               expires_at, lease_expires_at)
-       VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, 'in_progress', $8::timestamptz, $9::timestamptz)
+       SELECT $1::uuid, $2, $3, $4, $5, $6, $7, 'in_progress', $8::timestamptz, $9::timestamptz
+        WHERE NOT EXISTS (${LEGACY_RECORD})
        ON CONFLICT (tenant_id, api_key_id, method, path, key) DO NOTHING
        RETURNING 1`,
       [
@@ -45,20 +56,27 @@ export class IdempotencyRepository {
     return rows.length === 1;
   }
 
+  /** The key's own record, else a record from before records were per key that is still kept. */
   find(scope: IdempotencyScope): Promise<IdempotencyRecord | null> {
-    return this.prisma.client.idempotencyRecord.findUnique({
-      where: { tenantId_apiKeyId_method_path_key: scope },
+    const { apiKeyId, ...route } = scope;
+    return this.prisma.client.idempotencyRecord.findFirst({
+      where: { ...route, OR: [{ apiKeyId }, { apiKeyId: '', expiresAt: { gt: new Date() } }] },
+      // The key's own first ('' sorts before any id).
+      orderBy: { apiKeyId: 'desc' },
     });
   }
 
-  /** Stores the answer of a running claim; with `tx`, as part of that transaction's writes. */
+  /**
+   * Stores the answer of a running claim; with `tx`, as part of that transaction's writes. False
+   * when the claim is no longer this request's (taken over after its lease ran out).
+   */
   async complete(
     id: string,
     response: { status: number; body: string | null; sealed: boolean },
     tx?: Tx,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (tx) {
-      await clientOf(this.prisma, tx).idempotencyRecord.updateMany({
+      const { count } = await clientOf(this.prisma, tx).idempotencyRecord.updateMany({
         where: { id, state: 'in_progress' },
         data: {
           state: 'completed',
@@ -67,14 +85,16 @@ export class IdempotencyRepository {
           responseSealed: response.sealed,
         },
       });
-      return;
+      return count === 1;
     }
-    await this.prisma.sql.query(
+    const rows = await this.prisma.sql.query(
       `UPDATE idempotency_records
           SET state = 'completed', response_status = $2::int, response_body = $3::text, response_sealed = $4::boolean
-        WHERE id = $1::uuid AND state = 'in_progress'`,
+        WHERE id = $1::uuid AND state = 'in_progress'
+       RETURNING 1`,
       [id, response.status, response.body, response.sealed],
     );
+    return rows.length === 1;
   }
 
   /** Extends the lease of a request still running (false when the record is gone or done). */
@@ -93,11 +113,12 @@ export class IdempotencyRepository {
   async takeOver(
     staleId: string,
     now: Date,
-    claim: { id: string; requestHash: string; expiresAt: Date; leaseExpiresAt: Date },
+    claim: { id: string; apiKeyId: string; requestHash: string; expiresAt: Date; leaseExpiresAt: Date },
   ): Promise<boolean> {
     const count = await this.prisma.client.$executeRaw`
       UPDATE idempotency_records
-         SET id = ${claim.id}::uuid, request_hash = ${claim.requestHash}, state = 'in_progress',
+         SET id = ${claim.id}::uuid, api_key_id = ${claim.apiKeyId}, request_hash = ${claim.requestHash},
+             state = 'in_progress',
              response_status = NULL, response_body = NULL, response_sealed = false,
              created_at = ${now}, expires_at = ${claim.expiresAt}, lease_expires_at = ${claim.leaseExpiresAt}
        WHERE id = ${staleId}::uuid

@@ -43,7 +43,8 @@ export class WebhookEndpointRepository {
   }
 
   /**
-   * The endpoint's current secret, its row locked until `tx` ends: a rotation builds the previous
+   * The endpoint's current secret, its row locked until `tx` ends (NO KEY: deliveries being fanned
+   * out to it, which lock it KEY SHARE through their foreign key, are not held up): a rotation builds the previous
    * secret from it, so two rotations at once cannot both keep the same previous one (the secret
    * the first one handed out would never sign). Null when the endpoint is gone.
    */
@@ -51,7 +52,7 @@ export class WebhookEndpointRepository {
     const rows = await clientOf(this.prisma, tx).$queryRaw<
       { secret_ciphertext: string; secret_key_id: string }[]
     >`
-      SELECT secret_ciphertext, secret_key_id FROM webhook_endpoints WHERE id = ${id}::uuid FOR UPDATE`;
+      SELECT secret_ciphertext, secret_key_id FROM webhook_endpoints WHERE id = ${id}::uuid FOR NO KEY UPDATE`;
     return rows.length === 0
       ? null
       : { secretCiphertext: rows[0].secret_ciphertext, secretKeyId: rows[0].secret_key_id };

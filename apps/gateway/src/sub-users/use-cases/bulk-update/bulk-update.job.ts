@@ -106,12 +106,10 @@ export class BulkUpdateJob implements JobHandler<BulkUpdateInput>, OnModuleInit 
 
   private async applied(id: string, requestId: string): Promise<boolean> {
     // A change is recorded as `sub-user.updated`, a move to another tenant as `sub-user.moved-in`.
-    const rows = await this.audit.list({ targetId: id }, { take: 20 });
-    return rows.some(
-      (row) =>
-        row.requestId === requestId &&
-        row.outcome === 'ok' &&
-        (row.action === 'sub-user.updated' || row.action === 'sub-user.moved-in'),
-    );
+    for (const action of ['sub-user.updated', 'sub-user.moved-in']) {
+      const rows = await this.audit.list({ targetId: id, action }, { take: 20 });
+      if (rows.some((row) => row.requestId === requestId && row.outcome === 'ok')) return true;
+    }
+    return false;
   }
 }

@@ -81,7 +81,11 @@ export class CreateSubUser {
       // Found by the intent's own statement, not by a read before every create.
       earlier = await this.mappings.findByCreateKey(tenantId, meta.idempotencyKey!);
       // A key is kept as long as its stored answer (24 hours): past that it starts a new create.
-      if (earlier && (await this.keyRetired(earlier, meta.idempotencyKey!))) earlier = null;
+      if (earlier && this.keyRetentionOver(earlier)) {
+        // Freed here or by a concurrent retry: either way the old create no longer answers the key.
+        await this.ledger.releaseCreateKey(earlier.id, meta.idempotencyKey!, this.retentionStart());
+        earlier = null;
+      }
     }
     throw new GatewayError(
       'IDEMPOTENCY_IN_PROGRESS',
@@ -89,10 +93,13 @@ export class CreateSubUser {
     );
   }
 
-  private keyRetired(earlier: SubUserRecord, key: string): Promise<boolean> {
-    const madeBefore = new Date(Date.now() - IDEMPOTENCY_TTL_MS);
-    if (earlier.lifecycle === 'intent' || earlier.createdAt >= madeBefore) return Promise.resolve(false);
-    return this.ledger.releaseCreateKey(earlier.id, key, madeBefore);
+  /** Creates made before this no longer hold their Idempotency-Key. */
+  private retentionStart(): Date {
+    return new Date(Date.now() - IDEMPOTENCY_TTL_MS);
+  }
+
+  private keyRetentionOver(earlier: SubUserRecord): boolean {
+    return earlier.lifecycle !== 'intent' && earlier.createdAt < this.retentionStart();
   }
 
   private async attempt(
