@@ -2,18 +2,29 @@ import { isGatewayError } from '@app/domain';
 import type { ProviderSubUser } from '@app/domain';
 import type { ProviderDriver } from '@app/providers';
 
-/** Up to this many missing sub-users are confirmed one by one (a GET each); more → a second listing. */
+/** Up to this many missing sub-users are confirmed one by one (a GET each); more → a second listing first. */
 const CONFIRM_BY_GET_MAX = 25;
+/**
+ * At most this many GETs per sync confirm what a second listing still misses: the rest wait for
+ * the next sync, so a mass deletion at the provider is marked over a few syncs, never on two
+ * listings alone.
+ */
+export const CONFIRM_BY_GET_PER_SYNC = 200;
 const CONFIRM_CONCURRENCY = 4;
 
 /**
- * The mapped sub-users missing from a listing that the provider confirms it no longer holds
- * (a page read while others were deleted can skip one). Uncertain ones wait for the next sync.
+ * The mapped sub-users missing from a listing that the provider confirms it no longer holds. A
+ * listing read a page at a time while others were deleted can skip a live one (the provider's
+ * pages shift), and a second listing can skip it too: only a GET answering 404 (or `deleted`)
+ * confirms. Many missing are first narrowed by a second listing; uncertain ones wait for the next
+ * sync.
  */
-export async function confirmGone<T extends { providerSubUserId: string | null }>(
+export async function confirmGone<T extends { providerSubUserId: string | null; status: string }>(
   driver: ProviderDriver,
   missing: T[],
 ): Promise<T[]> {
+  let candidates = missing;
+  let deletesFinished: T[] = [];
   if (missing.length > CONFIRM_BY_GET_MAX) {
     // The second listing's ids only, a page at a time where the driver pages (never all of it).
     const present = new Set<string>();
@@ -26,8 +37,19 @@ export async function confirmGone<T extends { providerSubUserId: string | null }
     } catch {
       return [];
     }
-    return missing.filter((record) => !present.has(record.providerSubUserId!));
+    const inNeither = missing.filter((record) => !present.has(record.providerSubUserId!));
+    // A delete the gateway asked for, missing from both listings, has finished: marking it early
+    // costs nothing. Anything else is confirmed by a GET.
+    deletesFinished = inNeither.filter((record) => record.status === 'deleting');
+    candidates = inNeither.filter((record) => record.status !== 'deleting').slice(0, CONFIRM_BY_GET_PER_SYNC);
   }
+  return [...deletesFinished, ...(await confirmByGet(driver, candidates))];
+}
+
+async function confirmByGet<T extends { providerSubUserId: string | null; status: string }>(
+  driver: ProviderDriver,
+  missing: T[],
+): Promise<T[]> {
   const gone: T[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
