@@ -8,6 +8,7 @@ import {
   ProviderAccountRepository,
   TenantRepository,
   Transactions,
+  isUniqueViolation,
 } from '@app/persistence';
 import { type ProviderAccountConfig, type ProviderDriver, ProviderRegistry } from '@app/providers';
 import { SecretBox } from '../crypto/secret-box';
@@ -99,41 +100,57 @@ export class ProviderAccountsService {
     await this.endpoints.probe({ id, provider: dto.provider, baseUrl, apiKey: dto.apiKey, planId });
     const sealed = this.secrets.seal(dto.apiKey);
     const isDefault = dto.isDefault ?? !(await this.accounts.findDefault(dto.provider));
-    const record = await this.transactions.run(async (tx) => {
-      const created = await this.accounts.save(
-        {
-          id,
-          provider: dto.provider,
-          name: dto.name,
-          baseUrl,
-          planId,
-          isDefault,
-          ...grants,
-          balanceBytes: null,
-          balanceObservedAt: null,
-          apiKeyCiphertext: sealed.ciphertext,
-          apiKeyKeyId: sealed.keyId,
-        },
-        tx,
-        true,
-      );
-      await this.ledger.recordChange(
-        {
-          action: 'provider-account.created',
-          targetType: 'provider-account',
-          targetId: id,
-          tenantId: null,
-          actor: actorOf(auth, requestId),
-          changes: { after: toProviderAccountDto(created) },
-          announce: { type: 'provider-account.created', data: toProviderAccountDto(created) },
-        },
-        tx,
-      );
-      return created;
-    });
+    const record = await this.nameTaken(dto.name, () =>
+      this.transactions.run(async (tx) => {
+        const created = await this.accounts.save(
+          {
+            id,
+            provider: dto.provider,
+            name: dto.name,
+            baseUrl,
+            planId,
+            isDefault,
+            ...grants,
+            balanceBytes: null,
+            balanceObservedAt: null,
+            apiKeyCiphertext: sealed.ciphertext,
+            apiKeyKeyId: sealed.keyId,
+          },
+          tx,
+          true,
+        );
+        await this.ledger.recordChange(
+          {
+            action: 'provider-account.created',
+            targetType: 'provider-account',
+            targetId: id,
+            tenantId: null,
+            actor: actorOf(auth, requestId),
+            changes: { after: toProviderAccountDto(created) },
+            announce: { type: 'provider-account.created', data: toProviderAccountDto(created) },
+          },
+          tx,
+        );
+        return created;
+      }),
+    );
     // A new default replaces the cached one.
     this.defaults.clear();
     return toProviderAccountDto(record);
+  }
+
+  /**
+   * The name was checked before the key check, which can take seconds: a concurrent create or
+   * rename that took it meanwhile is the same 409 (the unique constraint decides), never a 500.
+   */
+  private async nameTaken<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new GatewayError('CONFLICT', `A provider account named '${name}' already exists`);
+      throw error;
+    }
   }
 
   async list(): Promise<ProviderAccountDto[]> {
@@ -189,39 +206,57 @@ export class ProviderAccountsService {
           )
         : {};
     const sealed = dto.apiKey !== undefined ? this.secrets.seal(dto.apiKey) : undefined;
-    const after = await this.transactions.run(async (tx) => {
-      const saved = await this.accounts.save(
-        {
-          id,
-          provider: before.provider,
-          ...(dto.name !== undefined ? { name: dto.name } : {}),
-          baseUrl,
-          planId,
-          ...(dto.isDefault !== undefined ? { isDefault: dto.isDefault } : {}),
-          ...grants,
-          ...(sealed ? { apiKeyCiphertext: sealed.ciphertext, apiKeyKeyId: sealed.keyId } : {}),
-        },
-        tx,
-        false,
-      );
-      await this.ledger.recordChange(
-        {
-          action: 'provider-account.updated',
-          targetType: 'provider-account',
-          targetId: id,
-          tenantId: null,
-          actor: actorOf(auth, requestId),
-          changes: {
-            before: toProviderAccountDto(before),
-            after: toProviderAccountDto(saved),
-            request: { ...dto, apiKey: dto.apiKey ? '[redacted]' : undefined },
+    const after = await this.nameTaken(dto.name ?? before.name, () =>
+      this.transactions.run(async (tx) => {
+        // Decided on the account as read above, which the key check may have taken seconds after:
+        // a change or removal since then is not overwritten (its key could otherwise be sent to a
+        // base URL it was never checked with).
+        const current = await this.accounts.lockConnection(id, tx);
+        if (!current) throw new GatewayError('NOT_FOUND', `No provider account ${id}`);
+        if (
+          current.baseUrl !== before.baseUrl ||
+          current.planId !== before.planId ||
+          current.apiKeyCiphertext !== before.apiKeyCiphertext
+        ) {
+          throw new GatewayError(
+            'CONFLICT',
+            `Provider account '${before.name}' got another base URL, plan or key meanwhile; send the change again`,
+          );
+        }
+        const saved = await this.accounts.save(
+          {
+            id,
+            provider: before.provider,
+            // Only what this request changes: a field another change wrote meanwhile stays.
+            ...(dto.name !== undefined ? { name: dto.name } : {}),
+            ...(dto.baseUrl !== undefined ? { baseUrl } : {}),
+            ...(dto.planId !== undefined ? { planId } : {}),
+            ...(dto.isDefault !== undefined ? { isDefault: dto.isDefault } : {}),
+            ...grants,
+            ...(sealed ? { apiKeyCiphertext: sealed.ciphertext, apiKeyKeyId: sealed.keyId } : {}),
           },
-          announce: { type: 'provider-account.updated', data: toProviderAccountDto(saved) },
-        },
-        tx,
-      );
-      return saved;
-    });
+          tx,
+          false,
+        );
+        await this.ledger.recordChange(
+          {
+            action: 'provider-account.updated',
+            targetType: 'provider-account',
+            targetId: id,
+            tenantId: null,
+            actor: actorOf(auth, requestId),
+            changes: {
+              before: toProviderAccountDto(before),
+              after: toProviderAccountDto(saved),
+              request: { ...dto, apiKey: dto.apiKey ? '[redacted]' : undefined },
+            },
+            announce: { type: 'provider-account.updated', data: toProviderAccountDto(saved) },
+          },
+          tx,
+        );
+        return saved;
+      }),
+    );
     await this.forget(id);
     return toProviderAccountDto(after);
   }

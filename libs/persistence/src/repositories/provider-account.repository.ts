@@ -80,6 +80,25 @@ export class ProviderAccountRepository {
    * the rest of `tx`: a create or an adoption referencing the account waits for the removal and
    * then finds it gone, so none slips in between the count and the delete.
    */
+  /**
+   * Where and with what the account's calls go (base URL, plan, sealed key), its row locked until
+   * `tx` ends; null when it is gone.
+   */
+  async lockConnection(
+    accountId: string,
+    tx: Tx,
+  ): Promise<Pick<ProviderAccount, 'baseUrl' | 'planId' | 'apiKeyCiphertext'> | null> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<
+      { base_url: string; plan_id: string | null; api_key_ciphertext: string }[]
+    >`SELECT base_url, plan_id, api_key_ciphertext FROM provider_accounts WHERE id = ${accountId}::uuid FOR UPDATE`;
+    if (rows.length === 0) return null;
+    return {
+      baseUrl: rows[0].base_url,
+      planId: rows[0].plan_id,
+      apiKeyCiphertext: rows[0].api_key_ciphertext,
+    };
+  }
+
   async countLiveSubUsers(accountId: string, tx: Tx): Promise<number> {
     const client = clientOf(this.prisma, tx);
     await client.$queryRaw`SELECT id FROM provider_accounts WHERE id = ${accountId}::uuid FOR UPDATE`;
