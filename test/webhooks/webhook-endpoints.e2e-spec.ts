@@ -188,6 +188,23 @@ describe('/v1/webhook-endpoints', () => {
     ]);
   });
 
+  it('two DELETEs at once, or a PATCH racing a DELETE: one removes it, the other is 404, never 500', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const endpoint = await registerEndpoint(gateway, { url: hook.url });
+      const path = `/v1/webhook-endpoints/${endpoint.id}`;
+      const answers = await Promise.all([
+        request(gateway.url).delete(path).set(admin),
+        request(gateway.url).delete(path).set(admin),
+        request(gateway.url).patch(path).set(admin).send({ description: 'late' }),
+      ]);
+      const [first, second, patched] = answers.map((answer) => answer.status);
+      expect([first, second].sort()).toEqual([200, 404]);
+      expect([200, 404]).toContain(patched);
+      for (const answer of answers.filter((each) => each.status === 404))
+        expect(answer.body.code).toBe('NOT_FOUND');
+    }
+  });
+
   it('refuses the same URLs in a PATCH', async () => {
     const endpoint = await registerEndpoint(gateway, { url: hook.url });
     const response = await request(gateway.url)

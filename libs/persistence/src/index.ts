@@ -52,7 +52,7 @@ export {
   type NewWebhookEndpoint,
   type WebhookEndpointChanges,
 } from './repositories/webhook-endpoint.repository';
-export { isUniqueViolation } from './unique-violation';
+export { isRecordGone, isUniqueViolation } from './unique-violation';
 export type {
   ApiKey,
   AuditEvent,

@@ -22,3 +22,11 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 export function isForeignKeyViolation(error: unknown, constraint?: string): boolean {
   return violates(error, '23503', 'P2003', constraint);
 }
+
+/**
+ * A write found no row to change: a concurrent request removed it after this one read it (two
+ * DELETEs at once, a PATCH racing a DELETE). Prisma's P2025 on update and delete.
+ */
+export function isRecordGone(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'P2025';
+}

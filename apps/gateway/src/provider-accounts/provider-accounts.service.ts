@@ -265,6 +265,8 @@ export class ProviderAccountsService {
     const record = await this.findRecord(id);
     await this.transactions.run(async (tx) => {
       const live = await this.accounts.countLiveSubUsers(id, tx);
+      // A concurrent removal won: the same answer as for an account that never existed.
+      if (live === null) throw new GatewayError('NOT_FOUND', `No provider account ${id}`);
       if (live > 0) {
         throw new GatewayError(
           'CONFLICT',

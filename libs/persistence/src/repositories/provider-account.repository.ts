@@ -99,9 +99,16 @@ export class ProviderAccountRepository {
     };
   }
 
-  async countLiveSubUsers(accountId: string, tx: Tx): Promise<number> {
+  /**
+   * Live sub-users of the account, its row locked until `tx` ends (no create opens on it meanwhile);
+   * null when the account is gone.
+   */
+  async countLiveSubUsers(accountId: string, tx: Tx): Promise<number | null> {
     const client = clientOf(this.prisma, tx);
-    await client.$queryRaw`SELECT id FROM provider_accounts WHERE id = ${accountId}::uuid FOR UPDATE`;
+    const locked = await client.$queryRaw<{ id: string }[]>`
+      SELECT id FROM provider_accounts WHERE id = ${accountId}::uuid FOR UPDATE`;
+    // Removed by a concurrent call since the caller read it.
+    if (locked.length === 0) return null;
     return client.subUserMapping.count({
       where: { providerAccountId: accountId, lifecycle: { not: 'deleted' } },
     });

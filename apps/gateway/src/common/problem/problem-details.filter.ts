@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, ProviderError } from '@app/domain';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
+import { isRecordGone } from '@app/persistence';
 import { PROBLEM_CONTENT_TYPE, ProblemCode, ProblemDetails, buildProblem } from './problem-details';
 
 const STATUS_TO_CODE: Record<number, ProblemCode> = {
@@ -122,6 +123,10 @@ export function problemFor(exception: unknown, requestId: string): ProblemDetail
       'The database cannot be reached right now; retry after the time in Retry-After',
       requestId,
     );
+  }
+  if (isRecordGone(exception)) {
+    // Every write reads its row first: one that finds none lost a race to a removal.
+    return buildProblem('NOT_FOUND', 'It was removed by another request meanwhile', requestId);
   }
   const fastifyError = exception as FastifyLikeError;
   if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
