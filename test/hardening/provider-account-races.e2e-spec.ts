@@ -75,6 +75,15 @@ describe('provider accounts changed at once', () => {
     await gateway?.close();
   });
 
+  /** Resolves once a key check beyond the first `seen` calls has reached the slow forwarder. */
+  async function probeReached(seen: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (slow.state.seen.length === seen) {
+      if (Date.now() > deadline) throw new Error('no key check reached the forwarder');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   async function createAccount(baseUrl: string, apiKey = 'ph-sandbox-key') {
     const answer = await request(gateway.url)
       .post('/v1/provider-accounts')
@@ -106,12 +115,13 @@ describe('provider accounts changed at once', () => {
   it('PATCH (new key, slow probe) racing a DELETE of the same account answers 404, never 500', async () => {
     const account = await createAccount(slowBase);
     slow.state.delayMs = 800;
+    const probesBefore = slow.state.seen.length;
     const patch = request(gateway.url)
       .patch(`/v1/provider-accounts/${account.id}`)
       .set(admin)
       .send({ apiKey: 'ph-sandbox-key' })
       .then((answer) => answer);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await probeReached(probesBefore);
     const removed = await request(gateway.url).delete(`/v1/provider-accounts/${account.id}`).set(admin);
     expect(removed.status).toBe(200);
     const patched = await patch;
@@ -129,13 +139,15 @@ describe('provider accounts changed at once', () => {
     // Account on the slow URL (U1) with the first key.
     const account = await createAccount(slowBase);
     slow.state.delayMs = 1_500;
+    const probesBefore = slow.state.seen.length;
     // PATCH 1: a plan change, probed (slowly) at U1 with the stored key.
     const planChange = request(gateway.url)
       .patch(`/v1/provider-accounts/${account.id}`)
       .set(admin)
       .send({ planId: '42' })
       .then((answer) => answer);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Its key check has reached U1: it has read the account and waits on the provider.
+    await probeReached(probesBefore);
     // PATCH 2: move to U2 with a second key, probed (fast) at U2.
     const moved = await request(gateway.url)
       .patch(`/v1/provider-accounts/${account.id}`)
