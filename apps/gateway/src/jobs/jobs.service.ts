@@ -46,18 +46,12 @@ export class JobsService {
   ): Promise<AcceptedJob> {
     if (!idempotency) return acceptedOf(await this.enqueue(type, input, auth));
     const job = await this.transactions.run(async (tx) => {
-      const queued = acceptedOf(
-        toJobDto(
-          await this.jobs.create(
-            { id: randomUUID(), type, tenantId: auth.tenantId, createdByKeyId: auth.keyId, input },
-            tx,
-          ),
-        ),
-      );
+      const queued = acceptedOf(await this.enqueue(type, input, auth, undefined, tx));
       await answerWithin(this.idempotencyRecords, idempotency, queued, tx);
       return queued;
     });
     answered(idempotency);
+    // Again once committed: the kick inside the transaction came before the job could be seen.
     this.runner.kick();
     return job;
   }
